@@ -1,0 +1,10 @@
+"""CNN Explainer in Python: a Tiny VGG engine in NumPy, its preprocessing, and the explainer's views.
+
+Everything here runs in plain CPython and in Pyodide; only ``pyapp.page`` touches the browser.
+"""
+from pathlib import Path
+
+__version__ = "0.1.0"
+
+# The trained weights sit beside the package, in the repository and in the built site alike.
+WEIGHTS_DIR = Path(__file__).resolve().parent.parent / "weights"

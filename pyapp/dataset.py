@@ -1,0 +1,96 @@
+"""Labelled Tiny ImageNet folders: the 10-class copy in ../shared and the official tiny-imagenet-200.
+
+Layouts read (the class of an image is its WordNet id, "wnid"):
+- class folders: ``<root>/<wnid>/*.JPEG`` or ``<root>/<wnid>/images/*.JPEG``
+  (``tiny-imagenet-10/train``, ``tiny-imagenet-10/val``, ``tiny-imagenet-200/train``);
+- official validation: ``<root>/images/*.JPEG`` with ``<root>/val_annotations.txt``
+  (``tiny-imagenet-200/val``).
+Only the classes the network knows are kept; everything else in a 200-class copy is skipped.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+# The network's classes in output order, with their WordNet ids (Tiny ImageNet's folder names).
+CLASSES = (
+    ("n03662601", "lifeboat"),
+    ("n02165456", "ladybug"),
+    ("n07873807", "pizza"),
+    ("n07720875", "bell pepper"),
+    ("n04146614", "school bus"),
+    ("n01882714", "koala"),
+    ("n07920052", "espresso"),
+    ("n02509815", "red panda"),
+    ("n07747607", "orange"),
+    ("n04285008", "sport car"),
+)
+WNIDS = tuple(w for w, _ in CLASSES)
+CLASS_NAMES = tuple(n for _, n in CLASSES)
+IMAGE_SUFFIXES = {".jpeg", ".jpg", ".png"}
+ENV_VAR = "TINY_IMAGENET_DIR"
+
+
+@dataclass(frozen=True)
+class Sample:
+    path: Path
+    index: int  # class index in output order
+
+    @property
+    def class_name(self) -> str:
+        return CLASS_NAMES[self.index]
+
+
+class DatasetError(Exception):
+    """A dataset directory that is missing or has no image of the 10 classes."""
+
+
+def _images_in(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file())
+
+
+def labelled_images(root: str | os.PathLike) -> list[Sample]:
+    """Every image of the 10 classes under ``root``, in a stable order (by class, then file name)."""
+    root = Path(root)
+    if not root.is_dir():
+        raise DatasetError(f"{root}: no such directory")
+    annotations = root / "val_annotations.txt"
+    samples: list[Sample] = []
+    if annotations.is_file() and (root / "images").is_dir():
+        index_of = {w: i for i, w in enumerate(WNIDS)}
+        for line in annotations.read_text().splitlines():
+            parts = line.split("\t")
+            if len(parts) >= 2 and parts[1] in index_of:
+                path = root / "images" / parts[0]
+                if path.is_file():
+                    samples.append(Sample(path, index_of[parts[1]]))
+        samples.sort(key=lambda s: (s.index, s.path.name))
+    else:
+        for i, wnid in enumerate(WNIDS):
+            folder = root / wnid
+            if (folder / "images").is_dir():
+                folder = folder / "images"
+            if folder.is_dir():
+                samples.extend(Sample(p, i) for p in _images_in(folder))
+    if not samples:
+        raise DatasetError(
+            f"{root}: no images of the 10 classes (expected <wnid>/ class folders, "
+            "or images/ with val_annotations.txt)"
+        )
+    return samples
+
+
+def split_dirs(root: str | os.PathLike) -> tuple[Path, Path]:
+    """The train and validation folders of a dataset root (tiny-imagenet-10 or tiny-imagenet-200)."""
+    root = Path(root)
+    train, val = root / "train", root / "val"
+    if not train.is_dir() or not val.is_dir():
+        raise DatasetError(f"{root}: expected train/ and val/ folders inside")
+    return train, val
+
+
+def dataset_root(given: str | os.PathLike | None = None) -> Path | None:
+    """The dataset directory from an argument or $TINY_IMAGENET_DIR, or None when neither is set."""
+    value = given or os.environ.get(ENV_VAR)
+    return Path(value).expanduser() if value else None
