@@ -1,0 +1,47 @@
+"""Shared test material for the engine: the Tiny VGG description and an untrained network on disk.
+
+The engine's maths is tested with random (He-initialised) weights, never the trained ones.
+"""
+from __future__ import annotations
+
+import copy
+
+from pyapp.dataset import CLASS_NAMES
+from pyapp.network import load_network, random_weights, save_network
+
+
+def _conv(name, filters=10):
+    return {"name": name, "type": "conv2d", "filters": filters, "kernel_size": 3, "stride": 1, "padding": 0}
+
+
+# The model description of docs/architecture.md.
+TINY_VGG = {
+    "name": "tiny_vgg",
+    "input_shape": [64, 64, 3],
+    "classes": list(CLASS_NAMES),
+    "layers": [
+        _conv("conv_1_1"), {"name": "relu_1_1", "type": "relu"},
+        _conv("conv_1_2"), {"name": "relu_1_2", "type": "relu"},
+        {"name": "max_pool_1", "type": "max_pool2d", "pool_size": 2, "stride": 2},
+        _conv("conv_2_1"), {"name": "relu_2_1", "type": "relu"},
+        _conv("conv_2_2"), {"name": "relu_2_2", "type": "relu"},
+        {"name": "max_pool_2", "type": "max_pool2d", "pool_size": 2, "stride": 2},
+        {"name": "flatten", "type": "flatten"},
+        {"name": "logits", "type": "dense", "units": 10},
+        {"name": "probabilities", "type": "softmax"},
+    ],
+}
+
+
+def tiny_vgg_description():
+    return copy.deepcopy(TINY_VGG)
+
+
+def write_random_network(directory, seed=0, description=None):
+    """An untrained network saved in ``directory`` (tiny_vgg.json + tiny_vgg.npz); returns the directory."""
+    description = description or tiny_vgg_description()
+    return save_network(directory, description, random_weights(description, seed))
+
+
+def random_network(tmp_dir, seed=0, description=None):
+    return load_network(write_random_network(tmp_dir, seed, description))
