@@ -1,0 +1,40 @@
+"""The article under the network: site/article.html with its Python-drawn parts filled in.
+
+The fragment marks each computed part with an empty slot, ``<div data-article-fill="NAME"><!--fill--></div>``;
+``render()`` fills every slot (teaching figures, parameter table, the widget's first picture) so the
+page shows them before Python starts in the browser. The page controller fills any slot left empty.
+"""
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+from .. import WEIGHTS_DIR
+from . import article_figures, hyperparameters, parameters
+
+TEMPLATE = Path(__file__).resolve().parents[2] / "site" / "article.html"
+SLOT = re.compile(r'(data-article-fill="([\w-]+)"[^>]*>)<!--fill-->')
+FIGURE_PREFIX = "figure-"
+
+
+def slot_content(name: str, description: dict) -> str:
+    """The markup for one slot: ``figure-<name>``, ``parameters`` or ``hyperparameters``."""
+    if name.startswith(FIGURE_PREFIX):
+        return article_figures.render(name[len(FIGURE_PREFIX):])
+    if name == "parameters":
+        return parameters.render(description)
+    if name == "hyperparameters":
+        return hyperparameters.render(**hyperparameters.DEFAULTS)
+    raise KeyError(f"the article has a slot {name!r} that nothing fills")
+
+
+def load_description(directory: str | Path = WEIGHTS_DIR) -> dict:
+    return json.loads((Path(directory) / "tiny_vgg.json").read_text(encoding="utf-8"))
+
+
+def render(description: dict | None = None, template: str | None = None) -> str:
+    """The finished article fragment: ``template`` (default site/article.html) with every slot filled."""
+    description = load_description() if description is None else description
+    text = TEMPLATE.read_text(encoding="utf-8") if template is None else template
+    return SLOT.sub(lambda m: m.group(1) + slot_content(m.group(2), description), text)
