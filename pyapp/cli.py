@@ -178,7 +178,7 @@ def render(args) -> int:
     except ImageError as exc:
         raise CliError(f"{args.image}: {exc}") from None
     trace = network.forward(image)
-    state = State(image="custom", colors=args.colors, detail=args.detail)
+    state = State(image="custom", image_url=str(args.image), colors=args.colors, detail=args.detail)
     text = standalone_svg(state, trace, network)
     output = Path(args.output)
     try:
@@ -242,7 +242,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="colour range: per layer (unit), per block of layers (module) or one range for "
                         "the whole network (global); default: unit")
     p.add_argument("--detail", action="store_true",
-                   help="label the layers with their sizes (height, width, channels) and draw colour legends")
+                   help="label the layers with their sizes (height, width, channels); the colour legends "
+                        "are always drawn")
     p.set_defaults(run=render)
     return parser
 

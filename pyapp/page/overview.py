@@ -1,0 +1,236 @@
+"""The overview in the page: take over from the first paint, then update it in place.
+
+The first paint (build.py) shows the maps as PNG images; on start the controller redraws the same
+picture with a <canvas> per map in the same frame, so nothing moves. An image switch then colours
+each layer with NumPy, puts it into an offscreen canvas with one putImageData and copies each map
+out with drawImage (the old pictures first go to the ghost canvases, which CSS fades out over the new
+ones as one group), moves the probability bars and redraws the legends: no rebuild, no image decoding.
+Hover and keyboard focus set two path attributes (incoming links, outlines) and the read-out text.
+The colour mode and "Show detail" come from the State, like everything else.
+"""
+from __future__ import annotations
+
+import js
+from pyodide.ffi import to_js
+
+from ..layout import OUTPUT
+from ..views import overview as view
+from . import dom, upload
+
+MAP = "#overview-svg .map"
+ROW = "#overview-svg .output-class"
+HOVERABLE = f"{MAP}, {ROW}"
+
+
+class OverviewController:
+    def __init__(self, app):
+        self.app = app
+        self.svg = None  # #overview-svg, once drawn or adopted
+        self.maps = []  # (canvas, 2d context) of every map, in view.map_pixels order
+        self.ghosts = []  # the same for the ghost canvases
+        self.offscreen = {}  # column name -> (canvas, context) holding the column's maps stacked
+        self.rows = []  # output-class groups, in class order
+        self.bars = []
+        self.legends = self.hover_links = self.hover_frames = self.readout = self.readout_text = None
+        self.phase = 0  # which of the two switch animations runs next
+        self.hovered = None  # (layer, index, element) under the pointer or focus
+        self.fraction = (None, None)  # where the pointer is on the hovered map, as fractions of its size
+        self.readout_key = None  # what the read-out says now: (layer, index, pixel, trace)
+
+    # -- drawing ------------------------------------------------------------------------------------
+    def render(self, app, change) -> None:
+        state, trace = app.state, app.trace
+        if self.svg is None or not self.svg.isConnected:
+            self._attach(state, trace)
+        else:
+            previous = change.previous or state
+            if change.trace_changed or previous.colors != state.colors:
+                self._paint(state, trace, fade=change.trace_changed)
+        self._sync_controls(state)
+        if state.view != "overview":
+            self.clear_hover()
+        elif self.hovered is not None:
+            self._show_hover(*self.hovered[:2], self.fraction)
+
+    def _attach(self, state, trace) -> None:
+        """Draw the overview with canvases, in place of the first paint (same picture, same frame)."""
+        first_paint = dom.query("#overview-svg") is not None
+        dom.set_html("#overview", view.render(state, trace, self.app.network, canvas=True))
+        root = dom.query("#overview-svg")
+        if first_paint:
+            root.classList.add("settled")  # the bars already grew in the first paint: do not again
+        self.svg = root
+        self.maps = [(c, c.getContext("2d")) for c in dom.query_all("canvas.map", root)]
+        self.ghosts = [(c, c.getContext("2d")) for c in dom.query_all("canvas.ghost", root)]
+        self.rows = dom.query_all(".output-class", root)
+        self.bars = [row.querySelector(".output-bar") for row in self.rows]
+        self.legends = root.querySelector(".legends")
+        self.hover_links = root.querySelector(".hover-links")
+        self.hover_frames = root.querySelector(".hover-frames")
+        self.readout = dom.query("#overview-hover")
+        self.readout_text = dom.query("#overview-hover-text")
+        self._draw_maps(state, trace, fade=False)
+
+    def _column_canvas(self, name: str, width: int, height: int):
+        if name not in self.offscreen:
+            canvas = js.document.createElement("canvas")
+            canvas.width, canvas.height = width, height
+            self.offscreen[name] = (canvas, canvas.getContext("2d"))
+        return self.offscreen[name]
+
+    def _draw_maps(self, state, trace, fade: bool) -> None:
+        # The marks let tests/bench/bench_overview.py time a switch from its click.
+        js.performance.mark("overview-paint-start")
+        columns = view.map_pixels(state, trace, self.app.network)
+        js.performance.mark("overview-maps-computed")
+        if fade:
+            for (_, ghost), (canvas, _) in zip(self.ghosts, self.maps):
+                ghost.drawImage(canvas, 0, 0)
+        k = 0
+        for column, rgba in columns:
+            count, h, w, _ = rgba.shape
+            source, context = self._column_canvas(column.name, w, h * count)
+            pixels = js.Uint8ClampedArray.new(to_js(memoryview(rgba.reshape(-1))))
+            context.putImageData(js.ImageData.new(pixels, w, h * count), 0, 0)
+            for i in range(count):
+                self.maps[k][1].drawImage(source, 0, i * h, w, h, 0, 0, w, h)
+                k += 1
+        if fade:
+            self.phase ^= 1
+            self.svg.classList.remove("switch-b" if self.phase else "switch-a")
+            self.svg.classList.add("switch-a" if self.phase else "switch-b")
+        js.performance.mark("overview-maps-set")
+
+    def _paint(self, state, trace, fade: bool) -> None:
+        network = self.app.network
+        self._draw_maps(state, trace, fade)
+        for row, bar, line in zip(self.rows, self.bars, view.output_rows(trace, network)):
+            row.setAttribute("data-probability", repr(line.probability))
+            row.setAttribute("aria-label", f"{line.name}: probability {line.probability:.1%}")
+            row.classList.toggle("top", line.is_top)
+            bar.setAttribute("width", f"{line.bar_width:.2f}")
+        self.legends.innerHTML = view.legends(state, trace, network)
+        self.svg.setAttribute("aria-label", f"The network's overview: {view.summary(trace, network)}")
+        js.performance.mark("overview-paint-done")
+
+    def _sync_controls(self, state) -> None:
+        root = self.svg
+        for mode in ("unit", "module", "global"):
+            root.classList.toggle(f"colors-{mode}", state.colors == mode)
+        root.classList.toggle("detail", state.detail)
+        root.setAttribute("data-colors", state.colors)
+        toggle = dom.query("#overview-detail")
+        if toggle is not None:
+            toggle.setAttribute("aria-pressed", "true" if state.detail else "false")
+        select = dom.query("#overview-colors")
+        if select is not None and select.value != state.colors:
+            select.value = state.colors
+
+    # -- hover and focus ----------------------------------------------------------------------------
+    def _identify(self, element) -> tuple[str, int]:
+        if element.classList.contains("output-class"):
+            return OUTPUT, int(element.getAttribute("data-index"))
+        return element.getAttribute("data-layer"), int(element.getAttribute("data-index"))
+
+    def hover(self, event, element) -> None:
+        if self.app.state.view != "overview" or self.svg is None:
+            return
+        layer, index = self._identify(element)
+        if self.hovered is None or self.hovered[:2] != (layer, index):
+            self.clear_hover()
+            self.hovered = (layer, index, element)
+            links, frames = view.hover_paths(self.app.network, layer, index)
+            self.hover_links.setAttribute("d", links)
+            self.hover_frames.setAttribute("d", frames)
+            if layer == OUTPUT:
+                element.classList.add("hover")
+        self.move(event, element)
+
+    def move(self, event, element) -> None:
+        if self.hovered is None or self.hovered[2] != element:
+            return
+        fraction = (None, None)
+        if event is not None and self.hovered[0] != OUTPUT:
+            box = element.getBoundingClientRect()
+            if box.width > 0 and box.height > 0:
+                fraction = ((event.clientX - box.left) / box.width, (event.clientY - box.top) / box.height)
+        self.fraction = fraction
+        self._show_hover(self.hovered[0], self.hovered[1], fraction)
+
+    def _show_hover(self, layer, index, fraction) -> None:
+        if self.readout is None or self.app.trace is None:
+            return
+        fx, fy = fraction
+        pixel = None if fx is None or layer == OUTPUT else view.pixel_at(self.app.trace, layer, index, fx, fy)
+        key = (layer, index, pixel, id(self.app.trace))
+        if key == self.readout_key:
+            return  # same pixel: nothing new to say
+        self.readout_key = key
+        self.readout_text.textContent = view.hover_text(self.app.trace, self.app.network, layer, index, fx, fy)
+        self.readout.hidden = False
+
+    def leave(self, event, element) -> None:
+        related = event.relatedTarget
+        if related is not None and element.contains(related):
+            return  # moving between the parts of one output row
+        if self.hovered is not None and self.hovered[2] == element:
+            self.clear_hover()
+
+    def clear_hover(self) -> None:
+        if self.hovered is None:
+            return
+        if self.hovered[0] == OUTPUT:
+            self.hovered[2].classList.remove("hover")
+        self.hovered = None
+        self.readout_key = None
+        self.fraction = (None, None)
+        if self.svg is not None:
+            self.hover_links.setAttribute("d", "")
+            self.hover_frames.setAttribute("d", "")
+        if self.readout is not None:
+            self.readout.hidden = True
+
+    def focus_in(self, event, element) -> None:
+        self.hover(None, element)
+
+    def focus_out(self, event, element) -> None:
+        if self.hovered is not None and self.hovered[2] == element:
+            self.clear_hover()
+
+    # -- controls -----------------------------------------------------------------------------------
+    def toggle_detail(self, event, element) -> None:
+        self.app.set_state(self.app.state.with_(detail=not self.app.state.detail))
+
+    def choose_colors(self, event, element) -> None:
+        if element.value in ("unit", "module", "global"):
+            self.app.set_state(self.app.state.with_(colors=element.value))
+
+    def open_article(self, event, element) -> None:
+        """A layer label leads to that layer's section of the article, when the page has one."""
+        if event.type == "keydown" and event.key not in ("Enter", " "):
+            return
+        target = js.document.getElementById(f"article-{element.getAttribute('data-article')}")
+        if target is None:
+            return
+        event.preventDefault()
+        reduced = js.window.matchMedia("(prefers-reduced-motion: reduce)").matches
+        target.scrollIntoView(js.Object.fromEntries([["behavior", "auto" if reduced else "smooth"],
+                                                      ["block", "start"]]))
+        return True
+
+
+def install(app) -> OverviewController:
+    controller = OverviewController(app)
+    app.overview = controller
+    app.renderers.append(controller.render)
+    app.on("pointerover", HOVERABLE, controller.hover)
+    app.on("pointermove", MAP, controller.move)
+    app.on("pointerout", HOVERABLE, controller.leave)
+    app.on("click", "#overview-detail", controller.toggle_detail)
+    app.on("change", "#overview-colors", controller.choose_colors)
+    app.on("click", "#overview-svg .layer-label", controller.open_article)
+    app.on("keydown", "#overview-svg .layer-label", controller.open_article)
+    app.on("focusin", HOVERABLE, controller.focus_in)
+    app.on("focusout", HOVERABLE, controller.focus_out)
+    upload.install(app)
+    return controller

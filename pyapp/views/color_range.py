@@ -1,0 +1,81 @@
+"""The colour range of every overview column, for the three range modes, from the current trace.
+
+As in the reference, activations use a diverging scale centred on 0 (red-blue: negative red,
+positive blue), so a range is symmetric, [-m, m], with m the largest absolute value it covers:
+- "unit": a convolution with the ReLU and pooling columns after it (up to the next convolution);
+- "module": a block of convolutions ending with a pooling layer;
+- "global": every hidden column of the network.
+The input is always greys over [0, 1] (a pixel's channel value), the output bars 0 to the top
+probability. Everything is recomputed from the trace it is given, so a legend is never stale
+after an image switch (the reference keeps some Module/Global legends from the first image).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .. import colors
+from ..network import INPUT, SPATIAL_TYPES
+
+MODES = ("unit", "module", "global")
+MODE_LABELS = {"unit": "Unit", "module": "Module", "global": "Global"}
+
+
+@dataclass(frozen=True)
+class ColorRange:
+    lo: float
+    hi: float
+    scale: str  # a pyapp.colors scheme
+    reverse: bool = False  # greys run white to black; the input shows 1 as white
+    layers: tuple[str, ...] = ()  # the columns that share this range (and its legend)
+
+    def rgba(self, values) -> np.ndarray:
+        """``values`` coloured on this range: uint8 RGBA, values.shape + (4,)."""
+        return colors.to_rgba(values, self.lo, self.hi, self.scale, self.reverse)
+
+    def color(self, value: float) -> str:
+        return colors.hex_color(self.scale, float(colors.normalise(value, self.lo, self.hi)), self.reverse)
+
+
+INPUT_RANGE = ColorRange(0.0, 1.0, colors.LAYER_SCALE["input"], reverse=True, layers=(INPUT,))
+
+
+def hidden_layers(network) -> list:
+    return [layer for layer in network.layers if layer.type in SPATIAL_TYPES]
+
+
+def groups(network, mode: str) -> list[tuple[str, ...]]:
+    """The hidden columns that share one colour range in ``mode``, in network order."""
+    if mode not in MODES:
+        raise ValueError(f"unknown colour range mode {mode!r}; modes are {', '.join(MODES)}")
+    out: list[list[str]] = []
+    starts_group = True
+    for layer in hidden_layers(network):
+        if mode == "unit":
+            starts_group = layer.type == "conv2d" or not out
+        if starts_group or not out:
+            out.append([])
+        out[-1].append(layer.name)
+        starts_group = mode == "module" and layer.type == "max_pool2d"
+    return [tuple(g) for g in out]
+
+
+def _half_range(trace, names: tuple[str, ...]) -> float:
+    return max(max(-float(np.min(trace[n])), float(np.max(trace[n]))) for n in names)
+
+
+def layer_ranges(trace, network, mode: str) -> dict[str, ColorRange]:
+    """Column name -> its ColorRange in ``mode`` (the input and every hidden column)."""
+    ranges = {INPUT: INPUT_RANGE}
+    for names in groups(network, mode):
+        half = _half_range(trace, names)
+        scale = colors.LAYER_SCALE[network.layer(names[0]).type]
+        shared = ColorRange(-half, half, scale, layers=names)
+        ranges.update({name: shared for name in names})
+    return ranges
+
+
+def output_range(trace) -> tuple[float, float]:
+    """The domain of the output bars: 0 to the largest probability (its bar is full length)."""
+    return 0.0, float(np.max(trace.probabilities))
