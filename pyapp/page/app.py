@@ -1,0 +1,253 @@
+"""The page's core: the network, the one State, the image being classified and its trace.
+
+Controllers plug in with two hooks (see /tmp/coord/site-page-api.md for a walk-through):
+- ``app.on(event_type, selector_or_predicate, handler)``: one delegated listener per event type on
+  #app calls ``handler(event, element)`` for the events that match;
+- ``app.renderers``: functions ``renderer(app, change)`` called after every state or trace change.
+``app.set_state(new)`` is the one way to change what is shown; it reruns the network only when the
+image changed, and mirrors the state in the address hash (deep links, the browser's Back button).
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import statistics
+import time
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import js
+import numpy as np
+from pyodide.ffi import create_proxy
+
+from ..preprocess import ImageError, load_image
+from ..state import CUSTOM_IMAGE, State
+from ..views.examples import NO_IMAGE, example_path
+from . import dom
+
+ROOT = "#app"
+# Delegated on #app; "paste" goes to the focused element (often <body>), so it is heard on the document.
+EVENTS = ("click", "pointerover", "pointermove", "pointerout", "focusin", "focusout", "keydown", "change", "input",
+          "dragover", "drop")
+DOCUMENT_EVENTS = ("paste",)
+# A click right on these (not on anything drawn inside them) is a click on empty space: one level up.
+EMPTY_SPACE = ("stage", "overview", "overview-svg")
+# A change of these is a new place to go Back from; other changes replace the current history entry.
+NAVIGATION_FIELDS = ("image", "image_url", "view", "layer", "neuron")
+
+
+@dataclass(frozen=True)
+class Change:
+    """What a render follows: the state before (None on the first render) and whether the trace is new."""
+
+    previous: State | None
+    trace_changed: bool
+
+
+Renderer = Callable[["App", Change], None]
+
+
+class App:
+    def __init__(self, network, examples: list[str], state: State):
+        self.network = network
+        self.examples = list(examples)  # class names that have an example image, in output order
+        self.state = state
+        self.image: np.ndarray | None = None  # (64, 64, 3) float32 in [0, 1]
+        self.trace = None  # network.forward(image); None only while there is no image at all
+        self.custom_image: np.ndarray | None = None
+        self.renderers: list[Renderer] = []
+        self._handlers: dict[str, list] = {}
+        self._example_images: dict[str, np.ndarray] = {}
+        self._proxies = []  # JS keeps calling these: keep them alive
+        self._tasks = set()
+        # one level up (formula -> elastic -> overview): Esc, or a click on empty space
+        self.on("keydown", lambda event: event.key == "Escape", lambda event, element: self.set_state(self.state.back()))
+        self.on("click", lambda event: getattr(event.target, "id", None) in EMPTY_SPACE,
+                lambda event, element: self.set_state(self.state.back()))
+
+    # -- events -----------------------------------------------------------------------------------
+    def on(self, event_type: str, match, handler) -> None:
+        """Call ``handler(event, element)`` for events of event_type in the page whose target matches.
+
+        match: a CSS selector (element = the target's closest match) or a predicate on the event
+        (element = the target). Handlers run in the order registered; one returning True stops the
+        rest. An async handler runs as a task; any exception becomes a notice, not a broken page.
+        """
+        if event_type not in EVENTS + DOCUMENT_EVENTS:
+            raise ValueError(f"{event_type!r} is not delegated; known: {', '.join(EVENTS + DOCUMENT_EVENTS)}")
+        self._handlers.setdefault(event_type, []).append((match, handler))
+
+    def _dispatch(self, event) -> None:
+        for match, handler in list(self._handlers.get(event.type, ())):
+            try:
+                element = self._matching(event, match)
+                result = None if element is None else handler(event, element)
+            except Exception as error:  # noqa: BLE001 - a failing handler must not take the page down
+                self.report(error)
+                continue
+            if asyncio.iscoroutine(result):
+                self.spawn(result)
+            elif result is True:
+                break
+
+    @staticmethod
+    def _matching(event, match):
+        """The element a handler gets, or None when the event is not for it."""
+        target = event.target
+        if isinstance(match, str):
+            return target.closest(match) if getattr(target, "closest", None) else None
+        return target if match(event) else None
+
+    def spawn(self, coroutine) -> None:
+        """Run a coroutine in the background; its exception, if any, becomes a notice."""
+        task = asyncio.ensure_future(coroutine)
+        self._tasks.add(task)
+
+        def finished(task):
+            self._tasks.discard(task)
+            if not task.cancelled() and task.exception() is not None:
+                self.report(task.exception())
+
+        task.add_done_callback(finished)
+
+    def _listen(self, target, event_type: str, function) -> None:
+        proxy = create_proxy(function)
+        self._proxies.append(proxy)
+        target.addEventListener(event_type, proxy)
+
+    # -- state ------------------------------------------------------------------------------------
+    def has_image(self, state: State) -> bool:
+        if state.image == CUSTOM_IMAGE:
+            return self.custom_image is not None
+        return state.image in self.examples
+
+    def set_state(self, new: State, history: str | None = "auto") -> None:
+        """Show new: rerun the network if the image changed, re-render, update the address.
+
+        history: "auto" (push when the image or view changes, else replace), "push", "replace",
+        or None (leave the address alone: it is where the state came from).
+        """
+        if new == self.state and self.trace is not None:
+            return
+        if not self.has_image(new):
+            raise LookupError(f"there is no image {new.image!r} in this copy of the explainer")
+        previous = self.state
+        trace_changed = self.trace is None or (new.image, new.image_url) != (previous.image, previous.image_url)
+        if trace_changed:
+            self._run(self._image_for(new))
+        self._commit(new, previous, trace_changed, history)
+
+    def set_network(self, network) -> None:
+        """Use other weights (the kernel playground): rerun the current image and redraw, same state."""
+        self.network = network
+        if self.image is not None:
+            self._run(self.image)
+            self.render(Change(self.state, True))
+
+    def set_image(self, image: np.ndarray, image_url: str | None = None) -> None:
+        """Classify the visitor's own image (from a file, a drop, a paste or a URL)."""
+        self.custom_image = image
+        previous = self.state
+        self._run(image)
+        self._commit(previous.with_(image=CUSTOM_IMAGE, image_url=image_url), previous, True, "push")
+
+    def _image_for(self, state: State) -> np.ndarray:
+        if state.image == CUSTOM_IMAGE:
+            return self.custom_image
+        if state.image not in self._example_images:
+            self._example_images[state.image] = load_image(Path(example_path(state.image)))
+        return self._example_images[state.image]
+
+    def _run(self, image: np.ndarray) -> None:
+        self.image = image
+        self.trace = self.network.forward(image)
+
+    def _commit(self, new: State, previous: State | None, trace_changed: bool, history) -> None:
+        self.state = new
+        self._write_address(previous, history)
+        dom.show("#notice", False)
+        self.render(Change(previous, trace_changed))
+
+    def _write_address(self, previous: State | None, history) -> None:
+        if history is None:
+            return
+        text = self.state.to_url()
+        if ("#" + text if text else "") == js.location.hash:
+            return
+        url = "#" + text if text else js.location.pathname + js.location.search
+        moved = previous is not None and any(getattr(previous, f) != getattr(self.state, f) for f in NAVIGATION_FIELDS)
+        if history == "push" or (history == "auto" and moved):
+            js.history.pushState(None, "", url)
+        else:
+            js.history.replaceState(None, "", url)
+
+    def _on_hashchange(self, event) -> None:
+        new = State.from_url(js.location.hash)
+        if "image=custom" in js.location.hash and self.custom_image is not None:
+            new = new.with_(image=CUSTOM_IMAGE)  # the visitor's own image has no address: keep it
+        if not self.has_image(new):
+            new = new.with_(image=self.state.image, image_url=self.state.image_url)
+        try:
+            self.set_state(new, history=None)
+        except Exception as error:  # noqa: BLE001
+            self.report(error)
+
+    # -- drawing ----------------------------------------------------------------------------------
+    def render(self, change: Change) -> None:
+        """Call every renderer; without any image yet, #overview asks for one instead."""
+        if self.trace is None:
+            dom.set_html("#overview", NO_IMAGE)
+            return
+        for renderer in list(self.renderers):
+            try:
+                renderer(self, change)
+            except Exception as error:  # noqa: BLE001 - one broken view must not blank the others
+                self.report(error)
+
+    def report(self, error: BaseException) -> None:
+        """A problem after start-up: a short notice in the page, the details in the console."""
+        if isinstance(error, ImageError):
+            message = f"That image cannot be used: {error}"
+        else:
+            traceback.print_exception(error)
+            message = f"Something went wrong: {type(error).__name__}: {error}"
+        dom.set_text("#notice", message)
+        dom.show("#notice", True)
+
+    def notify(self, message: str) -> None:
+        dom.set_text("#notice", message)
+        dom.show("#notice", True)
+
+    # -- start and measure ------------------------------------------------------------------------
+    def start(self) -> None:
+        """Listen, compute the first trace and draw (replacing the build-time first paint)."""
+        root = dom.query(ROOT)
+        for event_type in EVENTS:
+            self._listen(root, event_type, self._dispatch)
+        for event_type in DOCUMENT_EVENTS:
+            self._listen(js.document, event_type, self._dispatch)
+        self._listen(js.window, "hashchange", self._on_hashchange)
+        if self.has_image(self.state):
+            self._run(self._image_for(self.state))
+            self._commit(self.state, None, True, "replace")
+        else:
+            self.render(Change(None, True))
+
+    def measure(self, repeat: int = 20) -> dict:
+        """Median milliseconds of one forward pass and of one full redraw, in this browser."""
+        def median_ms(function) -> float:
+            times = []
+            for _ in range(repeat):
+                start = time.perf_counter()
+                function()
+                times.append((time.perf_counter() - start) * 1000)
+            return round(statistics.median(times), 2)
+
+        forward = median_ms(lambda: self.network.forward(self.image))
+        redraw = median_ms(lambda: self.render(Change(self.state, True)))
+        return {"forward_ms": forward, "render_ms": redraw, "repeat": repeat}
+
+    def measure_json(self, repeat=20) -> str:
+        return json.dumps(self.measure(int(repeat)))

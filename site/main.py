@@ -1,0 +1,13 @@
+# PyScript runs this file once Python, NumPy, Pillow and pyapp are in place (see pyscript.json).
+# Whatever goes wrong while starting becomes a message in the page; the traceback goes to the console.
+import traceback
+
+import js
+
+try:
+    from pyapp.page.boot import start
+
+    start()
+except BaseException as error:  # noqa: BLE001 - every failure must reach the visitor as words
+    traceback.print_exc()
+    js.explainer.fail(f"Python could not start the explainer: {type(error).__name__}: {error}")

@@ -1,0 +1,50 @@
+"""Helpers for browser tests: read and drive the page through its test hooks (see docs/architecture.md).
+
+    from explainer_page import click_example, read_probabilities
+"""
+from __future__ import annotations
+
+import os
+
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+# Playwright cannot download its own browser here; these are the flags for Debian's.
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+VIEWPORT = {"width": 1280, "height": 900}
+# A cold start is 3-10 s on a busy 2-core machine; past this bound a visitor has given up.
+READY_TIMEOUT_S = 60
+
+
+def app_status(page) -> str:
+    """data-status of #app: "loading", "ready" or "error"."""
+    return page.eval_on_selector("#app", "element => element.dataset.status")
+
+
+def wait_until_started(page, timeout: float = READY_TIMEOUT_S) -> None:
+    """Wait for data-status to leave "loading"; fail with the page's own message unless it is "ready"."""
+    page.wait_for_function("document.getElementById('app').dataset.status !== 'loading'",
+                           timeout=timeout * 1000)
+    status = app_status(page)
+    if status != "ready":
+        message = page.inner_text("#error") if status == "error" else ""
+        raise AssertionError(f"the page did not start (data-status={status}): {message}")
+
+
+def read_probabilities(page) -> dict[str, float]:
+    """{class name: probability} from the data-class / data-probability hooks."""
+    pairs = page.eval_on_selector_all(
+        "[data-class][data-probability]", "els => els.map(e => [e.dataset.class, e.dataset.probability])")
+    return {name: float(value) for name, value in pairs}
+
+
+def active_example(page) -> str | None:
+    """The example thumbnail that is selected, or None (the visitor's own image)."""
+    return page.eval_on_selector_all('[data-example][aria-pressed="true"]',
+                                     "els => els.length ? els[0].dataset.example : null")
+
+
+def click_example(page, name: str) -> None:
+    """Click an example thumbnail and wait until the page shows it as the current image."""
+    page.click(f'[data-example="{name}"]')
+    page.wait_for_function(
+        f"""document.querySelector('[data-example="{name}"]').getAttribute('aria-pressed') === 'true'""")

@@ -1,0 +1,23 @@
+"""Shared test setup: import paths, single-threaded NumPy, and where the data and the wheels are.
+
+The dataset and the Pyodide wheels default to ../shared beside the repository (as CI has them)
+when $TINY_IMAGENET_DIR / $PYODIDE_WHEELS are not set.
+"""
+import os
+import sys
+from pathlib import Path
+
+# Before NumPy is imported anywhere: on a small busy machine one thread is several times faster here.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+ROOT = Path(__file__).resolve().parent.parent
+# build.py and pyapp; helper modules of the tests (engine_fixtures, explainer_page)
+for folder in (ROOT, ROOT / "tests", ROOT / "tests" / "browser"):
+    if str(folder) not in sys.path:
+        sys.path.insert(0, str(folder))
+
+SHARED = ROOT.parent / "shared"
+for variable, default in (("TINY_IMAGENET_DIR", SHARED / "data" / "tiny-imagenet-10"),
+                          ("PYODIDE_WHEELS", SHARED / "pyodide-0.27.7")):
+    if not os.environ.get(variable) and default.is_dir():
+        os.environ[variable] = str(default)
