@@ -107,25 +107,32 @@ def elastic_layout(grid: OverviewLayout, layer: str) -> Elastic:
     return Elastic(layer, source, left_x, inter_x, plus_x, target_x, xs, faded, keep_source)
 
 
+def slide_rules(views, grid, shift, faded, focus_rule) -> str:
+    """CSS for the overview while one of ``views`` is open: each column slides by ``shift(column)``, the
+    ones in ``faded`` fade, and ``focus_rule(root)`` dims what the view is not about."""
+    rules = []
+    for view in views:
+        r = f'#overview-svg[data-detail="{view}"]'
+        for column in grid.columns:
+            dx = shift(column)
+            if abs(dx) > 0.01:
+                rules.append(f'{r} [data-column="{column.name}"]{{transform:translateX({svg.num(dx)}px)}}')
+            if column.name in faded:
+                rules.append(f'{r} [data-column="{column.name}"]{{opacity:{svg.num(faded[column.name])};'
+                             "pointer-events:none}")
+        rules.append(focus_rule(r))
+        rules.append(f"{r} .legends,{r} .hover-frames,{r} .hover-links{{visibility:hidden}}")
+    return "\n".join(rules)
+
+
 def slide_css(state, network) -> str:
     """The overview's part of the view: columns slide to their new x, the ones outside it fade, and
     in the conv column only the selected map stays opaque. Selectors are the overview's own hooks."""
     grid = geometry.overview_layout(network)
     e = elastic_layout(grid, state.layer)
-    root = '#overview-svg[data-detail="%s"]'
-    rules = []
-    for view in ("conv-elastic", "conv-formula"):
-        r = root % view
-        for column in grid.columns:
-            dx = e.shift(grid, column.name)
-            if abs(dx) > 0.01:
-                rules.append(f'{r} [data-column="{column.name}"]{{transform:translateX({svg.num(dx)}px)}}')
-            if column.name in e.faded:
-                rules.append(f'{r} [data-column="{column.name}"]{{opacity:{svg.num(e.faded[column.name])};'
-                             "pointer-events:none}")
-        rules.append(f"{other_maps(r, state.layer, state.neuron)}{{opacity:{FADED_OPACITY};pointer-events:none}}")
-        rules.append(f"{r} .legends,{r} .hover-frames,{r} .hover-links{{visibility:hidden}}")
-    return "\n".join(rules)
+    return slide_rules(
+        ("conv-elastic", "conv-formula"), grid, lambda column: e.shift(grid, column.name), e.faded,
+        lambda r: f"{other_maps(r, state.layer, state.neuron)}{{opacity:{FADED_OPACITY};pointer-events:none}}")
 
 
 # -- the overlay ----------------------------------------------------------------------------------

@@ -23,7 +23,7 @@ from .. import svg
 from ..layout import NODE_SIZE, OUTPUT, OverviewLayout
 from . import color_range, legend
 from .code_panel import Call, Operand, frame as code_frame, panel
-from .conv_elastic import PLUS_RADIUS, _annotation, _arrow, arrow_marker, long_gap, short_gap
+from .conv_elastic import PLUS_RADIUS, _annotation, _arrow, arrow_marker, long_gap, short_gap, slide_rules
 from .detail_box import box
 from .grid import Frame, Scale, dynamic, exact, picture, value_text, weight_scale
 
@@ -75,19 +75,9 @@ def flatten_layout(grid: OverviewLayout) -> FlattenLayout:
 def slide_css(state, network) -> str:
     grid = geometry.overview_layout(network)
     f = flatten_layout(grid)
-    rules = []
-    for view in ("flatten", "softmax"):
-        r = f'#overview-svg[data-detail="{view}"]'
-        for column in grid.columns:
-            dx = f.xs[column.name] - column.x
-            if abs(dx) > 0.01:
-                rules.append(f'{r} [data-column="{column.name}"]{{transform:translateX({svg.num(dx)}px)}}')
-            if column.name in f.faded:
-                rules.append(f'{r} [data-column="{column.name}"]{{opacity:{svg.num(f.faded[column.name])};'
-                             "pointer-events:none}")
-        rules.append(f'{r} .output-class:not([data-index="{state.neuron}"]){{opacity:{FADED_OPACITY}}}')
-        rules.append(f"{r} .legends,{r} .hover-frames,{r} .hover-links{{visibility:hidden}}")
-    return "\n".join(rules)
+    return slide_rules(
+        ("flatten", "softmax"), grid, lambda column: f.xs[column.name] - column.x, f.faded,
+        lambda r: f'{r} .output-class:not([data-index="{state.neuron}"]){{opacity:{FADED_OPACITY}}}')
 
 
 class FlattenView:

@@ -14,20 +14,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shutil
 import statistics
-import sys
 import tempfile
-import threading
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "tests" / "browser"))
-os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
-
-import build  # noqa: E402
+from served_site import served_site
 from explainer_page import CHROMIUM, CHROMIUM_ARGS, VIEWPORT, wait_until_started  # noqa: E402
 
 # Click, then wait for the view's root and one presented frame. Python handles the click synchronously.
@@ -189,23 +181,9 @@ def main() -> None:
     parser.add_argument("--verbose", action="store_true", help="also print the parts of the last open of each view")
     args = parser.parse_args()
     verbose = args.verbose
-    for variable, default in (("TINY_IMAGENET_DIR", ROOT.parent / "shared/data/tiny-imagenet-10"),
-                              ("PYODIDE_WHEELS", ROOT.parent / "shared/pyodide-0.27.7")):
-        if not os.environ.get(variable) and default.is_dir():
-            os.environ[variable] = str(default)
-    scratch = None
-    if args.dist:
-        out = args.dist
-    else:
-        scratch = Path(tempfile.mkdtemp(prefix="bench-detail-"))
-        out = build.build(scratch / "dist", allow_download=False).out
-    server = build.make_server(out, 0, quiet=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    url = f"http://127.0.0.1:{server.server_address[1]}/"
-
     from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as playwright:
+    with served_site(args.dist) as (url, out), sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         print("first open right after start-up...", flush=True)
         firsts = [first_open(browser, url) for _ in range(max(1, args.runs // 2))]
@@ -222,9 +200,6 @@ def main() -> None:
         frames, timings = frame_times(browser, url, args.seconds)
         reduced, _ = frame_times(browser, url, args.seconds / 2, reduced=True)
         browser.close()
-    server.shutdown()
-    if scratch:
-        shutil.rmtree(scratch, ignore_errors=True)
 
     median = statistics.median
     print(f"\nopen a detail view, median of {args.runs} (click -> handled / -> next frame presented; target < 100 ms)"

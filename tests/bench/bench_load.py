@@ -13,16 +13,9 @@ import argparse
 import json
 import os
 import statistics
-import sys
-import threading
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "tests" / "browser"))
-os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
-
-import build  # noqa: E402
+from served_site import served_site
 from explainer_page import CHROMIUM, CHROMIUM_ARGS, VIEWPORT, wait_until_started  # noqa: E402
 
 # Bytes of every response the page received until ready (the navigation and each resource).
@@ -45,21 +38,12 @@ def visit(page, url: str) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--dist", type=Path, help="an existing build (default: build dist/ now)")
+    parser.add_argument("--dist", type=Path, help="an existing build (default: build into a temporary folder)")
     args = parser.parse_args()
-    for variable, default in (("TINY_IMAGENET_DIR", ROOT.parent / "shared/data/tiny-imagenet-10"),
-                              ("PYODIDE_WHEELS", ROOT.parent / "shared/pyodide-0.27.7")):
-        if not os.environ.get(variable) and default.is_dir():
-            os.environ[variable] = str(default)
-    out = args.dist or build.build(build.DIST, allow_download=False).out
-    server = build.make_server(out, 0, quiet=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    url = f"http://127.0.0.1:{server.server_address[1]}/"
-
     from playwright.sync_api import sync_playwright
 
     cold, repeat, measures = [], [], []
-    with sync_playwright() as playwright:
+    with served_site(args.dist) as (url, out), sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         for run in range(args.runs):
             context = browser.new_context(viewport=VIEWPORT)
@@ -73,7 +57,6 @@ def main() -> None:
             context.close()
             print(f"run {run + 1}: cold {cold[-1]['ready_s']:.2f} s, repeat {repeat[-1]['ready_s']:.2f} s", flush=True)
         browser.close()
-    server.shutdown()
 
     def median(rows, key):
         return statistics.median(row[key] for row in rows)

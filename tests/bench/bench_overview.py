@@ -18,20 +18,13 @@ The reference (MEASURED.md): overview drawn 2.17 s after navigation, switch 0.65
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
 import statistics
-import sys
 import tempfile
 import threading
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "tests" / "browser"))
-os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
-
-import build  # noqa: E402
+from served_site import build, served_site
 from explainer_page import CHROMIUM, CHROMIUM_ARGS, VIEWPORT, wait_until_started  # noqa: E402
 
 # Runs before the page's own scripts: note when every first-paint map is decoded and on screen.
@@ -276,24 +269,9 @@ def main() -> None:
     parser.add_argument("--dist", type=Path, help="an existing build (default: build into a temporary folder)")
     parser.add_argument("--skip-maps", action="store_true", help="skip the drawing-method comparison")
     args = parser.parse_args()
-    for variable, default in (("TINY_IMAGENET_DIR", ROOT.parent / "shared/data/tiny-imagenet-10"),
-                              ("PYODIDE_WHEELS", ROOT.parent / "shared/pyodide-0.27.7")):
-        if not os.environ.get(variable) and default.is_dir():
-            os.environ[variable] = str(default)
-    scratch = None
-    if args.dist:
-        out = args.dist
-    else:
-        scratch = Path(tempfile.mkdtemp(prefix="bench-overview-"))
-        out = build.build(scratch / "dist", allow_download=False).out
-    server = build.make_server(out, 0, quiet=True)
-    server.handle_error = lambda request, address: None  # a context closed mid-download is not news
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    url = f"http://127.0.0.1:{server.server_address[1]}/"
-
     from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as playwright:
+    with served_site(args.dist) as (url, out), sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         print("cold loads:", flush=True)
         loads = cold_loads(browser, url, args.runs)
@@ -301,9 +279,6 @@ def main() -> None:
         first, again, hover, nodes, overview_nodes = switches(browser, url, args.runs)
         methods = {} if args.skip_maps else map_methods(browser, out, args.runs)
         browser.close()
-    server.shutdown()
-    if scratch:
-        shutil.rmtree(scratch, ignore_errors=True)
 
     print(f"\nmedians (cold loads: {args.runs}; switches: each of the 10 examples; served from 127.0.0.1;")
     print("reference figures from MEASURED.md):")
