@@ -27,7 +27,6 @@ import json
 import os
 import re
 import shutil
-import socket
 import sys
 import time
 import urllib.request

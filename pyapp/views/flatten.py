@@ -259,7 +259,7 @@ class FlattenView:
         label_y = geometry.LABEL_Y + 4
         info_x = f.left_x + N + 10
         texts = [svg.text("flatten", x=f.flat_x + PIXEL_WIDTH / 2, y=label_y, class_="layer-label"),
-                 svg.text(f"(1690)" if self.vector.size == 1690 else f"({self.vector.size})",
+                 svg.text(f"({self.vector.size})",
                           x=f.flat_x + PIXEL_WIDTH / 2, y=label_y + 12, class_="annotation-text",
                           text_anchor="middle"),
                  dynamic("text", "flatten-info", frame, x=info_x, y=label_y + 28,

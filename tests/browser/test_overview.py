@@ -205,7 +205,7 @@ def test_colour_modes_and_legends_stay_right_after_switches(page, open_app, site
             for layer, index in (("conv_1_1", 1), ("max_pool_2", 8)):
                 assert_same_picture(canvas_pixels(page, layer, index),
                                     expected_pixels(native, trace, mode, layer, index), (name, mode, layer))
-        assert f"colors=" not in page.evaluate("location.hash")  # back on the default mode
+        assert "colors=" not in page.evaluate("location.hash")  # back on the default mode
 
     page.click("#overview-detail")
     page.wait_for_function("!document.getElementById('overview-svg').classList.contains('detail')")
