@@ -52,7 +52,8 @@
 
   let drawing = false;
   function draw() {
-    if (drawing) return;
+    // While the HTML is still being parsed a stage row may be half there; whenDom(draw) below draws then.
+    if (drawing || document.readyState === "loading") return;
     drawing = true;
     requestAnimationFrame(() => {
       drawing = false;
