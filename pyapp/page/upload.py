@@ -67,8 +67,7 @@ class UploadDialog:
         if not address.lower().startswith(("http://", "https://")):
             self._say(view.bad_address(address))
             return True
-        self.attempt += 1
-        self.app.spawn(self._load_address(address, self.attempt))
+        self.app.spawn(self._load_address(address, self._begin()))
         return True
 
     def choose_file(self, event, element) -> None:
@@ -79,8 +78,14 @@ class UploadDialog:
         element.value = ""  # choosing the same file again must fire "change" again
 
     def use_file(self, file) -> None:
+        self.app.spawn(self._load_file(file, self._begin()))
+
+    def _begin(self) -> int:
+        """Clear the last message and show busy before the load task runs, so no stale verdict shows."""
         self.attempt += 1
-        self.app.spawn(self._load_file(file, self.attempt))
+        self._say("")
+        self._busy(True)
+        return self.attempt
 
     # -- drop and paste -----------------------------------------------------------------------------
     def drag_over(self, event, element) -> bool:
@@ -105,8 +110,6 @@ class UploadDialog:
         return True
 
     async def _load_address(self, address: str, attempt: int) -> None:
-        self._say("")
-        self._busy(True)
         try:
             try:
                 response = await js.fetch(address)
@@ -134,11 +137,9 @@ class UploadDialog:
             return False
 
     async def _load_file(self, file, attempt: int) -> None:
-        self._say("")
-        if file.size > view.MAX_UPLOAD_BYTES:
-            return self._fail(view.too_large(int(file.size)), attempt)
-        self._busy(True)
         try:
+            if file.size > view.MAX_UPLOAD_BYTES:
+                return self._fail(view.too_large(int(file.size)), attempt)
             data = (await file.arrayBuffer()).to_bytes()
             if attempt == self.attempt:
                 self._use(data, str(file.type or ""), attempt, None)

@@ -267,8 +267,10 @@ def uploads(site, tmp_path):
 
 
 def _dialog_message(page) -> str:
-    page.wait_for_function("""() => !document.getElementById('upload-error').hidden
-        || !document.getElementById('upload-dialog').open""", timeout=20000)
+    # The click clears the last verdict and shows "Loading" at once; wait for this attempt's end.
+    page.wait_for_function("""() => document.getElementById('upload-busy').hidden
+        && (!document.getElementById('upload-error').hidden
+            || !document.getElementById('upload-dialog').open)""", timeout=20000)
     return page.inner_text("#upload-error") if page.is_visible("#upload-error") else ""
 
 
