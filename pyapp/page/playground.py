@@ -1,0 +1,115 @@
+"""The kernel playground in the page: a panel right under the overview; every valid edit (or preset)
+swaps one conv_1_1 filter in a copy of the trained network, and the App reruns and redraws everything.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..views import playground as view
+from . import dom
+
+PANEL = "#playground"
+
+
+class PlaygroundController:
+    def __init__(self, app):
+        self.app = app
+        self.trained = app.network  # the learned weights; every edit starts again from these
+        self.neuron = 0
+        self.edits = {}  # neuron -> (kernel (3, 3, 3), bias) that differ from the trained filter
+        self._trained_trace = (None, None)  # (image, trace of the trained network) for the comparison line
+
+    # -- drawing --------------------------------------------------------------------------------------
+    def current(self) -> tuple[np.ndarray, float]:
+        return self.edits.get(self.neuron) or view.preset(view.TRAINED, self.trained, self.neuron)
+
+    def trained_trace(self):
+        if not self.edits:
+            return None
+        image, trace = self._trained_trace
+        if image is not self.app.image:
+            trace = self.trained.forward(self.app.image)
+            self._trained_trace = (self.app.image, trace)
+        return trace
+
+    def render(self, app, change) -> None:
+        panel = dom.query(PANEL)
+        if panel is None:
+            kernel, bias = self.current()
+            dom.query("#stage").insertAdjacentHTML("afterend", view.render(
+                app.state, app.trace, app.network, self.neuron, kernel, bias, self.trained_trace(),
+                tuple(sorted(self.edits))))
+            return
+        previous = change.previous or app.state
+        if change.trace_changed or previous.colors != app.state.colors:
+            self.show_result()
+
+    def show_result(self) -> None:
+        app = self.app
+        dom.set_html("#pg-result", view.result(app.state, app.trace, app.network, self.neuron,
+                                               self.trained_trace(), tuple(sorted(self.edits))))
+
+    def show_numbers(self) -> None:
+        kernel, bias = self.current()
+        dom.query(f"{PANEL} .pg-grid").outerHTML = view.grid(kernel, bias)
+        self.show_message({})
+
+    def show_message(self, errors: dict) -> None:
+        box = dom.query("#pg-message")
+        box.textContent = view.message(errors)
+        box.hidden = not errors
+        for field in dom.query_all(f"{PANEL} .pg-cell"):
+            bad = field.getAttribute("data-cell") in errors
+            if bad:
+                field.setAttribute("aria-invalid", "true")
+                field.setAttribute("aria-describedby", "pg-message")
+            else:
+                field.removeAttribute("aria-invalid")
+                field.removeAttribute("aria-describedby")
+
+    # -- changing the network ---------------------------------------------------------------------------
+    def apply(self, kernel: np.ndarray, bias: float) -> None:
+        trained_kernel, trained_bias = view.preset(view.TRAINED, self.trained, self.neuron)
+        if np.array_equal(kernel, trained_kernel) and np.float32(bias) == np.float32(trained_bias):
+            self.edits.pop(self.neuron, None)
+        else:
+            self.edits[self.neuron] = (kernel, float(bias))
+        network = self.trained
+        for neuron, (k, b) in sorted(self.edits.items()):
+            network = network.with_kernel(view.LAYER, neuron, k, b)
+        self.app.set_network(network)  # reruns the image and calls every renderer (show_result among them)
+
+    # -- events -----------------------------------------------------------------------------------------
+    def choose(self, event, element) -> None:
+        self.neuron = int(element.value)
+        self.show_numbers()
+        self.show_result()
+
+    def preset(self, event, element) -> None:
+        kernel, bias = view.preset(element.getAttribute("data-preset"), self.trained, self.neuron)
+        self.apply(kernel, bias)
+        self.show_numbers()
+
+    def typed(self, event, element) -> None:
+        cells = {field.getAttribute("data-cell"): field.value for field in dom.query_all(f"{PANEL} .pg-cell")}
+        bias = cells.pop("bias", "")
+        parsed = view.parse_form(cells, bias, self.trained.kernel(view.LAYER, self.neuron).shape)
+        self.show_message(parsed.errors)
+        if not parsed.errors:
+            self.apply(parsed.kernel, parsed.bias)
+
+    def reset(self, event, element) -> None:
+        self.edits = {}
+        self.app.set_network(self.trained)
+        self.show_numbers()
+
+
+def install(app) -> PlaygroundController:
+    controller = PlaygroundController(app)
+    app.playground = controller  # tests read controller.edits
+    app.renderers.append(controller.render)
+    app.on("change", "#pg-neuron", controller.choose)
+    app.on("click", f"{PANEL} .pg-preset", controller.preset)
+    app.on("input", f"{PANEL} .pg-cell", controller.typed)
+    app.on("click", "#pg-reset", controller.reset)
+    return controller
