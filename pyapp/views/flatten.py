@@ -77,7 +77,10 @@ def slide_css(state, network) -> str:
     f = flatten_layout(grid)
     return slide_rules(
         ("flatten", "softmax"), grid, lambda column: f.xs[column.name] - column.x, f.faded,
-        lambda r: f'{r} .output-class:not([data-index="{state.neuron}"]){{opacity:{FADED_OPACITY}}}')
+        lambda r: f'{r} .output-class:not([data-index="{state.neuron}"]){{opacity:{FADED_OPACITY}}}\n'
+                  # the earlier columns are squeezed closer than their names are wide: names would overlap
+                  + ",".join(f'{r} [data-column="{name}"] :is(.layer-label,.input-captions)' for name in f.faded)
+                  + "{visibility:hidden}")
 
 
 class FlattenView:

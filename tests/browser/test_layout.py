@@ -28,3 +28,21 @@ def test_parameter_table_fits_the_article_column(page, site):
     wrap, table = page.eval_on_selector(
         ".parameter-table-wrap", "wrap => [wrap.clientWidth, wrap.querySelector('table').scrollWidth]")
     assert table <= wrap
+
+
+@pytest.mark.parametrize("view", ["flatten", "softmax"])
+def test_layer_names_do_not_overlap_when_the_output_views_squeeze_the_columns(page, open_app, view):
+    # the flatten and softmax views squeeze ten columns into the left third: their names would collide
+    open_app(page, f"#image=koala&view={view}&layer=logits&neuron=5")
+    page.wait_for_selector(f"[data-view={view}]")
+    page.wait_for_timeout(1000)  # the columns slide in over a transition
+    boxes = page.eval_on_selector_all(
+        "#overview-svg .layer-label, #overview-svg .input-captions text",
+        """nodes => nodes.filter(n => getComputedStyle(n).visibility !== 'hidden'
+                                   && n.getBoundingClientRect().width > 0)
+                         .map(n => { const r = n.getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom]; })""")
+    assert len(boxes) >= 3  # the names of the columns the view is about stay
+    gap = 6  # px: closer than about two spaces, "relu max_pool conv" reads as one name
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1:]:
+            assert a[2] + gap <= b[0] or b[2] + gap <= a[0] or a[3] <= b[1] or b[3] <= a[1], (a, b)
