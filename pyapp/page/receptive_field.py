@@ -10,10 +10,6 @@ from . import dom
 
 MAP = "#overview-svg .map[data-layer][data-index]"
 ARROWS = {"ArrowUp": (-1, 0), "ArrowDown": (1, 0), "ArrowLeft": (0, -1), "ArrowRight": (0, 1)}
-ICON = ('<svg class="icon" viewBox="0 0 24 24" width="15" height="15" aria-hidden="true">'
-        '<rect x="3" y="3" width="18" height="18" rx="1" fill="none" stroke="currentColor" stroke-width="2"/>'
-        '<rect x="9" y="9" width="6" height="6" fill="currentColor"/></svg>')
-HINT = "Receptive field: point at any pixel of a map to outline what it is computed from."
 
 
 class ReceptiveFieldController:
@@ -29,12 +25,8 @@ class ReceptiveFieldController:
         buttons = dom.query("#overview .overview-buttons")
         if buttons is None or dom.query("#rf-toggle") is not None:
             return
-        buttons.insertAdjacentHTML("afterbegin", (
-            f'<button type="button" id="rf-toggle" class="overview-toggle rf-toggle" aria-pressed="false" '
-            f'title="Point at a pixel to see which pixels of the input and of every earlier layer it depends on">'
-            f'{ICON}<span class="button-label">Receptive field</span></button>'))
-        bar = dom.query("#overview .overview-bar")
-        bar.insertAdjacentHTML("afterend", '<p id="rf-caption" class="rf-caption" role="status" hidden></p>')
+        buttons.insertAdjacentHTML("afterbegin", view.toggle(self.on))
+        dom.query("#overview .overview-bar").insertAdjacentHTML("afterend", view.caption_box())
 
     def render(self, app, change) -> None:
         self._ensure_controls()
@@ -64,7 +56,7 @@ class ReceptiveFieldController:
         self.overlay = svg.lastElementChild
         caption = dom.query("#rf-caption")
         if caption is not None:
-            caption.textContent = view.caption(self.app.network, pick) if pick is not None else HINT
+            caption.textContent = view.caption(self.app.network, pick) if pick is not None else view.HINT
 
     def set_pick(self, pick) -> None:
         if pick == self.pick:

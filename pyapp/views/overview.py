@@ -290,6 +290,13 @@ def summary(trace, network) -> str:
     return f"predicted {network.classes[best]} ({float(p[best]):.1%})"
 
 
+def toggle_button(id_: str, icon: str, label: str, pressed: bool, title: str, class_: str = "") -> str:
+    """An on/off button of the overview's bar: an icon, a label, and its state in aria-pressed."""
+    return svg.element("button", icon + svg.element("span", label, class_="button-label"), type="button", id=id_,
+                       class_=f"overview-toggle {class_}".strip(), aria_pressed=str(bool(pressed)).lower(),
+                       title=title)
+
+
 def controls(state: State) -> str:
     """The bar over the graph: the hover read-out, "Show detail" and the colour range mode.
 
@@ -298,9 +305,8 @@ def controls(state: State) -> str:
     """
     hover = svg.element("output", ICON_CROSSHAIR + svg.element("span", "", id="overview-hover-text"),
                         class_="hover-info", id="overview-hover", hidden=True)
-    detail = svg.element("button", ICON_EYE + svg.element("span", "Show detail", class_="button-label"), type="button",
-                         id="overview-detail", class_="overview-toggle", aria_pressed=str(state.detail).lower(),
-                         title="Layer sizes (height, width, channels) and colour legends")
+    detail = toggle_button("overview-detail", ICON_EYE, "Show detail", state.detail,
+                           "Layer sizes (height, width, channels) and colour legends")
     options = [svg.element("option", color_range.MODE_LABELS[m], value=m, selected=m == state.colors)
                for m in color_range.MODES]
     select = svg.element("label", svg.element("span", "Colour range", class_="select-label")

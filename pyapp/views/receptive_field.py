@@ -12,8 +12,13 @@ from dataclasses import dataclass
 from .. import svg
 from ..layout import NODE_SIZE, overview_layout
 from ..network import INPUT
+from .overview import toggle_button
 
 STROKE = "#e8590c"  # orange: stands out on both ends of the red-blue and grey scales
+ICON = ('<svg class="icon" viewBox="0 0 24 24" width="15" height="15" aria-hidden="true">'
+        '<rect x="3" y="3" width="18" height="18" rx="1" fill="none" stroke="currentColor" stroke-width="2"/>'
+        '<rect x="9" y="9" width="6" height="6" fill="currentColor"/></svg>')
+HINT = "Receptive field: point at any pixel of a map to outline what it is computed from."
 
 
 @dataclass(frozen=True)
@@ -96,3 +101,14 @@ def render(state, trace, network, pick: Pick | None = None) -> str:
     return svg.element("g", [svg.element("title", svg.escape(label))] + rects, class_="rf-overlay",
                        data_layer=pick.layer, data_index=pick.index, data_row=pick.row, data_col=pick.col,
                        data_caption=label, aria_hidden="true", pointer_events="none")
+
+
+def toggle(on: bool) -> str:
+    """The mode's button, for the overview's bar."""
+    return toggle_button("rf-toggle", ICON, "Receptive field", on, "Point at a pixel to see which pixels of the "
+                         "input and of every earlier layer it depends on", class_="rf-toggle")
+
+
+def caption_box() -> str:
+    """Under the bar: what the picked pixel sees (hidden while the mode is off)."""
+    return svg.element("p", "", id="rf-caption", class_="rf-caption", role="status", hidden=True)
