@@ -35,7 +35,8 @@ def test_layer_names_do_not_overlap_when_the_output_views_squeeze_the_columns(pa
     # the flatten and softmax views squeeze ten columns into the left third: their names would collide
     open_app(page, f"#image=koala&view={view}&layer=logits&neuron=5")
     page.wait_for_selector(f"[data-view={view}]")
-    page.wait_for_timeout(1000)  # the columns slide in over a transition
+    # the columns slide aside over CSS transitions: measure where they end
+    page.evaluate("Promise.all(document.getAnimations().map(a => a.finished.catch(() => null)))")
     boxes = page.eval_on_selector_all(
         "#overview-svg .layer-label, #overview-svg .input-captions text",
         """nodes => nodes.filter(n => getComputedStyle(n).visibility !== 'hidden'
