@@ -35,6 +35,8 @@ from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 
+import bytecode
+
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # one forward pass is faster single-threaded on small machines
 
 ROOT = Path(__file__).resolve().parent
@@ -467,25 +469,41 @@ def sri(sha256_hex: str) -> str:
     return "sha256-" + base64.b64encode(bytes.fromhex(sha256_hex)).decode()
 
 
-def copy_runtime(write: Writer, lock: dict, wheels: str | None) -> tuple[list[str], list[str]]:
-    """Pyodide's core and the wheels side by side (as pyodide.mjs expects), PyScript in its own folder.
-    Returns the runtime's and the packages' paths in the site."""
+def copy_runtime(write: Writer, lock: dict, wheels: str | None, app: bytes) -> tuple[list[str], list[str], dict, bytes]:
+    """Pyodide's core and the wheels side by side (as pyodide.mjs expects), PyScript in its own folder;
+    the standard library, the wheels and the app zip as bytecode (bytecode.py), after every upstream file
+    was checked against the lock. Returns the runtime's and the packages' paths in the site, the lock file
+    the site uses (the compiled wheels' sha256) and the compiled app zip."""
     hashes = lock_hashes(lock)
+    for name in RUNTIME_FILES:
+        if name in hashes:
+            verify(NODE_MODULES / "pyodide" / name, hashes[name])
+    upstream_wheels = find_wheels(lock, wheels)
+    try:
+        compiled = bytecode.compile_site(NODE_MODULES / "pyodide" / "python_stdlib.zip", upstream_wheels, app,
+                                         NODE_MODULES, BUILD_CACHE / "bytecode")
+    except bytecode.BytecodeError as exc:
+        raise BuildError(str(exc)) from None
+    site_lock = json.loads(json.dumps(lock))
+    for entry in site_lock["packages"].values():
+        for path in compiled["wheels"]:
+            if entry["file_name"] == path.name:
+                entry["sha256"] = sha256_file(path)
     runtime = []
     for name in RUNTIME_FILES:
-        src = NODE_MODULES / "pyodide" / name
-        if name in hashes:
-            verify(src, hashes[name])
-        write.copy(f"pyodide/{name}", src)
+        if name == "pyodide-lock.json":
+            write.text(f"pyodide/{name}", json.dumps(site_lock, separators=(",", ":")))
+        else:
+            write.copy(f"pyodide/{name}", compiled["stdlib"] if name == "python_stdlib.zip" else NODE_MODULES / "pyodide" / name)
         runtime.append(f"pyodide/{name}")
     packages = []
-    for path in find_wheels(lock, wheels):
+    for path in compiled["wheels"]:
         write.copy(f"pyodide/{path.name}", path)
         packages.append(f"pyodide/{path.name}")
     for path in pyscript_files():
         write.copy(f"pyscript/{path.name}", path)
         runtime.append(f"pyscript/{path.name}")
-    return runtime, packages
+    return runtime, packages, site_lock, compiled["app"]
 
 
 def write_examples(write: Writer, network, root: Path | None) -> dict[str, Path]:
@@ -556,12 +574,9 @@ def build(out: Path = DIST, data: str | None = None, wheels: str | None = None,
         raise BuildError(f"{out} has files but is not an earlier build: choose an empty or new --out folder")
     out.mkdir(parents=True, exist_ok=True)
     write = Writer(out)
-    lock = load_lock()
-    runtime, packages = copy_runtime(write, lock, wheels)
-
     # pyapp and the weights: one zip that PyScript unpacks into Python's home; the model card also as files
     network_files = [WEIGHTS / name for name in WEIGHT_FILES if (WEIGHTS / name).is_file()]
-    zipped = app_zip(network_files)
+    runtime, packages, lock, zipped = copy_runtime(write, load_lock(), wheels, app_zip(network_files))
     zip_name = f"app-{hashlib.sha256(zipped).hexdigest()[:12]}.zip"
     write.bytes(zip_name, zipped)
     for path in network_files:

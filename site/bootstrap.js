@@ -57,6 +57,7 @@
     drawing = true;
     requestAnimationFrame(() => {
       drawing = false;
+      showNote();
       const box = document.getElementById("loading");
       if (!box) return;
       for (const stage of plan.stages) {
@@ -94,7 +95,74 @@
       root().dataset.status = "ready";
       document.getElementById("loading").hidden = true;
     });
+    setTimeout(replay, 0); // once Python's first drawing is in and its listeners are on
     registerServiceWorker();
+  }
+
+  // What the visitor does while Python starts is not lost: a click (or Enter) on an example, a map or a
+  // class of the first paint is acknowledged at once where it happened, and the last one is carried out
+  // at ready, on the element Python drew in its place.
+  const INTENT_TARGETS = [["data-example"], ["data-layer", "data-index"], ["data-class"]];
+  let intent = null;
+  let note = null;
+
+  function intentSelector(element) {
+    for (const attributes of INTENT_TARGETS) {
+      if (attributes.every((name) => element.hasAttribute(name)))
+        return attributes.map((name) => `[${name}="${CSS.escape(element.getAttribute(name))}"]`).join("");
+    }
+    return null;
+  }
+
+  function percent() {
+    const parts = plan.stages.map((s) => (s.state === "done" ? 1 : s.total ? (0.9 * s.loaded) / s.total : 0));
+    return Math.min(99, Math.round((100 * parts.reduce((a, b) => a + b, 0)) / parts.length));
+  }
+
+  function showNote() {
+    if (!note || note.hidden) return;
+    note.textContent = `Python is starting (${percent()}%). This will open as soon as it is ready.`;
+  }
+
+  function remember(event) {
+    if (status !== "loading" || !event.target.closest) return;
+    if (event.type === "keydown" && event.key !== "Enter" && event.key !== " ") return;
+    const element = event.target.closest(INTENT_TARGETS.map((a) => a.map((n) => `[${n}]`).join("")).join(","));
+    const selector = element && intentSelector(element);
+    if (!selector) return;
+    event.preventDefault();
+    document.querySelectorAll(".intent-pending").forEach((e) => e.classList.remove("intent-pending"));
+    element.classList.add("intent-pending");
+    intent = { type: event.type, key: event.key, selector };
+    history.push([Math.round(performance.now()), "intent", selector]);
+    if (!note) {
+      note = document.createElement("div");
+      note.id = "starting-note";
+      note.setAttribute("role", "status");
+      document.body.appendChild(note);
+    }
+    const box = element.getBoundingClientRect();
+    const x = event.clientX || box.left + box.width / 2;
+    const y = event.clientY || box.bottom;
+    note.style.left = `${Math.max(8, Math.min(x - 20, innerWidth - 300))}px`;
+    note.style.top = `${Math.min(y + 16, innerHeight - 60)}px`;
+    note.hidden = false;
+    showNote();
+  }
+  document.addEventListener("click", remember, true);
+  document.addEventListener("keydown", remember, true);
+
+  function replay() {
+    if (note) note.hidden = true;
+    const pending = intent;
+    intent = null;
+    if (!pending) return;
+    const element = document.querySelector(pending.selector);
+    history.push([Math.round(performance.now()), "replay", pending.selector]);
+    if (!element) return;
+    const init = { bubbles: true, cancelable: true, key: pending.key };
+    if (pending.type === "keydown" && element.focus) element.focus();
+    element.dispatchEvent(pending.type === "click" ? new MouseEvent("click", init) : new KeyboardEvent("keydown", init));
   }
 
   // Python's own progress: a stage and what it is doing, e.g. ("model", "Running the network").
@@ -211,5 +279,8 @@
     draw();
   });
 
-  window.explainer = { stage, ready, fail, history, timings, status: () => status };
+  // Python's own milestones (e.g. "python": main.py began), for tests and the benchmark.
+  const mark = (name) => { timings[name] = Math.round(performance.now()); };
+
+  window.explainer = { stage, ready, fail, mark, history, timings, status: () => status };
 })();

@@ -4,6 +4,7 @@ import traceback
 
 import js
 
+js.explainer.mark("python")
 try:
     from pyapp.page.boot import start
 

@@ -86,7 +86,7 @@ def test_pyapp_change_gives_new_app_zip_and_cache_but_keeps_runtime(site, monkey
     wasm = site.out / "pyodide" / "pyodide.asm.wasm"
     before = wasm.stat().st_mtime_ns, wasm.stat().st_ino
     original = build.app_zip
-    monkeypatch.setattr(build, "app_zip", lambda files: original(files) + b"\0")  # a different pyapp
+    monkeypatch.setattr(build, "app_zip", lambda files: original(files + [ROOT / "README.md"]))  # a different app
     changed = build.build(site.out, allow_download=False)
     assert changed.build_hash != site.build_hash
     assert (wasm.stat().st_mtime_ns, wasm.stat().st_ino) == before
@@ -199,3 +199,45 @@ def test_failed_dataset_download_is_a_warning_not_a_crash(tmp_path, monkeypatch,
     err = capsys.readouterr().err
     assert "warning: could not get Tiny ImageNet" in err and "no dataset" in err
     assert not result.examples and (tmp_path / "dist" / "index.html").is_file()
+
+
+def test_pyapp_ships_as_source_with_bytecode_beside_every_module(site):
+    """Python in the page reads bytecode (no compiling at start-up) and inspect still finds the source
+    that the show-the-code panel shows: every pyapp module is in the app zip with its CPython 3.12 .pyc."""
+    import zipfile
+
+    (app_zip,) = site.out.glob("app-*.zip")
+    names = set(zipfile.ZipFile(app_zip).namelist())
+    modules = sorted(n for n in names if n.startswith("pyapp/") and n.endswith(".py"))
+    assert len(modules) >= 30
+    for module in modules:
+        folder, _, name = module.rpartition("/")
+        cached = f"{folder}/__pycache__/{name[:-3]}.cpython-312.pyc"
+        assert cached in names, module
+    pyc = zipfile.ZipFile(app_zip).read("pyapp/__pycache__/network.cpython-312.pyc")
+    assert int.from_bytes(pyc[:2], "little") == 3531  # Python 3.12's bytecode magic number (Pyodide 0.27.7)
+
+
+def test_the_sites_lock_file_holds_the_sha256_of_the_wheels_it_serves(site):
+    """The wheels are compiled, so their hashes differ from upstream's: the page's lock file (which
+    Pyodide checks every download against) has the new ones, and the upstream files were checked first."""
+    lock = json.loads((site.out / "pyodide" / "pyodide-lock.json").read_text())
+    upstream = build.lock_hashes(build.load_lock())
+    wheels = sorted((site.out / "pyodide").glob("*.whl"))
+    assert {w.name for w in wheels} == {"numpy-2.0.2-cp312-cp312-pyodide_2024_0_wasm32.whl",
+                                        "pillow-10.2.0-cp312-cp312-pyodide_2024_0_wasm32.whl"}
+    served = build.lock_hashes(lock)
+    for wheel in wheels:
+        assert served[wheel.name] == build.sha256_file(wheel)
+        assert served[wheel.name] != upstream[wheel.name]  # compiled: not the upstream file
+
+
+def test_standard_library_and_wheels_ship_bytecode_for_what_start_up_imports(site):
+    import zipfile
+
+    stdlib = set(zipfile.ZipFile(site.out / "pyodide" / "python_stdlib.zip").namelist())
+    for module in ("json/__init__", "asyncio/base_events", "dataclasses", "pathlib", "zipfile/__init__"):
+        assert f"{module}.pyc" in stdlib and f"{module}.py" not in stdlib, module
+    assert "pydoc.py" in stdlib  # never imported by the page: stays source, which is smaller
+    numpy = set(zipfile.ZipFile(site.out / "pyodide" / "numpy-2.0.2-cp312-cp312-pyodide_2024_0_wasm32.whl").namelist())
+    assert "numpy/__init__.pyc" in numpy and "numpy/_core/numeric.pyc" in numpy

@@ -1,20 +1,31 @@
-"""Start-up in the browser: the network, the App, the controllers; then tell the loader we are ready."""
+"""Start-up in the browser: the network, the App, the controllers; then tell the loader we are ready.
+
+Only what the first screen needs starts before ``ready`` (the examples, the overview and the detail views
+it opens, the receptive-field toggle); the controllers of what sits below it (the embed button, the kernel
+playground, the article's contents links and live figures) are imported and drawn one per idle moment
+afterwards.
+A click made while Python was starting is carried out at ``ready`` (bootstrap.js keeps it).
+"""
 from __future__ import annotations
 
 import importlib
+import json
 from pathlib import Path
 
 import js
-from pyodide.ffi import create_proxy
+from pyodide.ffi import create_once_callable, create_proxy
 
 from ..network import load_network
 from ..state import CUSTOM_IMAGE, DEFAULT_IMAGE, State
 from ..views.examples import example_path
 from . import plain
-from .app import App
+from .app import App, Change
 
 # Controllers in install order; each is pyapp/page/<name>.py with install(app), and may not exist yet.
 CONTROLLERS = ("examples", "overview", "detail", "article", "receptive_field", "playground", "embed")
+# Installed after ready, in this order, each in its own idle moment: nothing of theirs is on the first screen.
+# With each, what of theirs is on the page before they are: a click there installs them at once (first use).
+DEFERRED = {"embed": None, "playground": None, "article": "a[data-article-link]"}
 
 
 def _install(name: str, app: App) -> bool:
@@ -42,11 +53,85 @@ def start() -> App:
     network = load_network()
     examples = [name for name in network.classes if Path(example_path(name)).is_file()]
     app = App(network, examples, initial_state(examples))
-    installed = [name for name in CONTROLLERS if _install(name, app)]
-    if "overview" not in installed:
+    app.installed = {name for name in CONTROLLERS if name not in DEFERRED and _install(name, app)}
+    if "overview" not in app.installed:
         plain.install(app)
+    for name, selector in DEFERRED.items():
+        if selector:
+            _on_first_use(app, name, selector)
     js.explainer.stage("model", "Running the network")
     app.start()
     js.explainer.measure = create_proxy(app.measure_json)  # for tests/bench: forward and redraw times
+    js.explainer.sourceModules = create_proxy(modules_from_source)  # for tests: what start-up did not get as bytecode
     js.explainer.ready()
+    _install_when_idle(app, [name for name in CONTROLLERS if name in DEFERRED])
     return app
+
+
+def _install_deferred(app: App, name: str) -> None:
+    """Install a deferred controller (once) and draw it for the current state."""
+    if name in app.installed:
+        return
+    app.installed.add(name)
+    first_new = len(app.renderers)
+    _install(name, app)
+    if app.trace is not None:
+        for renderer in app.renderers[first_new:]:
+            renderer(app, Change(None, True))
+
+
+def _on_first_use(app: App, name: str, selector: str) -> None:
+    """A click on selector before name is installed installs it, then goes to it as a new click."""
+    def first_use(event, element):
+        if name in app.installed:
+            return None  # installed: its own handlers, registered after this one, take the click
+        _install_deferred(app, name)
+        js.window.setTimeout(create_once_callable(lambda: element.dispatchEvent(
+            js.MouseEvent.new("click", js.JSON.parse('{"bubbles": true, "cancelable": true}')))), 0)
+        return True
+
+    app.on("click", selector, first_use)
+
+
+def modules_from_source() -> str:
+    """JSON list of the loaded modules of the standard library, the wheels and pyapp whose code was
+    compiled here from source instead of read as bytecode (the build ships bytecode for start-up)."""
+    import importlib.util
+    import sys
+
+    found = []
+    for name, module in list(sys.modules.items()):
+        path = getattr(module, "__file__", None) or ""
+        spec = getattr(module, "__spec__", None)
+        if not path.endswith(".py") or getattr(spec, "origin", None) == "frozen":
+            continue  # a .pyc (standard library, wheels), a frozen, built-in or extension module
+        if path.startswith(("/lib/", str(Path(__file__).resolve().parents[1]))):
+            cached = importlib.util.cache_from_source(path)
+            if not Path(cached).is_file() or Path(cached).read_bytes()[:4] != importlib.util.MAGIC_NUMBER:
+                found.append(f"{name} {path}")
+    return json.dumps(sorted(found))
+
+
+def _install_when_idle(app: App, names: list[str]) -> None:
+    """Install the deferred controllers one per idle callback and draw each for the current state;
+    ``settled`` marks the end, for tests and the benchmark."""
+    def next_one(*_):
+        if not names:
+            js.explainer.mark("settled")
+            return
+        try:
+            _install_deferred(app, names.pop(0))
+        except Exception as error:  # noqa: BLE001 - one part that fails must not stop the rest
+            app.report(error)
+        schedule()
+
+    proxy = create_proxy(next_one)
+    app._proxies.append(proxy)
+
+    def schedule():
+        if hasattr(js.window, "requestIdleCallback"):
+            js.window.requestIdleCallback(proxy, js.JSON.parse('{"timeout": 200}'))
+        else:
+            js.window.setTimeout(proxy, 0)
+
+    schedule()

@@ -1,76 +1,195 @@
-"""Load-time benchmark of the built site in headless Chromium (prints figures; not a test).
+"""Start-up benchmark in headless Chromium (prints figures; not a test).
 
-    .venv/bin/python tests/bench/bench_load.py [--runs 5] [--dist DIR]
+    .venv/bin/python tests/bench/bench_load.py [--runs 5] [--dist DIR] [--trace]
 
-For each run, a fresh browser context: a cold visit (empty caches) to data-status=ready, then, once
-the service worker has precached the build, a repeat visit. Prints the medians of the time to ready,
-the bytes transferred until ready, and the in-browser forward pass and redraw times (median of 20).
-The site is served by build.py's server on 127.0.0.1 (no network latency, no compression).
+Each round loads, in turn, each in a fresh browser profile (a real on-disk profile, as a visitor has,
+so the HTTP cache and V8's code cache work as they do for people):
+  (a) the built site, cold: empty caches, to data-status=ready;
+  (b) a baseline page built here from the unmodified npm runtime and the official wheels, that does only
+      loadPyodide + loadPackage(numpy, pillow) + `import numpy, PIL.Image`;
+  (c) the built site again in (a)'s profile once its service worker has precached the build: a repeat visit.
+It prints each load, then the medians, the ratios site/baseline and repeat/cold, and the breakdown
+(runtime up, packages up, Python start, first render). With --trace, the repeat visits record a Chromium
+trace and print V8's WebAssembly compile and code-cache events (did the repeat visit reuse the compiled
+pyodide.asm.wasm?). Served by build.py's server on 127.0.0.1 (no latency, no compression); the bytes
+are also given gzipped, as GitHub Pages serves them.
 """
 from __future__ import annotations
 
 import argparse
+import gzip
 import json
 import os
+import shutil
 import statistics
+import tempfile
+import threading
+from contextlib import contextmanager
 from pathlib import Path
 
-from served_site import served_site
-from explainer_page import CHROMIUM, CHROMIUM_ARGS, VIEWPORT, wait_until_started  # noqa: E402
+from served_site import build, served_site
+from explainer_page import CHROMIUM, CHROMIUM_ARGS, VIEWPORT, wait_until_started
 
-# Bytes of every response the page received until ready (the navigation and each resource).
-TRANSFERRED = """() => performance.getEntriesByType('navigation').concat(performance.getEntriesByType('resource'))
-    .reduce((sum, e) => sum + (e.transferSize || 0), 0)"""
+BASELINE_PAGE = """<!doctype html><meta charset="utf-8"><title>baseline</title>
+<script type="module">
+import { loadPyodide } from "./pyodide/pyodide.mjs";
+const py = await loadPyodide({ indexURL: "./pyodide/" });
+const runtime = performance.now();
+await py.loadPackage(["numpy", "pillow"], { messageCallback: () => {} });
+const packages = performance.now();
+py.runPython("import numpy, PIL.Image");
+window.baseline = { runtime, packages, imports: performance.now() };
+</script>"""
+# V8's WebAssembly events worth reporting from a trace (counts, and summed durations where they have one).
+TRACE_CATEGORIES = ["v8.wasm", "disabled-by-default-v8.wasm.detailed", "disabled-by-default-v8.wasm.turbofan",
+                    "v8", "devtools.timeline"]
 
 
-def visit(page, url: str) -> dict:
+@contextmanager
+def served(folder: Path):
+    server = build.make_server(folder, 0, quiet=True)
+    server.handle_error = lambda request, address: None
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+
+
+def baseline_folder(scratch: Path) -> Path:
+    """The npm runtime as it comes, the official wheels beside it, and the baseline page."""
+    folder = scratch / "baseline"
+    (folder / "pyodide").mkdir(parents=True)
+    for name in build.RUNTIME_FILES:
+        shutil.copy(build.NODE_MODULES / "pyodide" / name, folder / "pyodide" / name)
+    for wheel in build.find_wheels(build.load_lock(), None):
+        shutil.copy(wheel, folder / "pyodide" / wheel.name)
+    (folder / "index.html").write_text(BASELINE_PAGE)
+    return folder
+
+
+def transferred(page) -> int:
+    return page.evaluate("""() => performance.getEntriesByType('navigation').concat(
+        performance.getEntriesByType('resource')).reduce((sum, e) => sum + (e.transferSize || 0), 0)""")
+
+
+class Tracer:
+    """A Chromium trace of one page load through the DevTools protocol."""
+
+    def __init__(self, context, page):
+        self.page, self.events, self.complete = page, [], False
+        self.cdp = context.new_cdp_session(page)
+        self.cdp.on("Tracing.dataCollected", lambda params: self.events.extend(params["value"]))
+        self.cdp.on("Tracing.tracingComplete", lambda params: setattr(self, "complete", True))
+        self.cdp.send("Tracing.start", {"traceConfig": {"includedCategories": TRACE_CATEGORIES},
+                                        "transferMode": "ReportEvents"})
+
+    def stop(self) -> dict:
+        self.cdp.send("Tracing.end")
+        while not self.complete:
+            self.page.wait_for_timeout(100)
+        summary = {}
+        for event in self.events:
+            name = event.get("name", "")
+            if "wasm" not in name.lower() and "Wasm" not in name:
+                continue
+            count, ms = summary.get(name, (0, 0.0))
+            summary[name] = (count + 1, ms + event.get("dur", 0) / 1000)
+        return summary
+
+
+def site_visit(page, url: str) -> dict:
     page.goto(url)
     wait_until_started(page)
-    history = page.evaluate("explainer.history")
-    seconds = {state: t / 1000 for t, source, state in history if source == "py"}
-    return {"ready_s": page.evaluate("explainer.timings.ready") / 1000,
-            # runtime and packages in use (PyScript starts fetching its files), Python's own start-up after
-            "runtime_s": seconds.get("Loading files", float("nan")),
-            "bytes": page.evaluate(TRANSFERRED),
-            "requests": page.evaluate("performance.getEntriesByType('resource').length + 1")}
+    timings = page.evaluate("explainer.timings")
+    seconds = {state: t / 1000 for t, source, state in page.evaluate("explainer.history") if source == "py"}
+    return {"ready": timings["ready"] / 1000, "runtime": seconds.get("Loaded Pyodide", float("nan")),
+            "packages": seconds.get("Loaded packages", float("nan")),
+            "python": timings.get("python", float("nan")) / 1000, "bytes": transferred(page)}
+
+
+def baseline_visit(page, url: str) -> dict:
+    page.goto(url)
+    page.wait_for_function("window.baseline", timeout=120_000)
+    marks = page.evaluate("window.baseline")
+    return {"ready": marks["imports"] / 1000, "runtime": marks["runtime"] / 1000,
+            "packages": marks["packages"] / 1000, "python": float("nan"), "bytes": transferred(page)}
+
+
+def gzipped_size(folder: Path, rels) -> int:
+    return sum(len(gzip.compress((folder / rel).read_bytes(), 6)) for rel in rels if rel != "./")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--dist", type=Path, help="an existing build (default: build into a temporary folder)")
+    parser.add_argument("--trace", action="store_true", help="trace V8's WebAssembly work on the visits")
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
 
-    cold, repeat, measures = [], [], []
-    with served_site(args.dist) as (url, out), sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        for run in range(args.runs):
-            context = browser.new_context(viewport=VIEWPORT)
-            page = context.new_page()
-            cold.append(visit(page, url))
-            measures.append(json.loads(page.evaluate("explainer.measure(20)")))
-            page.evaluate("navigator.serviceWorker.ready.then(() => true)")
-            page.close()
-            page = context.new_page()
-            repeat.append(visit(page, url))
-            context.close()
-            print(f"run {run + 1}: cold {cold[-1]['ready_s']:.2f} s, repeat {repeat[-1]['ready_s']:.2f} s", flush=True)
-        browser.close()
+    rows = {"site": [], "baseline": [], "repeat": []}
+    traces = {"site": [], "repeat": []}
+    measures = []  # forward pass and full redraw in the page (median of 20 each)
+    scratch = Path(tempfile.mkdtemp(prefix="bench-load-"))
+    try:
+        with served_site(args.dist) as (url, out), served(baseline_folder(scratch)) as base_url, \
+                sync_playwright() as playwright:
+            def profile(name):
+                return playwright.chromium.launch_persistent_context(
+                    str(scratch / name), executable_path=CHROMIUM, args=CHROMIUM_ARGS, viewport=VIEWPORT)
 
-    def median(rows, key):
-        return statistics.median(row[key] for row in rows)
+            for run in range(args.runs):
+                context = profile(f"site-{run}")
+                page = context.new_page()
+                tracer = Tracer(context, page) if args.trace else None
+                rows["site"].append(site_visit(page, url))
+                if tracer:
+                    traces["site"].append(tracer.stop())
+                measures.append(json.loads(page.evaluate("explainer.measure(20)")))
+                page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+                page.wait_for_timeout(3000)  # V8 writes its code cache a little after tier-up ends
+                page.close()
+                page = context.new_page()
+                tracer = Tracer(context, page) if args.trace else None
+                rows["repeat"].append(site_visit(page, url))
+                if tracer:
+                    traces["repeat"].append(tracer.stop())
+                rows["repeat"][-1]["from_worker"] = page.evaluate(
+                    "performance.getEntriesByType('resource').filter(e => e.workerStart > 0).length")
+                context.close()
+                context = profile(f"baseline-{run}")
+                rows["baseline"].append(baseline_visit(context.new_page(), base_url))
+                context.close()
+                print(f"round {run + 1}: site {rows['site'][-1]['ready']:.2f} s, baseline "
+                      f"{rows['baseline'][-1]['ready']:.2f} s, repeat {rows['repeat'][-1]['ready']:.2f} s", flush=True)
+            site_bytes = gzipped_size(out, json.loads((out / "precache-manifest.json").read_text())["files"])
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
 
-    print(f"\n{out} served from 127.0.0.1, {args.runs} runs, medians:")
-    print(f"  cold load to ready:    {median(cold, 'ready_s'):.2f} s   "
-          f"(Pyodide + packages up at {median(cold, 'runtime_s'):.2f} s)   "
-          f"{median(cold, 'bytes') / 1e6:.1f} MB in {median(cold, 'requests'):.0f} requests")
-    print(f"  repeat visit to ready: {median(repeat, 'ready_s'):.2f} s   "
-          f"(Pyodide + packages up at {median(repeat, 'runtime_s'):.2f} s)   "
-          f"{median(repeat, 'bytes') / 1e6:.2f} MB over the network (the rest from the service worker)")
+    def med(kind, key):
+        return statistics.median(row[key] for row in rows[kind])
+
+    print(f"\n{args.runs} rounds, medians (s since navigation):")
+    print(f"  {'':9} {'runtime up':>10} {'packages up':>11} {'Python start':>12} {'ready':>7} {'MB moved':>9}")
+    for kind in rows:
+        print(f"  {kind:9} {med(kind, 'runtime'):10.2f} {med(kind, 'packages'):11.2f} {med(kind, 'python'):12.2f} "
+              f"{med(kind, 'ready'):7.2f} {med(kind, 'bytes') / 1e6:9.2f}")
+    print(f"  site / baseline (ready): {med('site', 'ready') / med('baseline', 'ready'):.2f}x")
+    print(f"  repeat / cold (ready):   {med('repeat', 'ready') / med('site', 'ready'):.2f}x")
+    print(f"  first render (ready - Python start): {med('site', 'ready') - med('site', 'python'):.2f} s cold")
+    print(f"  the whole build gzipped: {site_bytes / 1e6:.1f} MB")
+    print(f"  forward pass in the page: {statistics.median(m['forward_ms'] for m in measures):.1f} ms, "
+          f"full redraw {statistics.median(m['render_ms'] for m in measures):.1f} ms")
+    for kind, summaries in traces.items():
+        names = sorted({name for summary in summaries for name in summary})
+        if names:
+            print(f"  V8 WebAssembly trace events, {kind} visits (median count, median ms):")
+            for name in names:
+                counts = [s.get(name, (0, 0))[0] for s in summaries]
+                ms = [s.get(name, (0, 0))[1] for s in summaries]
+                print(f"    {name:45} {statistics.median(counts):6.0f} {statistics.median(ms):9.1f}")
     print(f"  machine load average at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
-    print(f"  forward pass in page:  {median(measures, 'forward_ms'):.1f} ms   "
-          f"full redraw {median(measures, 'render_ms'):.1f} ms")
 
 
 if __name__ == "__main__":

@@ -52,3 +52,88 @@ def test_page_starts_when_the_html_arrives_in_slices(site, page):
     # the rows parsed after the pause are drawn as well: every stage ends up reading "done"
     page.wait_for_function("[...document.querySelectorAll('#loading .stage-amount')]"
                            ".every(span => span.textContent === 'done')", timeout=5000)
+
+
+class HeldMainPy(build.SiteHandler):
+    """Holds back main.py (so Python cannot start) until the test releases it: the page stays "loading"
+    with its first paint on screen for as long as the test needs."""
+
+    quiet = True
+    release: threading.Event
+
+    def do_GET(self):
+        if self.path.split("?")[0].endswith("/main.py"):
+            self.release.wait(60)
+        return super().do_GET()
+
+
+def held_site(site_dir):
+    release = threading.Event()
+    handler = type("Held", (HeldMainPy,), {"release": release})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(handler, directory=str(site_dir)))
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, release, f"http://127.0.0.1:{server.server_address[1]}/"
+
+
+def test_start_up_imports_only_bytecode(site, page, open_app):
+    """The standard library, NumPy, Pillow and pyapp all arrive compiled: Python compiles nothing at start."""
+    open_app(page)
+    assert page.evaluate("explainer.sourceModules()") == "[]"
+
+
+def test_click_on_an_example_while_python_starts_is_acknowledged_then_carried_out(site, page):
+    server, release, url = held_site(site.dir)
+    try:
+        page.goto(url)
+        other = next(name for name in site.examples if name != "espresso")
+        page.click(f'[data-example="{other}"]')
+        # at once, while Python is still starting: the thumbnail is marked and a note says what happens
+        assert page.eval_on_selector("#app", "e => e.dataset.status") == "loading"
+        assert page.is_visible("#starting-note")
+        assert "Python is starting" in page.inner_text("#starting-note")
+        assert page.eval_on_selector(f'[data-example="{other}"]', "e => e.classList.contains('intent-pending')")
+        release.set()
+        wait_until_started(page)
+        page.wait_for_function(f"""document.querySelector('[data-example="{other}"]')
+                                   .getAttribute('aria-pressed') === 'true'""", timeout=5000)
+        assert not page.is_visible("#starting-note")
+        assert f"image={other.replace(' ', '+')}" in page.evaluate("location.hash")
+    finally:
+        release.set()
+        server.shutdown()
+        server.server_close()
+
+
+def test_enter_on_a_map_while_python_starts_opens_its_view_when_ready(site, page):
+    server, release, url = held_site(site.dir)
+    try:
+        page.goto(url)
+        page.focus('[data-layer="relu_1_1"][data-index="2"]')
+        page.keyboard.press("Enter")
+        assert page.is_visible("#starting-note")
+        release.set()
+        wait_until_started(page)
+        page.wait_for_selector('[data-view="relu"]', timeout=5000)
+        assert "layer=relu_1_1" in page.evaluate("location.hash")
+        assert "neuron=2" in page.evaluate("location.hash")
+    finally:
+        release.set()
+        server.shutdown()
+        server.server_close()
+
+
+def test_parts_installed_after_ready_work_on_their_first_use(site, context):
+    """The article's controller is installed when the page is idle; a contents link clicked before that
+    installs it there and then, and still scrolls to its section without touching the explainer's address."""
+    page = context.new_page()
+    page.add_init_script("window.requestIdleCallback = () => 0;")  # the page is never idle: first use only
+    page.goto(site.url + "#image=koala")
+    wait_until_started(page, settled=False)
+    assert page.evaluate("explainer.timings.settled") is None
+    assert page.evaluate("document.querySelector('#playground')") is None  # deferred: not drawn yet
+    page.click('a[data-article-link="article-convolution"]')
+    page.wait_for_function("document.getElementById('article-convolution').getBoundingClientRect().top < 50",
+                           timeout=5000)
+    assert page.evaluate("location.hash") == "#image=koala"
+    assert page.eval_on_selector("#app", "e => e.dataset.status") == "ready"
