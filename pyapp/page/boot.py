@@ -8,7 +8,7 @@ import js
 from pyodide.ffi import create_proxy
 
 from ..network import load_network
-from ..state import CUSTOM_IMAGE, DEFAULT_IMAGE, State
+from ..state import CUSTOM_IMAGE, DEFAULT_IMAGE, State, notice
 from ..views.examples import example_path
 from . import plain
 from .app import App
@@ -28,25 +28,27 @@ def _install(name: str, app: App) -> bool:
     return True
 
 
-def initial_state(examples: list[str]) -> State:
-    """The address's state, on an image this copy has (the default example, else the first one)."""
-    state = State.from_url(js.location.hash)
+def initial_state(examples: list[str], classes) -> tuple[State, str | None]:
+    """The address's state, on an image this copy has (the default example, else the first one), and
+    what of the address could not be read, in words."""
+    state, dropped = State.parse(js.location.hash, classes)
     if state.image in examples:
-        return state
+        return state, notice(dropped)
     fallback = DEFAULT_IMAGE if DEFAULT_IMAGE in examples else (examples[0] if examples else CUSTOM_IMAGE)
-    return state.with_(image=fallback, image_url=None)
+    return state.with_(image=fallback, image_url=None), notice(dropped)
 
 
 def start() -> App:
     js.explainer.stage("model", "Reading the weights")
     network = load_network()
     examples = [name for name in network.classes if Path(example_path(name)).is_file()]
-    app = App(network, examples, initial_state(examples))
+    state, problem = initial_state(examples, network.classes)
+    app = App(network, examples, state)
     installed = [name for name in CONTROLLERS if _install(name, app)]
     if "overview" not in installed:
         plain.install(app)
     js.explainer.stage("model", "Running the network")
-    app.start()
+    app.start(problem)
     js.explainer.measure = create_proxy(app.measure_json)  # for tests/bench: forward and redraw times
     js.explainer.ready()
     return app
