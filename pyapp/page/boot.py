@@ -10,22 +10,14 @@ from pyodide.ffi import create_proxy
 from ..network import load_network
 from ..state import CUSTOM_IMAGE, DEFAULT_IMAGE, State, notice
 from ..views.examples import example_path
-from . import plain
 from .app import App
 
-# Controllers in install order; each is pyapp/page/<name>.py with install(app), and may not exist yet.
+# Controllers in install order; each is pyapp/page/<name>.py with install(app).
 CONTROLLERS = ("examples", "overview", "detail", "article", "receptive_field", "playground", "embed")
 
 
-def _install(name: str, app: App) -> bool:
-    try:
-        module = importlib.import_module(f"{__package__}.{name}")
-    except ModuleNotFoundError as error:
-        if error.name == f"{__package__}.{name}":
-            return False
-        raise
-    module.install(app)
-    return True
+def _install(name: str, app: App) -> None:
+    importlib.import_module(f"{__package__}.{name}").install(app)
 
 
 def initial_state(examples: list[str], classes) -> tuple[State, str | None]:
@@ -44,9 +36,8 @@ def start() -> App:
     examples = [name for name in network.classes if Path(example_path(name)).is_file()]
     state, problem = initial_state(examples, network.classes)
     app = App(network, examples, state)
-    installed = [name for name in CONTROLLERS if _install(name, app)]
-    if "overview" not in installed:
-        plain.install(app)
+    for name in CONTROLLERS:
+        _install(name, app)
     js.explainer.stage("model", "Running the network")
     app.start(problem)
     js.explainer.measure = create_proxy(app.measure_json)  # for tests/bench: forward and redraw times

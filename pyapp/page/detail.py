@@ -19,7 +19,7 @@ from .. import layout as geometry
 from ..views import registry
 from ..views.detail_box import box_style
 from ..views.detail_view import build
-from . import detail_elastic, detail_flatten, detail_stepper, detail_warm_up, dom
+from . import detail_clicks, detail_elastic, detail_flatten, detail_stepper, detail_warm_up, dom
 from .mounted import Mounted
 
 LOCKED = ("#examples", "#controls", "#overview .overview-bar")  # the top controls, off while a view is open
@@ -179,79 +179,6 @@ class DetailController:
                 else:
                     element.removeAttribute("inert")
 
-    # -- clicks ---------------------------------------------------------------------------------------
-    def open_view(self, layer: str, index: int):
-        """A map (or output class) of ``layer``: open the view the registry gives its type; the open view's
-        own map closes it (as the reference)."""
-        state = self.app.state
-        if state.view != registry.OVERVIEW:
-            if layer != state.layer or index != state.neuron:
-                return None
-            self.app.set_state(state.overview())
-            return True
-        try:
-            entry = registry.opened_by(self.app.network.layer(layer).type)
-        except KeyError:
-            entry = None  # the input has no detail view
-        if entry is None:
-            return None
-        self.app.set_state(state.overview().with_(view=entry.name, layer=layer, neuron=index))
-        return True
-
-    def click_map(self, event, element):
-        layer, index = element.getAttribute("data-layer"), int(element.getAttribute("data-index"))
-        if self.behaviour is not None and self.behaviour.click_map(layer, index):
-            return True
-        return self.open_view(layer, index)
-
-    def click_output(self, event, element):
-        index = int(element.getAttribute("data-index"))
-        dense = [layer.name for layer in self.app.network.layers if layer.type == registry.OUTPUT_LAYER_TYPE][-1]
-        state, entry = self.app.state, registry.opened_by(registry.OUTPUT_LAYER_TYPE)
-        if state.view != registry.OVERVIEW and registry.root(state.view) == entry.name and index != state.neuron:
-            self.app.set_state(state.overview().with_(view=entry.name, layer=dense, neuron=index))  # another class
-            return True
-        return self.open_view(dense, index)
-
-    def action(self, event, element):
-        name = element.getAttribute("data-action")
-        state = self.app.state
-        if name == "close":
-            self.app.set_state(state.back())
-        elif name == "play":
-            self.stepper.toggle()
-        elif name == "info":
-            self._scroll_to(element.getAttribute("data-section"))
-        elif name in registry.VIEWS:  # a button that opens a child view (the flatten view's "softmax")
-            self.app.set_state(state.with_(view=name))
-        elif self.behaviour is None or not self.behaviour.action(name, element):
-            return None
-        event.stopPropagation()
-        return True
-
-    def key(self, event, element):
-        if event.key not in ("Enter", " "):
-            return None
-        event.preventDefault()
-        if element.hasAttribute("data-action"):
-            return self.action(event, element)
-        if element.classList.contains("output-class"):
-            return self.click_output(event, element)
-        return self.click_map(event, element)
-
-    def _scroll_to(self, section: str | None) -> None:
-        target = js.document.getElementById(section) if section else None
-        if target is not None:
-            smooth = "auto" if js.window.matchMedia("(prefers-reduced-motion: reduce)").matches else "smooth"
-            target.scrollIntoView(js.Object.fromEntries([["behavior", smooth], ["block", "start"]]))
-
-    def hover_info(self, event, element):
-        """A pointer on an overlay's glyph, link or node: what it is, in the overlay's read-out."""
-        overlay = self.root.overlay if self.root is not None else None
-        info = overlay.querySelector('[data-role="hover-info"]') if overlay is not None else None
-        if info is not None:
-            info.textContent = element.getAttribute("data-hover") if event.type == "pointerover" else ""
-
     def timings_json(self) -> str:
         return json.dumps(self.timings)
 
@@ -260,14 +187,8 @@ def install(app) -> DetailController:
     controller = DetailController(app)
     app.detail = controller  # tests and the benchmark read controller.timings
     app.renderers.append(controller.render)
-    app.on("click", "#overview [data-action]", controller.action)
-    app.on("click", f"{SVG} .map[data-layer]", controller.click_map)
-    app.on("click", f"{SVG} .output-class", controller.click_output)
-    app.on("keydown", "#overview [data-action]", controller.key)
-    app.on("keydown", f"{SVG} .map[data-layer], {SVG} .output-class", controller.key)
     app.on("pointermove", ".detail-box [data-grid]", controller.stepper.hover_grid)
-    app.on("pointerover", ".detail-overlay [data-hover]", controller.hover_info)
-    app.on("pointerout", ".detail-overlay [data-hover]", controller.hover_info)
+    detail_clicks.install(app, controller)
     detail_flatten.install(app, controller)
     js.explainer.detailTimings = create_proxy(controller.timings_json)
     return controller
