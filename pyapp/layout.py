@@ -63,9 +63,6 @@ class OverviewLayout:
                 return column
         raise KeyError(f"no column {name!r} in the overview")
 
-    def index(self, name: str) -> int:
-        return [c.name for c in self.columns].index(name)
-
     def span(self, first: str, last: str) -> tuple[float, float]:
         """Left and right edge of the columns ``first`` to ``last`` (for a legend under them)."""
         return self.column(first).x, self.column(last).x + NODE_SIZE

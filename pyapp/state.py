@@ -1,29 +1,25 @@
 """The explainer's whole UI state as one object, with one URL form (the address's hash).
 
 Every view is a function of (State, the network's trace); deep links, the back step
-and embedding all come from this one object.
+and embedding all come from this one object. Any text whatsoever reads as a valid State
+(``State.parse`` also says what it dropped); ``State.checked`` then fits it to a network.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, fields, replace
 from urllib.parse import parse_qsl, urlencode
 
-from .dataset import CLASS_NAMES
+from .views import registry
 
 COLOR_MODES = ("unit", "module", "global")
-VIEWS = ("overview", "conv-elastic", "conv-formula", "relu", "pool", "flatten", "softmax")
-# One level up from each view: Esc or a click on empty space goes there.
-PARENT_VIEW = {
-    "conv-formula": "conv-elastic",
-    "conv-elastic": "overview",
-    "relu": "overview",
-    "pool": "overview",
-    "softmax": "flatten",
-    "flatten": "overview",
-    "overview": "overview",
-}
+VIEWS = registry.NAMES
 CUSTOM_IMAGE = "custom"
 DEFAULT_IMAGE = "espresso"
+# What a hash may hold: ASCII digits only ("²".isdigit() is True but int() refuses it), a few of them.
+NUMBER = re.compile(r"[0-9]{1,6}")
+LAYER_NAME = re.compile(r"[A-Za-z0-9_]{1,64}")
+IMAGE_NAME = re.compile(r"[A-Za-z0-9 _-]{1,64}")
 
 
 @dataclass(frozen=True)
@@ -42,13 +38,17 @@ class State:
     def with_(self, **changes) -> "State":
         return replace(self, **changes)
 
+    def overview(self) -> "State":
+        """The same image and settings with no detail view open."""
+        return replace(self, view="overview", layer=None, neuron=None, channel=None, pixel=None)
+
     def back(self) -> "State":
-        """One level up: formula view to elastic view to overview; the overview stays."""
-        parent = PARENT_VIEW[self.view]
-        if parent == self.view:
+        """One level up (the registry's parent): formula view to elastic view to overview; the overview stays."""
+        if self.view == registry.OVERVIEW:
             return self
-        if parent == "overview":
-            return replace(self, view="overview", layer=None, neuron=None, channel=None, pixel=None)
+        parent = registry.parent(self.view)
+        if parent == registry.OVERVIEW:
+            return self.overview()
         return replace(self, view=parent, channel=None, pixel=None)
 
     def to_url(self) -> str:
@@ -67,33 +67,82 @@ class State:
         return urlencode(pairs)
 
     @classmethod
-    def from_url(cls, text: str) -> "State":
-        """Reads a hash written by ``to_url``; anything unknown or out of range falls back to the default."""
-        raw = dict(parse_qsl(text.lstrip("#"), keep_blank_values=False))
-        default = cls()
-        values = {}
-        image = raw.get("image")
-        if image in CLASS_NAMES or (image == CUSTOM_IMAGE and raw.get("image_url")):
-            values["image"] = image
-            if image == CUSTOM_IMAGE:
-                values["image_url"] = raw["image_url"]
-        if raw.get("colors") in COLOR_MODES:
-            values["colors"] = raw["colors"]
+    def from_url(cls, text: str, images=None) -> "State":
+        """Reads a hash written by ``to_url``; anything unknown or malformed falls back to the default."""
+        return cls.parse(text, images)[0]
+
+    @classmethod
+    def parse(cls, text: str, images=None) -> tuple["State", list[str]]:
+        """(the state of any text whatsoever, what of it was dropped, in words).
+
+        images: the image names this copy knows (an example's class name); None accepts any plain name.
+        """
+        try:
+            raw = dict(parse_qsl(str(text).lstrip("#"), keep_blank_values=False))
+        except ValueError:  # e.g. more fields than parse_qsl allows
+            raw = {}
+        values, dropped = {}, []
+
+        def take(name, value, ok):
+            if name not in raw:
+                return
+            if ok:
+                values[name] = value
+            else:
+                dropped.append(name)
+
+        image = raw.get("image", "")
+        known = image in images if images is not None else bool(IMAGE_NAME.fullmatch(image))
+        # "custom" is the visitor's own image: from a web address (image_url), or from a file (no address).
+        take("image", image, known or image == CUSTOM_IMAGE)
+        if image == CUSTOM_IMAGE and raw.get("image_url"):
+            values["image_url"] = raw["image_url"]
+        take("colors", raw.get("colors"), raw.get("colors") in COLOR_MODES)
         for flag in ("detail", "embed"):
-            if raw.get(flag) in ("0", "1"):
-                values[flag] = raw[flag] == "1"
-        if raw.get("view") in VIEWS:
-            values["view"] = raw["view"]
-        if raw.get("layer", "").replace("_", "").isalnum():
-            values["layer"] = raw["layer"]
+            take(flag, raw.get(flag) == "1", raw.get(flag) in ("0", "1"))
+        take("view", raw.get("view"), raw.get("view") in VIEWS)
+        take("layer", raw.get("layer"), bool(LAYER_NAME.fullmatch(raw.get("layer", ""))))
         for name in ("neuron", "channel"):
-            if raw.get(name, "").isdigit():
-                values[name] = int(raw[name])
+            text_value = raw.get(name, "")
+            take(name, int(text_value) if NUMBER.fullmatch(text_value) else None, bool(NUMBER.fullmatch(text_value)))
         pixel = raw.get("pixel", "").split(",")
-        if len(pixel) == 2 and all(p.isdigit() for p in pixel):
-            values["pixel"] = (int(pixel[0]), int(pixel[1]))
-        state = replace(default, **values)
+        pixel_ok = len(pixel) == 2 and all(NUMBER.fullmatch(p) for p in pixel)
+        take("pixel", (int(pixel[0]), int(pixel[1])) if pixel_ok else None, pixel_ok)
+        state = replace(cls(), **values)
         # A detail view without its layer cannot be drawn: start on the overview instead.
         if state.view != "overview" and (state.layer is None or state.neuron is None):
-            state = replace(state, view="overview", layer=None, neuron=None, channel=None, pixel=None)
-        return state
+            state, dropped = state.overview(), dropped + ["view"]
+        return state, dropped
+
+    def checked(self, network) -> tuple["State", str | None]:
+        """This state fitted to ``network``: a detail view it cannot show becomes the overview, a channel
+        or pixel outside the map is dropped; with the reason in words (None when nothing changed)."""
+        if self.view == registry.OVERVIEW:
+            return self, None
+        wanted = registry.entry(self.view).layer_type
+        try:
+            layer = network.layer(self.layer)
+        except KeyError:
+            return self.overview(), f"There is no layer called {self.layer!r} in this network."
+        if layer.type != wanted:
+            return self.overview(), f"{self.layer} is not a layer the {self.view} view can show."
+        count = network.shapes[self.layer][0]
+        if not 0 <= self.neuron < count:
+            return self.overview(), f"{self.layer} has {count} maps; there is no map number {self.neuron}."
+        state, problems = self, []
+        channels = getattr(layer, "in_channels", None)
+        if self.channel is not None and (channels is None or self.channel >= channels):
+            state = state.back() if self.view == "conv-formula" else state.with_(channel=None)
+            problems.append(f"{self.layer} has no input channel {self.channel}.")
+        shape = network.shapes[self.layer][1:]
+        if self.pixel is not None and (len(shape) != 2 or not all(p < n for p, n in zip(self.pixel, shape))):
+            state = state.with_(pixel=None)
+            problems.append(f"{self.layer} has no pixel {self.pixel}.")
+        return state, " ".join(problems) or None
+
+
+def notice(dropped: list[str]) -> str | None:
+    """What the visitor reads when a link held something the explainer cannot show."""
+    if not dropped:
+        return None
+    return f"Part of this link could not be read and was left out: {', '.join(dict.fromkeys(dropped))}."

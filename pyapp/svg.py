@@ -106,17 +106,6 @@ def png_data_url(pixels: np.ndarray, compress_level: int = PNG_COMPRESS_LEVEL) -
     return "data:image/png;base64," + base64.b64encode(png_bytes(pixels, compress_level)).decode("ascii")
 
 
-def image(href: str, x: float, y: float, width: float, height: float, xlink: bool = False,
-          **values) -> str:
-    """An <image> showing pixels crisp (no smoothing when scaled up), as the reference draws maps.
-
-    ``xlink`` writes ``xlink:href`` instead of ``href``, for standalone files read by older SVG tools.
-    """
-    link = {"xlink:href" if xlink else "href": href}
-    return element("image", **link, x=float(x), y=float(y), width=float(width), height=float(height),
-                   preserveAspectRatio="none", style="image-rendering:pixelated", **values)
-
-
 def document(content: str, width: float, height: float, title: str | None = None,
              style: str | None = None, **values) -> str:
     """A complete standalone SVG file (XML declaration, namespaces, optional <title> and <style>)."""

@@ -57,7 +57,7 @@ def test_precache_manifest_lists_every_file_with_its_hash(site):
 
 def test_first_paint_shows_the_default_example_classified(site):
     html = (site.out / "index.html").read_text()
-    overview = html[html.index('id="overview"'):html.index('id="detail"')]
+    overview = html[html.index('id="overview"'):html.index('id="article"')]
     shown = dict(re.findall(r'data-class="([^"]+)"[^>]*?data-probability="([^"]+)"', overview))
     network = load_network()
     expected = network.forward(load_image(site.out / build.example_file("espresso")))["probabilities"]

@@ -19,7 +19,7 @@ from pyapp import layout as geometry
 from pyapp.network import load_network
 from pyapp.preprocess import load_image
 from pyapp.state import State
-from pyapp.views import conv_elastic, conv_formula, flatten, grid, pool, relu, softmax
+from pyapp.views import conv_elastic, conv_formula, flatten, frames, pool, relu, scales, slide, softmax
 
 CONV_LAYERS = ("conv_1_1", "conv_1_2", "conv_2_1", "conv_2_2")
 RTOL, ATOL = 1e-5, 1e-6  # float32 sums in another order (np.sum vs the im2col matmul)
@@ -108,7 +108,7 @@ def test_relu_view_shows_the_traced_input_and_output(network, trace, layer, neur
     x, y = trace[source][neuron, 5, 9], trace[layer][neuron, 5, 9]
     assert markup.one(data_u="x").value() == pytest.approx(float(x), abs=0)
     assert markup.one(data_u="y").value() == pytest.approx(float(y), abs=0)
-    assert markup.one(data_u="y-t").text == grid.value_text(y)
+    assert markup.one(data_u="y-t").text == frames.value_text(y)
     # Every pixel of the map, stepped through frames, agrees with the trace and with max(0, x).
     h, w = view.out_shape
     for pixel in [(0, 0), (h - 1, w - 1), (h // 2, 3)]:
@@ -251,7 +251,7 @@ def test_softmax_circles_are_darker_for_larger_logits(network, trace):
 @pytest.mark.parametrize("layer", CONV_LAYERS)
 def test_elastic_layout_keeps_columns_in_order_and_apart(network, layer):
     grid_ = geometry.overview_layout(network)
-    e = conv_elastic.elastic_layout(grid_, layer)
+    e = slide.elastic_layout(grid_, layer)
     xs = [e.xs[c.name] for c in grid_.columns]
     assert all(b - a >= geometry.NODE_SIZE - 1e-6 for a, b in zip(xs, xs[1:])), xs
     assert xs[0] >= 0 and xs[-1] + geometry.NODE_SIZE <= grid_.width
@@ -300,7 +300,7 @@ def test_the_sliding_kernel_reveals_row_by_row_and_skip_reveals_all():
 def test_elastic_slide_moves_columns_and_fades_the_other_maps(network):
     state = State(view="conv-elastic", layer="conv_1_1", neuron=2)
     css = conv_elastic.slide_css(state, network)
-    e = conv_elastic.elastic_layout(geometry.overview_layout(network), "conv_1_1")
+    e = slide.elastic_layout(geometry.overview_layout(network), "conv_1_1")
     dx = e.xs["conv_1_1"] - geometry.overview_layout(network).column("conv_1_1").x
     assert f'[data-column="conv_1_1"]{{transform:translateX({dx:.2f}'.rstrip("0") in css
     assert '[data-column="conv_1_1"] .map-box:not(:has([data-index="2"]))' in css
@@ -350,24 +350,24 @@ def test_flatten_sum_box_adds_products_and_bias_into_the_logit(network, trace):
 # -- shared grid logic ---------------------------------------------------------------------------
 
 def test_stepping_goes_row_by_row_and_wraps():
-    assert grid.next_pixel((0, 4), (3, 5)) == (1, 0)
-    assert grid.next_pixel((2, 4), (3, 5)) == (0, 0)
-    assert grid.pixel_for_hover("input", 9, 9, 2, (30, 30)) == (4, 4)
-    assert grid.pixel_for_hover("input", 63, 63, 1, (62, 62)) == (61, 61)  # the window stays inside
-    assert grid.clamp_pixel((99, -3), (13, 13)) == (12, 0)
-    assert grid.clamp_pixel(None, (13, 13)) == (0, 0)
+    assert frames.next_pixel((0, 4), (3, 5)) == (1, 0)
+    assert frames.next_pixel((2, 4), (3, 5)) == (0, 0)
+    assert frames.pixel_for_hover("input", 9, 9, 2, (30, 30)) == (4, 4)
+    assert frames.pixel_for_hover("input", 63, 63, 1, (62, 62)) == (61, 61)  # the window stays inside
+    assert frames.clamp_pixel((99, -3), (13, 13)) == (12, 0)
+    assert frames.clamp_pixel(None, (13, 13)) == (0, 0)
 
 
 def test_frames_only_rewrite_what_changed(network, trace):
     view = pool.prepare(State(view="pool", layer="max_pool_2", neuron=0), trace, network)
     a, b = view.frame((0, 0)), view.frame((0, 1))
-    diff = grid.changes(a, b)
+    diff = frames.changes(a, b)
     assert diff["input-win"] == {"x": b["input-win"]["x"]}  # moved right only
-    assert "output-win" in diff and grid.changes(a, a) == {}
+    assert "output-win" in diff and frames.changes(a, a) == {}
 
 
 def test_cell_text_stays_readable_on_dark_cells():
-    scale = grid.activation_scale(1.0)
-    assert scale.ink(0.95) == grid.INK_DARK and scale.ink(-0.95) == grid.INK_DARK
-    assert scale.ink(0.0) == grid.INK_LIGHT
-    assert grid.value_text(-0.0001) == "0.00"
+    scale = scales.activation_scale(1.0)
+    assert scale.ink(0.95) == scales.INK_DARK and scale.ink(-0.95) == scales.INK_DARK
+    assert scale.ink(0.0) == scales.INK_LIGHT
+    assert frames.value_text(-0.0001) == "0.00"

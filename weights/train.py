@@ -33,7 +33,7 @@ REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:  # run as a script: make pyapp importable
     sys.path.insert(0, str(REPO))
 
-from pyapp import dataset  # noqa: E402
+from pyapp import dataset, preprocess  # noqa: E402
 
 PARAMETER_COUNT = 19_920  # the reference Tiny VGG's trainable parameters
 CONV_LAYERS = ("conv_1_1", "conv_1_2", "conv_2_1", "conv_2_2")
@@ -136,17 +136,8 @@ def model_from_arrays(arrays: dict[str, np.ndarray]) -> TinyVGG:
 
 
 def load_image(path: Path) -> np.ndarray:
-    """One image as (64, 64, 3) float32 in [0, 1], through the project's preprocessing when it exists."""
-    try:
-        from pyapp import preprocess
-    except ImportError:  # preprocess.py not written yet: the same thing for 64x64 dataset images
-        preprocess = None
-    if preprocess is not None and hasattr(preprocess, "load_image"):
-        return np.asarray(preprocess.load_image(path), np.float32)
-    from PIL import Image
-
-    with Image.open(path) as im:
-        return np.asarray(im.convert("RGB"), np.float32) / 255.0
+    """One image as (64, 64, 3) float32 in [0, 1], through the project's own preprocessing (as in the page)."""
+    return np.asarray(preprocess.load_image(path), np.float32)
 
 
 def load_split(folder: Path, limit_per_class: int = 0) -> tuple[np.ndarray, np.ndarray]:

@@ -1,11 +1,13 @@
 """The page's core: the network, the one State, the image being classified and its trace.
 
-Controllers plug in with two hooks (see /tmp/coord/site-page-api.md for a walk-through):
+Controllers plug in with two hooks:
 - ``app.on(event_type, selector_or_predicate, handler)``: one delegated listener per event type on
   #app calls ``handler(event, element)`` for the events that match;
 - ``app.renderers``: functions ``renderer(app, change)`` called after every state or trace change.
 ``app.set_state(new)`` is the one way to change what is shown; it reruns the network only when the
 image changed, and mirrors the state in the address hash (deep links, the browser's Back button).
+The App alone turns an image into a trace: an example by name, the visitor's bytes (``use_image``),
+or other weights (``set_network``) all end in the one commit path, ``_show``.
 """
 from __future__ import annotations
 
@@ -23,7 +25,7 @@ import numpy as np
 from pyodide.ffi import create_proxy
 
 from ..preprocess import ImageError, load_image
-from ..state import CUSTOM_IMAGE, State
+from ..state import CUSTOM_IMAGE, State, notice
 from ..views.examples import NO_IMAGE, example_path
 from . import dom
 
@@ -62,6 +64,7 @@ class App:
         self._example_images: dict[str, np.ndarray] = {}
         self._proxies = []  # JS keeps calling these: keep them alive
         self._tasks = set()
+        self._rendered = False  # until the first render, a change has no previous state
         # one level up (formula -> elastic -> overview): Esc, or a click on empty space
         self.on("keydown", lambda event: event.key == "Escape", lambda event, element: self.set_state(self.state.back()))
         self.on("click", lambda event: getattr(event.target, "id", None) in EMPTY_SPACE,
@@ -129,29 +132,48 @@ class App:
         history: "auto" (push when the image or view changes, else replace), "push", "replace",
         or None (leave the address alone: it is where the state came from).
         """
-        if new == self.state and self.trace is not None:
-            return
-        if not self.has_image(new):
-            raise LookupError(f"there is no image {new.image!r} in this copy of the explainer")
-        previous = self.state
-        trace_changed = self.trace is None or (new.image, new.image_url) != (previous.image, previous.image_url)
-        if trace_changed:
-            self._run(self._image_for(new))
-        self._commit(new, previous, trace_changed, history)
+        self._show(new, history)
 
     def set_network(self, network) -> None:
         """Use other weights (the kernel playground): rerun the current image and redraw, same state."""
         self.network = network
         if self.image is not None:
-            self._run(self.image)
-            self.render(Change(self.state, True))
+            self._show(self.state, None, rerun=True)
 
-    def set_image(self, image: np.ndarray, image_url: str | None = None) -> None:
-        """Classify the visitor's own image (from a file, a drop, a paste or a URL)."""
+    def use_image(self, data: bytes, image_url: str | None = None) -> str | None:
+        """Classify the visitor's own image (a file, a drop, a paste or a web address): None when it is
+        shown, else why it cannot be used, in words (the image shown stays)."""
+        try:
+            image = load_image(data)
+        except ImageError as error:
+            return str(error)
         self.custom_image = image
-        previous = self.state
-        self._run(image)
-        self._commit(previous.with_(image=CUSTOM_IMAGE, image_url=image_url), previous, True, "push")
+        self._show(self.state.with_(image=CUSTOM_IMAGE, image_url=image_url), "push", rerun=True)
+        return None
+
+    def _show(self, new: State, history: str | None, rerun: bool = False, said: str | None = None) -> None:
+        """The one commit path: fit the state to the network, run the network when the image (or the
+        network) changed, remember the state, write the address, draw, and say what a link lost
+        (``said``: what the caller already knows was lost)."""
+        new, problem = new.checked(self.network)
+        problem = " ".join(filter(None, (said, problem))) or None
+        if problem and history is None:
+            history = "replace"  # the address asked for what cannot be shown: do not keep it there
+        if new == self.state and self.trace is not None and not rerun:
+            if problem:  # nothing to redraw, but the address still holds what could not be read
+                self._write_address(self.state, "replace")
+                self.notify(problem)
+            return
+        if not self.has_image(new):
+            raise LookupError(f"there is no image {new.image!r} in this copy of the explainer")
+        previous = self.state if self._rendered else None  # None: the first render
+        image_changed = (new.image, new.image_url) != (self.state.image, self.state.image_url)
+        trace_changed = self.trace is None or rerun or image_changed
+        if trace_changed:
+            self._run(self._image_for(new))
+        self._commit(new, previous, trace_changed, history)
+        if problem:
+            self.notify(problem)
 
     def _image_for(self, state: State) -> np.ndarray:
         if state.image == CUSTOM_IMAGE:
@@ -183,20 +205,24 @@ class App:
         else:
             js.history.replaceState(None, "", url)
 
+    def read_address(self, text: str) -> tuple[State, str | None]:
+        """The state a link asks for and what of it could not be read, in words (None: all of it)."""
+        state, dropped = State.parse(text, self.network.classes)
+        return state, notice(dropped)
+
     def _on_hashchange(self, event) -> None:
-        new = State.from_url(js.location.hash)
-        if "image=custom" in js.location.hash and self.custom_image is not None:
-            new = new.with_(image=CUSTOM_IMAGE)  # the visitor's own image has no address: keep it
+        new, problem = self.read_address(js.location.hash)
         if not self.has_image(new):
             new = new.with_(image=self.state.image, image_url=self.state.image_url)
         try:
-            self.set_state(new, history=None)
+            self._show(new, "replace" if problem else None, said=problem)
         except Exception as error:  # noqa: BLE001
             self.report(error)
 
     # -- drawing ----------------------------------------------------------------------------------
     def render(self, change: Change) -> None:
         """Call every renderer; without any image yet, #overview asks for one instead."""
+        self._rendered = True
         if self.trace is None:
             dom.set_html("#overview", NO_IMAGE)
             return
@@ -221,8 +247,9 @@ class App:
         dom.show("#notice", True)
 
     # -- start and measure ------------------------------------------------------------------------
-    def start(self) -> None:
-        """Listen, compute the first trace and draw (replacing the build-time first paint)."""
+    def start(self, problem: str | None = None) -> None:
+        """Listen, compute the first trace and draw (replacing the build-time first paint); ``problem``:
+        what the address asked for that could not be read (a notice once the page is drawn)."""
         root = dom.query(ROOT)
         for event_type in EVENTS:
             self._listen(root, event_type, self._dispatch)
@@ -230,10 +257,11 @@ class App:
             self._listen(js.document, event_type, self._dispatch)
         self._listen(js.window, "hashchange", self._on_hashchange)
         if self.has_image(self.state):
-            self._run(self._image_for(self.state))
-            self._commit(self.state, None, True, "replace")
+            self._show(self.state, "replace", rerun=True, said=problem)
         else:
             self.render(Change(None, True))
+            if problem:
+                self.notify(problem)
 
     def measure(self, repeat: int = 20) -> dict:
         """Median milliseconds of one forward pass and of one full redraw, in this browser."""

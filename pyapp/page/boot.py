@@ -16,51 +16,47 @@ import js
 from pyodide.ffi import create_once_callable, create_proxy
 
 from ..network import load_network
-from ..state import CUSTOM_IMAGE, DEFAULT_IMAGE, State
+from ..state import CUSTOM_IMAGE, DEFAULT_IMAGE, State, notice
 from ..views.examples import example_path
-from . import plain
 from .app import App, Change
 
-# Controllers in install order; each is pyapp/page/<name>.py with install(app), and may not exist yet.
+# Controllers in install order; each is pyapp/page/<name>.py with install(app).
 CONTROLLERS = ("examples", "overview", "detail", "article", "receptive_field", "playground", "embed")
 # Installed after ready, in this order, each in its own idle moment: nothing of theirs is on the first screen.
 # With each, what of theirs is on the page before they are: a click there installs them at once (first use).
 DEFERRED = {"embed": None, "playground": None, "article": "a[data-article-link]"}
 
 
-def _install(name: str, app: App) -> bool:
-    try:
-        module = importlib.import_module(f"{__package__}.{name}")
-    except ModuleNotFoundError as error:
-        if error.name == f"{__package__}.{name}":
-            return False
-        raise
-    module.install(app)
-    return True
+def _install(name: str, app: App) -> None:
+    importlib.import_module(f"{__package__}.{name}").install(app)
 
 
-def initial_state(examples: list[str]) -> State:
-    """The address's state, on an image this copy has (the default example, else the first one)."""
-    state = State.from_url(js.location.hash)
+def initial_state(examples: list[str], classes) -> tuple[State, str | None]:
+    """The address's state, on an image this copy has (the default example, else the first one), and
+    what of the address could not be read, in words."""
+    state, dropped = State.parse(js.location.hash, classes)
     if state.image in examples:
-        return state
+        return state, notice(dropped)
     fallback = DEFAULT_IMAGE if DEFAULT_IMAGE in examples else (examples[0] if examples else CUSTOM_IMAGE)
-    return state.with_(image=fallback, image_url=None)
+    return state.with_(image=fallback, image_url=None), notice(dropped)
 
 
 def start() -> App:
     js.explainer.stage("model", "Reading the weights")
     network = load_network()
     examples = [name for name in network.classes if Path(example_path(name)).is_file()]
-    app = App(network, examples, initial_state(examples))
-    app.installed = {name for name in CONTROLLERS if name not in DEFERRED and _install(name, app)}
-    if "overview" not in app.installed:
-        plain.install(app)
+    state, problem = initial_state(examples, network.classes)
+    app = App(network, examples, state)
+    app.installed = set()
+    for name in CONTROLLERS:
+        if name not in DEFERRED:
+            _install(name, app)
+            app.installed.add(name)
     for name, selector in DEFERRED.items():
         if selector:
             _on_first_use(app, name, selector)
     js.explainer.stage("model", "Running the network")
-    app.start()
+    app.start(problem)
     js.explainer.measure = create_proxy(app.measure_json)  # for tests/bench: forward and redraw times
     js.explainer.sourceModules = create_proxy(modules_from_source)  # for tests: what start-up did not get as bytecode
     js.explainer.ready()

@@ -1,10 +1,10 @@
 """The input image: example thumbnails, and the visitor's own image from the strip's file input.
 
-(The upload dialog, drag-and-drop and paste belong to the overview controller: pyapp/page/overview.py.)
+(The upload dialog, drag-and-drop and paste belong to pyapp/page/upload.py; the strip's file input
+goes through the dialog's guarded path too: size limit, stale attempts dropped, messages in words.)
 """
 from __future__ import annotations
 
-from ..preprocess import load_image
 from ..views import examples as view
 from . import dom
 
@@ -12,17 +12,10 @@ from . import dom
 def install(app) -> None:
     app.on("click", "[data-example]",
            lambda event, element: app.set_state(app.state.with_(image=element.dataset.example, image_url=None)))
-    app.on("change", "#examples input[data-image-input]", lambda event, element: use_files(app, element.files))
+    app.on("change", "#examples input[data-image-input]", lambda event, element: app.upload.choose_file(event, element))
     app.renderers.append(render)
 
 
 def render(app, change) -> None:
     if change.previous is None or change.trace_changed or change.previous.image != app.state.image:
         dom.set_html("#examples", view.render(app.state, app.trace, app.network, app.examples))
-
-
-async def use_files(app, files) -> None:
-    if not files.length:
-        return
-    data = (await files.item(0).arrayBuffer()).to_bytes()
-    app.set_image(load_image(data))

@@ -13,7 +13,6 @@ from __future__ import annotations
 import js
 from pyodide.ffi import JsException, create_proxy, to_js
 
-from ..preprocess import ImageError, load_image
 from ..state import CUSTOM_IMAGE
 from ..views import upload as view
 from . import dom
@@ -150,13 +149,11 @@ class UploadDialog:
     def _use(self, data: bytes, mime: str, attempt: int, address: str | None) -> None:
         if len(data) > view.MAX_UPLOAD_BYTES:
             return self._fail(view.too_large(len(data)), attempt)
-        try:
-            image = load_image(data)
-        except ImageError as error:
-            return self._fail(view.unusable(str(error), mime), attempt)
-        self.close()
+        problem = self.app.use_image(data, image_url=address)
+        if problem:
+            return self._fail(view.unusable(problem, mime), attempt)
         self.custom_url = address
-        self.app.set_image(image, image_url=address)
+        self.close()
 
     # -- the dialog's words -------------------------------------------------------------------------
     def _fail(self, message: str, attempt: int) -> None:

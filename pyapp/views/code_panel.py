@@ -15,7 +15,7 @@ from typing import Callable
 import numpy as np
 
 from .. import svg
-from .grid import Frame, dynamic, exact
+from .frames import Frame, dynamic, exact
 
 
 @lru_cache(maxsize=None)

@@ -11,34 +11,17 @@ after an image switch (the reference keeps some Module/Global legends from the f
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
 from .. import colors
 from ..network import INPUT, SPATIAL_TYPES
+from .scales import Scale
 
 MODES = ("unit", "module", "global")
 MODE_LABELS = {"unit": "Unit", "module": "Module", "global": "Global"}
 
 
-@dataclass(frozen=True)
-class ColorRange:
-    lo: float
-    hi: float
-    scale: str  # a pyapp.colors scheme
-    reverse: bool = False  # greys run white to black; the input shows 1 as white
-    layers: tuple[str, ...] = ()  # the columns that share this range (and its legend)
-
-    def rgba(self, values) -> np.ndarray:
-        """``values`` coloured on this range: uint8 RGBA, values.shape + (4,)."""
-        return colors.to_rgba(values, self.lo, self.hi, self.scale, self.reverse)
-
-    def color(self, value: float) -> str:
-        return colors.hex_color(self.scale, float(colors.normalise(value, self.lo, self.hi)), self.reverse)
-
-
-INPUT_RANGE = ColorRange(0.0, 1.0, colors.LAYER_SCALE["input"], reverse=True, layers=(INPUT,))
+INPUT_RANGE = Scale(colors.LAYER_SCALE["input"], 0.0, 1.0, reverse=True, layers=(INPUT,))
 
 
 def hidden_layers(network) -> list:
@@ -65,13 +48,13 @@ def _half_range(trace, names: tuple[str, ...]) -> float:
     return max(max(-float(np.min(trace[n])), float(np.max(trace[n]))) for n in names)
 
 
-def layer_ranges(trace, network, mode: str) -> dict[str, ColorRange]:
-    """Column name -> its ColorRange in ``mode`` (the input and every hidden column)."""
+def layer_ranges(trace, network, mode: str) -> dict[str, Scale]:
+    """Column name -> its Scale in ``mode`` (the input and every hidden column)."""
     ranges = {INPUT: INPUT_RANGE}
     for names in groups(network, mode):
         half = _half_range(trace, names)
         scale = colors.LAYER_SCALE[network.layer(names[0]).type]
-        shared = ColorRange(-half, half, scale, layers=names)
+        shared = Scale(scale, -half, half, layers=names)
         ranges.update({name: shared for name in names})
     return ranges
 

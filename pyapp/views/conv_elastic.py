@@ -12,117 +12,26 @@ The page moves the kernels with two CSS variables (--kx, --ky) and reveals with 
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
 from .. import layout as geometry
 from .. import svg
-from ..layout import NODE_SIZE, OverviewLayout
 from ..network import INPUT
 from . import legend
-from .conv_formula import intermediate_extent, kernel_extent
-from .grid import Frame, activation_scale, dynamic, exact, other_maps, picture, weight_scale
+from .conv_formula import conv_intermediates, intermediate_extent, kernel_extent
+from .detail_view import DetailView
+from .frames import Frame, dynamic, exact
+from .grids import picture
+from .pair import other_maps
+from .scales import activation_scale, weight_scale
+from .slide import GLYPH, PLUS_RADIUS, N, Elastic, elastic_layout, long_gap, slide_rules
 
-N = NODE_SIZE
-PLUS_RADIUS = N / 5  # half the side of the sum node
-GLYPH = N / 5  # a kernel glyph's side (the reference's 3 x 8/3)
 TICKS_1D = 5  # the sliding kernel visits 5 x 5 positions on each map
 TICK_MS = 400  # one position: 200 ms wait + 200 ms slide, as in the reference
 EDGE_COLOR = "gray"
 FADED_OPACITY = 0.15  # the other maps of the selected layer
 MASK_FILL = "#f2f2f2"
-ANNOTATION_GRAY = "#7a7a7a"
 CAPTION_ROOM = 18.0  # below an input map: the overview's channel caption, then our notes
-
-
-def short_gap(grid: OverviewLayout) -> float:
-    """The gap before a ReLU or pooling column: the unit the reference's spacings are made of."""
-    cols = grid.columns
-    return min(b.x - a.x - N for a, b in zip(cols, cols[1:]))
-
-
-def long_gap(grid: OverviewLayout) -> float:
-    return short_gap(grid) * geometry.GAP_RATIO
-
-
-@dataclass(frozen=True)
-class Elastic:
-    """Where everything goes while the elastic view of ``layer`` is open (viewBox units)."""
-
-    layer: str
-    source: str
-    left_x: float  # the input column's new x
-    inter_x: float  # the intermediate column
-    plus_x: float  # left edge of the sum node
-    target_x: float  # the conv column's new x
-    xs: dict  # every column's new x
-    faded: dict  # column -> opacity, for the columns outside the view
-    keep_source: bool  # the source column stays put (early layers) or the conv column does (later ones)
-
-    def shift(self, grid: OverviewLayout, name: str) -> float:
-        return self.xs[name] - grid.column(name).x
-
-
-def elastic_layout(grid: OverviewLayout, layer: str) -> Elastic:
-    """The reference's arrangement: input channels, intermediate column, sum node, then the conv column.
-
-    Early layers keep their input column where it is and push the conv column (and everything after)
-    right; later layers keep the conv column and pull the input column left. Columns on the far side
-    are packed evenly into what room is left, and faded.
-    """
-    names = [c.name for c in grid.columns]
-    at = names.index(layer)
-    source = names[at - 1]
-    gap, big = short_gap(grid), long_gap(grid)
-    span = 2 * N + 2 * big + 2 * PLUS_RADIUS  # input column's left edge to the conv column's
-    x_first, x_last = grid.columns[0].x, grid.columns[-1].x
-    xs = {c.name: c.x for c in grid.columns}
-    keep_source = grid.column(layer).x < grid.width / 2
-    if keep_source:
-        left_x = grid.column(source).x
-        target_x = left_x + span
-        later = names[at + 1:]
-        start = target_x + N + big
-        step = (x_last - start) / max(len(later) - 1, 1)
-        xs.update({name: start + k * step for k, name in enumerate(later)})
-        xs[layer] = target_x
-    else:
-        target_x = grid.column(layer).x
-        left_x = target_x - span
-        earlier = names[:at - 1]
-        end = left_x - gap
-        step = (end - x_first - N) / max(len(earlier) - 1, 1)
-        xs.update({name: x_first + k * step for k, name in enumerate(earlier)})
-        xs[source] = left_x
-    inter_gap = big * 2 / 3
-    inter_x = left_x + N + inter_gap
-    plus_x = inter_x + N + 1.5 * inter_gap
-    faded = {}
-    for k, name in enumerate(names):
-        if k < at - 1:
-            faded[name] = 0.12 if keep_source else 0.1 + 0.1 * k / max(at - 1, 1)
-        elif k > at:
-            faded[name] = max(0.06, 0.2 - 0.02 * (k - at))
-    return Elastic(layer, source, left_x, inter_x, plus_x, target_x, xs, faded, keep_source)
-
-
-def slide_rules(views, grid, shift, faded, focus_rule) -> str:
-    """CSS for the overview while one of ``views`` is open: each column slides by ``shift(column)``, the
-    ones in ``faded`` fade, and ``focus_rule(root)`` dims what the view is not about."""
-    rules = []
-    for view in views:
-        r = f'#overview-svg[data-detail="{view}"]'
-        for column in grid.columns:
-            dx = shift(column)
-            if abs(dx) > 0.01:
-                rules.append(f'{r} [data-column="{column.name}"]{{transform:translateX({svg.num(dx)}px)}}')
-            if column.name in faded:
-                rules.append(f'{r} [data-column="{column.name}"]{{opacity:{svg.num(faded[column.name])};'
-                             "pointer-events:none}")
-        rules.append(focus_rule(r))
-        rules.append(f"{r} .legends,{r} .hover-frames,{r} .hover-links{{visibility:hidden}}")
-    return "\n".join(rules)
 
 
 def slide_css(state, network) -> str:
@@ -228,7 +137,7 @@ def render(state, trace, network, intermediates: np.ndarray | None = None, tick:
     src = grid.column(e.source)
     out_y = grid.column(layer).ys[n]
     if intermediates is None:
-        intermediates = network.conv_intermediates(trace, layer, n)
+        intermediates = conv_intermediates(trace, network, layer, n)
     extent = intermediate_extent(intermediates)
     scale = activation_scale(extent)
     kernels = network.kernel(layer, n)
@@ -394,18 +303,17 @@ def _legends(e, grid, intermediates, k_scale, kernels, extent) -> list[str]:
     return parts
 
 
-def box_anchor(state, network) -> tuple[float, float, str, str]:
-    """Where the formula box goes, in viewBox units: (x, y, side, valign). It sits on the side with more
-    room, over the faded columns, and above or below the selected map's row so that map stays in view."""
-    grid = geometry.overview_layout(network)
-    e = elastic_layout(grid, state.layer)
-    right_room = grid.width - (e.target_x + N)
-    left_room = e.left_x
-    row_y = grid.column(state.layer).ys[int(state.neuron or 0)]
-    if row_y + N / 2 > grid.height / 2:
-        y, valign = row_y - 12, "bottom"
-    else:
-        y, valign = row_y + N + 12, "top"
-    if right_room >= left_room:
-        return e.target_x + N + 16, y, "left", valign
-    return e.left_x - 3 * GLYPH - 16, y, "right", valign
+class ElasticView(DetailView):
+    """The elastic view as the page hosts it: the overlay and the overview's slide; no box of its own
+    (its formula boxes are the conv-formula view). The page runs the kernel's ticks (``tick_frame``)."""
+
+    view = "conv-elastic"
+
+    def overview_css(self) -> str:
+        return slide_css(self.state, self.network)
+
+    def overlay(self) -> str:
+        return render(self.state, self.trace, self.network)
+
+    def overlay_frame(self) -> Frame:
+        return tick_frame(0)

@@ -13,8 +13,11 @@ from .. import layers, svg
 from ..network import INPUT
 from . import color_range
 from .code_panel import Call, Operand
-from .grid import (CELL, FONT, Frame, GridView, MapGrid, Scale, activation_scale, cell, cell_frame, dynamic,
-                   exact, scale_of, symbol, value_text, weight_scale)
+from .detail_view import Placement
+from .frames import Frame, dynamic, exact, value_text
+from .grids import CELL, FONT, GridView, MapGrid, cell, cell_frame, symbol
+from .scales import Scale, activation_scale, weight_scale
+from .slide import box_anchor
 
 LEFT, TOP, GAP = 4, 22, 30
 PITCH = CELL + 22  # one window column: its cell and the gap holding "+" and the next "x"
@@ -34,8 +37,20 @@ def layer_extent(ranges: dict, network, layer: str) -> float:
 def input_scale_for(ranges: dict, network, layer: str) -> Scale:
     source = network.sources[layer]
     if source == INPUT:
-        return scale_of(ranges[INPUT])
+        return ranges[INPUT]
     return activation_scale(layer_extent(ranges, network, layer))
+
+
+_INTERMEDIATES: dict = {}  # the last filter's: the elastic view and its formula boxes share one einsum
+
+
+def conv_intermediates(trace, network, layer: str, neuron: int) -> np.ndarray:
+    """network.conv_intermediates, kept for the last (trace, network, layer, neuron) asked."""
+    key = (id(trace), id(network), layer, neuron)
+    if key not in _INTERMEDIATES:
+        _INTERMEDIATES.clear()  # the key's objects stay alive with the entry, so their ids are not reused
+        _INTERMEDIATES[key] = (trace, network, network.conv_intermediates(trace, layer, neuron))
+    return _INTERMEDIATES[key][2]
 
 
 def intermediate_extent(intermediates: np.ndarray) -> float:
@@ -53,7 +68,6 @@ class ConvFormulaView(GridView):
     view = "conv-formula"
     title = "Convolution"
     hint = "<b>Hover over</b> the matrices to change the kernel's position."
-    step_ms = 250
     width = 600
     height = 200
 
@@ -73,7 +87,7 @@ class ConvFormulaView(GridView):
         self.bias = network.bias(self.layer, self.neuron)
         self.kernel_scale = weight_scale(kernel_extent(network, self.layer, self.neuron))
         if intermediates is None:
-            intermediates = network.conv_intermediates(trace, self.layer, self.neuron)
+            intermediates = conv_intermediates(trace, network, self.layer, self.neuron)
         self.intermediates = intermediates  # (C, H', W')
         self.out_scale = activation_scale(intermediate_extent(intermediates))
         self.in_map = trace[self.source][self.channel]
@@ -82,6 +96,9 @@ class ConvFormulaView(GridView):
         self.mid = LEFT + self.input.size + GAP
         self.output = MapGrid("output", intermediates[self.channel], self.out_scale,
                               self.width - LEFT - self.input.size, TOP)
+
+    def placement(self) -> Placement:
+        return Placement(box_anchor(self.state, self.network), self.width, self.height + 140)
 
     def _window(self, pixel) -> np.ndarray:
         y, x = pixel

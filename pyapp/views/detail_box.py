@@ -5,6 +5,7 @@ The page finds the buttons by ``data-action`` (info, play, close) and the box by
 from __future__ import annotations
 
 from .. import svg
+from . import registry
 
 # Small inline icons (no icon font to download): info, play, pause, close.
 _ICONS = {
@@ -15,9 +16,9 @@ _ICONS = {
              '<rect x="8.8" y="4.8" width="1.9" height="6.4" class="ink"/>',
     "close": '<circle cx="8" cy="8" r="7"/><path d="M5.4 5.4 10.6 10.6M10.6 5.4 5.4 10.6" class="ink-line"/>',
 }
-# The article's section about each operation (the info button scrolls there when the page has it).
-ARTICLE_SECTIONS = {"conv-formula": "article-convolution", "relu": "article-relu", "pool": "article-pooling",
-                    "softmax": "article-softmax", "flatten": "article-flatten"}
+
+
+PLAY_LABELS = {True: "Pause the animation", False: "Play the animation"}  # what a click does
 
 
 def icon(name: str) -> str:
@@ -32,7 +33,7 @@ def button(action: str, label: str, icon_name: str | None = None, **attrs) -> st
 
 def play_button(playing: bool) -> str:
     """Play/pause shows what a click does: pause while playing, play while paused."""
-    return button("play", "Pause the animation" if playing else "Play the animation",
+    return button("play", PLAY_LABELS[playing],
                   "pause" if playing else "play", aria_pressed="true" if playing else "false")
 
 
@@ -42,7 +43,9 @@ def box(view: str, title: str, body: str, *, layer: str, neuron: int, hint: str 
 
     The box carries ``data-view`` (the test hook) unless it is only a ``part`` of a view drawn elsewhere.
     """
-    buttons = [button("info", "Jump to the article's section", data_section=ARTICLE_SECTIONS.get(view))]
+    # The info button scrolls to the article's section about the view (hidden when the page has none).
+    section = f"article-{registry.entry(view).section}"
+    buttons = [button("info", "Jump to the article's section", data_section=section)]
     if steppable:
         buttons.append(play_button(playing))
     buttons.append(button("close", "Close"))
@@ -62,3 +65,21 @@ def svg_block(content: str, width: float, height: float, class_: str = "detail-s
     size = svg.attrs(width=float(width), height=float(height),
                      viewBox=f"0 0 {svg.num(width)} {svg.num(height)}", class_=class_, **attrs)
     return f'<svg xmlns="{svg.SVG_NS}"{size}>{content}</svg>'
+
+
+BOX_PADDING = 14  # px each side of a detail box (detail.css)
+BOX_MARGIN = 6  # px kept between a box and the edge of the overview
+
+
+def box_style(grid_width: float, grid_height: float, anchor, width: float, height: float) -> str:
+    """CSS that pins a box of about ``width`` x ``height`` px at ``anchor`` = (x, y, side, valign) of the
+    overview (viewBox units), kept inside it. Percentages of the overview's own box and clamp() do the
+    arithmetic in the browser, so placing a box reads no layout (a forced reflow costs tens of ms)."""
+    x, y, side, valign = anchor
+    px, py = x / grid_width * 100, y / grid_height * 100
+    w = width + 2 * BOX_PADDING
+    left = f"{px:.3f}%" if side == "left" else f"calc({px:.3f}% - {w:.0f}px)"
+    shift = {"top": 0.0, "middle": height / 2, "bottom": float(height)}[valign]
+    top = f"calc({py:.3f}% - {shift:.0f}px)"
+    return (f"width:{w:.0f}px;left:clamp({BOX_MARGIN}px, {left}, calc(100% - {w + BOX_MARGIN:.0f}px));"
+            f"top:clamp(0px, {top}, calc(100% - {height:.0f}px))")

@@ -23,9 +23,13 @@ from .. import svg
 from ..layout import NODE_SIZE, OUTPUT, OverviewLayout
 from . import color_range, legend
 from .code_panel import Call, Operand, frame as code_frame, panel
-from .conv_elastic import PLUS_RADIUS, _annotation, _arrow, arrow_marker, long_gap, short_gap, slide_rules
+from .conv_elastic import _annotation, _arrow, arrow_marker
 from .detail_box import box
-from .grid import Frame, Scale, dynamic, exact, picture, value_text, weight_scale
+from .detail_view import DetailView, Placement
+from .frames import Frame, dynamic, exact, value_text
+from .grids import picture
+from .scales import weight_scale
+from .slide import PLUS_RADIUS, long_gap, short_gap, slide_rules
 
 N = NODE_SIZE
 PIXEL_WIDTH = N / 2  # the flatten column's width
@@ -83,11 +87,13 @@ def slide_css(state, network) -> str:
                   + "{visibility:hidden}")
 
 
-class FlattenView:
+class FlattenView(DetailView):
     """The numbers and geometry of one flatten view (class ``state.neuron``), shared by render and hover."""
 
+    view = "flatten"
+
     def __init__(self, state, trace, network):
-        self.state, self.trace, self.network = state, trace, network
+        super().__init__(state, trace, network)
         self.grid = geometry.overview_layout(network)
         self.f = flatten_layout(self.grid)
         self.k = int(state.neuron or 0)
@@ -185,7 +191,7 @@ class FlattenView:
     def overlay(self) -> str:
         f, grid = self.f, self.grid
         frame = self.hover_frame(None)
-        scale = Scale(self.range.scale, self.range.lo, self.range.hi, self.range.reverse)
+        scale = self.range
         first, last = self.detailed_maps()
         parts = []
         # The vector: each detailed map's 169 entries as one crisp image; the maps between as bars.
@@ -272,7 +278,7 @@ class FlattenView:
         legends = self._legends()
         hits = [svg.element("rect", x=f.left_x, y=self.map_ys[c], width=N, height=N, fill="transparent",
                             class_="hit flatten-map", data_part=f"map-{c}") for c in self.detailed_maps()]
-        defs = svg.element("defs", [arrow_marker(), legend.gradient("flatten-activation", self.range.scale),
+        defs = svg.element("defs", [arrow_marker(), legend.gradient("flatten-activation", self.range.name),
                                     legend.gradient("flatten-weight", "brbg")])
         body = "".join([defs, svg.group(edges, fill="none", class_="edges fade-in", pointer_events="none"),
                         svg.group(parts, class_="vector fade-in"), node, softmax, svg.group(hits), hover,
@@ -330,6 +336,19 @@ class FlattenView:
                                      -self.weight_extent, self.weight_extent, "flatten-weight",
                                      data_legend="weight")]
         return parts
+
+    # -- the DetailView interface: the overlay, and the code box under it -------------------------
+    def overview_css(self) -> str:
+        return slide_css(self.state, self.network)
+
+    def overlay_frame(self) -> Frame:
+        return self.hover_frame(None)
+
+    def markup(self, pixel=None, playing=None) -> str:
+        return self.code_box()
+
+    def placement(self) -> Placement:
+        return Placement((geometry.PADDING_LEFT, geometry.CANVAS_HEIGHT - 30, "left", "bottom"), CODE_BOX_WIDTH, 150)
 
     def code_box(self) -> str:
         """A small box with the sum into the logit, in numbers, and the code that computes it."""

@@ -23,7 +23,7 @@ from .. import svg
 from ..layout import NODE_SIZE, OUTPUT, Column, OverviewLayout
 from ..network import INPUT
 from ..state import CUSTOM_IMAGE, State
-from . import color_range, legend
+from . import color_range, legend, registry
 
 LINK_COLOR = "rgb(230, 230, 230)"  # the reference's soft grey links
 LINK_WIDTH = 0.7
@@ -33,9 +33,6 @@ FRAME_COLOR = "gray"
 TEXT_COLOR = "#222"
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif"
 CHANNELS = (("Red", "#C95E67"), ("Green", "#3DB665"), ("Blue", "#3F7FBC"))
-# Which article section a layer label scrolls to (#article-<topic>).
-ARTICLE_TOPICS = {"input": "input", "conv2d": "convolution", "relu": "relu", "max_pool2d": "pooling",
-                  OUTPUT: "softmax"}
 SHORT_NAMES = {"input": "input", "conv2d": "conv", "relu": "relu", "max_pool2d": "max_pool", OUTPUT: "output"}
 ACTIVATION_GRADIENT = "overview-gradient-activation"
 INPUT_GRADIENT = "overview-gradient-input"
@@ -200,6 +197,13 @@ def _dimension(column: Column) -> str:
         else f"({column.shape[0]})"
 
 
+def _article_topic(kind: str) -> str:
+    """Which article section a layer label scrolls to (#article-<topic>): the registry's, for its views."""
+    if kind == INPUT:
+        return "input"
+    return registry.section(registry.OUTPUT_LAYER_TYPE if kind == OUTPUT else kind)
+
+
 def _label(column: Column, detail: bool | None) -> str:
     """The layer's name over its column; ``detail`` None draws both forms (the page toggles them)."""
     cx = column.x + NODE_SIZE / 2
@@ -211,7 +215,7 @@ def _label(column: Column, detail: bool | None) -> str:
         dims = svg.element("tspan", svg.escape(_dimension(column)), x=cx, dy="1.4em", font_size="8.5",
                            class_="label-dims")
         texts.append(svg.element("text", name + dims, x=cx, y=geometry.LABEL_Y, class_="label-detail"))
-    return svg.group(texts, class_="layer-label", data_article=ARTICLE_TOPICS[column.kind],
+    return svg.group(texts, class_="layer-label", data_article=_article_topic(column.kind),
                      tabindex=0 if detail is None else None, role=None if detail is not None else "link",
                      aria_label=f"{column.name}: read about this layer", text_anchor="middle", font_size="12",
                      fill=TEXT_COLOR)
@@ -246,7 +250,7 @@ def _outputs(column: Column, rows: list[OutputRow], interactive: bool) -> list[s
 
 def _defs() -> str:
     return svg.element("defs", legend.gradient(ACTIVATION_GRADIENT, color_range.colors.LAYER_SCALE["conv2d"])
-                       + legend.gradient(INPUT_GRADIENT, color_range.INPUT_RANGE.scale, reverse=True))
+                       + legend.gradient(INPUT_GRADIENT, color_range.INPUT_RANGE.name, reverse=True))
 
 
 def _body(state: State, trace, network, standalone: bool, canvas: bool = False) -> tuple[OverviewLayout, str]:

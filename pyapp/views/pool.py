@@ -7,15 +7,16 @@ from __future__ import annotations
 from .. import layers
 from . import color_range
 from .code_panel import Call, Operand
-from .grid import (CELL, HIGHLIGHT_STROKE, Frame, GridView, MapGrid, cell, cell_frame, scale_of, symbol)
+from .frames import Frame
+from .grids import CELL, HIGHLIGHT_STROKE, MapGrid, cell, cell_frame, symbol
+from .pair import PairView
 
 LEFT, TOP, GAP = 4, 22, 36
 
 
-class PoolView(GridView):
+class PoolView(PairView):
     view = "pool"
     title = "Max Pooling"
-    step_ms = 1000  # as the reference: pooling steps slower, there are fewer windows
     width = 540
     height = 200
 
@@ -25,11 +26,11 @@ class PoolView(GridView):
         pool = network.layer(self.layer)
         self.window_size, self.stride = pool.pool_size, pool.stride
         ranges = color_range.layer_ranges(trace, network, state.colors)
-        self.scale = scale_of(ranges[self.layer])
+        self.scale = ranges[self.layer]
         self.in_map = trace[self.source][self.neuron]
         self.out_map = trace[self.layer][self.neuron]
         self.winners = network.pool_argmax(trace, self.layer)[self.neuron]  # (H', W', 2)
-        self.input = MapGrid("input", self.in_map, scale_of(ranges[self.source]), LEFT, TOP)
+        self.input = MapGrid("input", self.in_map, ranges[self.source], LEFT, TOP)
         self.mid = LEFT + self.input.size + GAP
         self.output = MapGrid("output", self.out_map, self.scale, self.width - LEFT - self.input.size, TOP)
 

@@ -7,16 +7,17 @@ from __future__ import annotations
 from .. import layers
 from . import color_range
 from .code_panel import Call, Operand
-from .grid import (CELL, Frame, GridView, MapGrid, cell, cell_frame, scale_of, symbol)
+from .frames import Frame
+from .grids import CELL, MapGrid, cell, cell_frame, symbol
+from .pair import PairView
 
 LEFT, TOP, GAP = 4, 22, 36
 
 
-class ReluView(GridView):
+class ReluView(PairView):
     view = "relu"
     title = "ReLU Activation"
     hint = "<b>Hover over</b> the matrices to change the pixel."
-    step_ms = 250
     width = 540
     height = 200
 
@@ -24,10 +25,10 @@ class ReluView(GridView):
         super().__init__(state, trace, network)
         self.source = network.sources[self.layer]
         ranges = color_range.layer_ranges(trace, network, state.colors)
-        self.scale = scale_of(ranges[self.layer])
+        self.scale = ranges[self.layer]
         self.x_map = trace[self.source][self.neuron]
         self.y_map = trace[self.layer][self.neuron]
-        self.input = MapGrid("input", self.x_map, scale_of(ranges[self.source]), LEFT, TOP)
+        self.input = MapGrid("input", self.x_map, ranges[self.source], LEFT, TOP)
         self.mid = LEFT + self.input.size + GAP
         self.output = MapGrid("output", self.y_map, self.scale, self.width - LEFT - self.input.size, TOP)
 

@@ -12,7 +12,10 @@ from .. import colors as colors_module
 from .. import layers, svg
 from .code_panel import Call, Operand, frame as code_frame, panel
 from .detail_box import box, svg_block
-from .grid import exact, logit_scale, value_text
+from .. import layout as geometry
+from .detail_view import DetailView, Placement
+from .frames import exact, value_text
+from .scales import logit_scale
 
 ROW = 21.0  # one logit circle's row
 RADIUS = 8.0
@@ -108,3 +111,13 @@ def render(state, trace, network) -> str:
                hint="<b>Hover over</b> a term or a circle to see which logit it is.")
 
 
+class SoftmaxView(DetailView):
+    """The softmax box, over the flatten view's overlay, at the overview's top left."""
+
+    view = "softmax"
+
+    def markup(self, pixel=None, playing=None) -> str:
+        return render(self.state, self.trace, self.network)
+
+    def placement(self) -> Placement:
+        return Placement((geometry.PADDING_LEFT, geometry.COLUMNS_TOP, "left", "top"), WIDTH, 330)

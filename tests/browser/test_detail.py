@@ -5,8 +5,11 @@ One page per test (a page start costs seconds on this machine); each test walks 
 """
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
+from explainer_page import app_status
 
 IMAGE = "espresso"  # the default example: what the page shows without a hash
 RTOL = 1e-5
@@ -277,3 +280,33 @@ def test_reduced_motion_steps_without_motion(browser, site):
         assert set(slide.replace(" ", "").split(",")) == {"0s"}
     finally:
         context.close()
+
+
+
+# A crafted link -> the address the page keeps: only what can be shown (Reload then works).
+CRAFTED = {
+    "superscript neuron": ("#neuron=%C2%B2&view=relu&layer=relu_1_1", ""),  # "²".isdigit(); int() refuses it
+    "superscript pixel": ("#pixel=%C2%B9,%C2%B9&view=relu&layer=relu_1_1&neuron=1",
+                          "#view=relu&layer=relu_1_1&neuron=1"),
+    "5000-digit neuron": ("#view=relu&layer=relu_1_1&neuron=" + "9" * 5000, ""),  # over int()'s digit limit
+    "no such layer": ("#view=relu&layer=relu_9_9&neuron=1", ""),
+}
+
+
+@pytest.mark.parametrize("name", list(CRAFTED))
+def test_a_crafted_link_starts_the_app_with_a_notice_and_a_clean_address(page, open_app, name):
+    link, kept = CRAFTED[name]
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    open_app(page, link)  # fails on data-status="error"
+    page.wait_for_selector("#notice:not([hidden])")
+    assert "Traceback" not in page.inner_text("#notice") and "ValueError" not in page.inner_text("#notice")
+    assert open_views(page) == (["relu"] if kept else [])
+    assert page.evaluate("location.hash") == kept
+    # On a running page the same link is read the same way: a notice, no traceback, the address cleaned.
+    page.evaluate("document.getElementById('notice').hidden = true")
+    page.evaluate(f"location.hash = {json.dumps(link)}")
+    page.wait_for_selector("#notice:not([hidden])")
+    assert "Something went wrong" not in page.inner_text("#notice")
+    page.wait_for_function(f"location.hash === {json.dumps(kept)}")
+    assert app_status(page) == "ready" and errors == []
