@@ -220,24 +220,20 @@ class Method:
     key: str
     label: str
     compute: Callable  # (network, trace, target) -> (H, W)
-    signed: bool  # whether negative values mean something (a diverging colour scale)
+    signed: bool  # whether negative values mean something (draw on a scale centred on 0)
     citation: str
-    says: str  # what a bright pixel means, one sentence
 
 
 METHODS = {m.key: m for m in (
-    Method("saliency", "Saliency (gradient)", saliency, False, "Simonyan, Vedaldi and Zisserman 2013",
-           "Bright pixels are those where a tiny change would move the class score most."),
-    Method("gradient-x-input", "Gradient \u00d7 input", gradient_x_input, True, "Shrikumar et al. 2016",
-           "Red pixels pushed the class score up, blue ones pushed it down, to a first approximation."),
-    Method("gradcam", "Grad-CAM", gradcam, False, "Selvaraju et al. 2017",
-           "Bright regions are where the last convolution's maps that matter most for the class are active."),
-    Method("occlusion", "Occlusion", occlusion, True, "Zeiler and Fergus 2014",
-           "Red regions are those whose hiding under a grey square lowers the class probability most."),
+    Method("saliency", "Saliency", saliency, False, "Simonyan, Vedaldi and Zisserman 2013"),
+    Method("gradient-x-input", "Gradient \u00d7 input", gradient_x_input, True, "Shrikumar et al. 2016"),
+    Method("gradcam", "Grad-CAM", gradcam, False, "Selvaraju et al. 2017"),
+    Method("occlusion", "Occlusion", occlusion, True, "Zeiler and Fergus 2014"),
 )}
+DEFAULT_METHOD = "gradcam"
 
 
-def explain(network: Network, trace: Trace, target, method: str = "gradcam") -> np.ndarray:
+def explain(network: Network, trace: Trace, target, method: str = DEFAULT_METHOD) -> np.ndarray:
     """The (H, W) heat map of one method (a key of METHODS) for one class."""
     if method not in METHODS:
         raise ValueError(f"unknown method {method!r}; the methods are {', '.join(METHODS)}")

@@ -17,7 +17,7 @@ _ICONS = {
 }
 # The article's section about each operation (the info button scrolls there when the page has it).
 ARTICLE_SECTIONS = {"conv-formula": "article-convolution", "relu": "article-relu", "pool": "article-pooling",
-                    "softmax": "article-softmax", "flatten": "article-flatten"}
+                    "softmax": "article-softmax", "flatten": "article-flatten", "why": "article-why"}
 
 
 def icon(name: str) -> str:
