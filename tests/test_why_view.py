@@ -69,3 +69,22 @@ def test_the_heat_map_is_drawn_over_the_photo_and_fades_where_weak(net, trace):
     blended = why.overlay(photo, heat, scale)
     weak = heat == heat.min()
     np.testing.assert_array_equal(blended[weak], photo[weak])  # where the map is at its minimum: the photo
+
+
+def test_article_section_is_well_formed_and_says_plainly_which_methods_do_no_better_than_the_centre(monkeypatch):
+    import xml.etree.ElementTree as ET
+
+    from pyapp.views import why_article
+
+    root = ET.fromstring(why_article.section())
+    assert root.get("id") == "article-why"
+    text = "".join(root.itertext())
+    assert "explain this model, not the world" in text
+    for key, (everything, small) in why_article.POINTING.items():
+        label = explain.METHODS[key].label
+        no_better = everything <= why_article.CENTRE[0] and small <= why_article.CENTRE[1]
+        assert (f"{label} does no better than pointing at the centre" in text) == no_better
+        assert f"{100 * everything:.1f}%" in text
+    # a method that beats the centre is not called worse
+    monkeypatch.setitem(why_article.POINTING, "occlusion", (0.95, 0.9))
+    assert "Occlusion points inside the box more often than the centre" in " ".join(why_article.verdicts())
