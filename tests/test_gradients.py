@@ -106,7 +106,8 @@ def test_dense_relu_flatten_softmax_gradients_match_torch(torch, n, inputs, unit
     rng = np.random.default_rng(seed)
     maps = rng.standard_normal((n, 2, 3, inputs)).astype(np.float32)
     maps[rng.random(maps.shape) < 0.3] = 0  # ReLU at exactly 0: the gradient is 0 there, as in PyTorch
-    weight = rng.standard_normal((units, 6 * inputs)).astype(np.float32)
+    # He-scaled weights, as trained ones are: logits of a few units, not a softmax saturated to float32's last digit
+    weight = (rng.standard_normal((units, 6 * inputs)) * np.sqrt(2 / (6 * inputs))).astype(np.float32)
     bias = rng.standard_normal(units).astype(np.float32)
     g = rng.standard_normal((n, units)).astype(np.float32)
     tm, tw, tb = _tensor(torch, maps), _tensor(torch, weight), _tensor(torch, bias)
