@@ -166,9 +166,12 @@ def render(state, trace, network, method: str = explain.DEFAULT_METHOD, target=N
     shown = shown or panels(network, trace, method, target, compare)
     drawing, width, height = figure(network, trace, method, shown)
     info = explain.METHODS[method]
-    body = (f'<div class="why-methods" role="group" aria-label="Method">{method_buttons(method)}</div>'
+    # a column (the detail body is a row); inline, so the view needs no style sheet of its own yet
+    body = (f'<div class="why-body" style="display:flex;flex-direction:column;gap:8px;max-width:{svg.num(width)}px">'
+            f'<div class="why-methods" role="group" aria-label="Method" style="display:flex;gap:4px;flex-wrap:wrap">'
+            f'{method_buttons(method)}</div>'
             + detail_box.svg_block(drawing, width, height)
-            + f'<p class="why-text">{svg.escape(sentences(network, method, shown[0].target))}</p>')
+            + f'<p class="why-text" style="margin:0">{svg.escape(sentences(network, method, shown[0].target))}</p></div>')
     return detail_box.box("why", f"Why? {svg.escape(info.label)}", body, layer=INPUT, neuron=shown[0].target,
                           code=code(method, network, shown), steppable=False, data_method=method,
                           data_class=network.classes[shown[0].target])
