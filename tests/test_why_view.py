@@ -52,7 +52,7 @@ def test_default_class_is_the_answer_and_compare_shares_one_range(net, trace):
 
 def test_the_text_is_two_sentences_with_a_citation_and_the_code_is_the_engines(net, trace):
     html = why.render(None, trace, net, method="occlusion", target=3)
-    text = re.search(r'<p class="why-text">(.*?)</p>', html).group(1)
+    text = re.search(r'<p class="why-text"[^>]*>(.*?)</p>', html).group(1)
     assert len(re.findall(r"[.!?](?:\s|$)", text)) == 2 and "Zeiler and Fergus 2014" in text
     assert "bell pepper" in text
     escaped = code_panel.source(explain.occlusion).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
