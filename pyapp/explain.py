@@ -125,39 +125,42 @@ def patch_corners(size: int, patch: int, stride: int) -> np.ndarray:
     return np.arange(0, size - patch + 1, stride)
 
 
+def overhang(ys: np.ndarray, xs: np.ndarray, size: int, height: int, width: int) -> int:
+    """How far any ``size`` square at corners (ys, xs) reaches outside a height x width map."""
+    return int(max(0, -ys.min(), -xs.min(), ys.max() + size - height, xs.max() + size - width))
+
+
 def gather(clean: np.ndarray, ys: np.ndarray, xs: np.ndarray, size: int) -> np.ndarray:
     """(N, C, size, size): the windows of one (C, H, W) map at top-left corners (ys, xs), zeros outside it."""
-    _, h, w = clean.shape
-    pad = int(max(0, -ys.min(), -xs.min(), ys.max() + size - h, xs.max() + size - w))
+    pad = overhang(ys, xs, size, *clean.shape[1:])
     padded = np.pad(clean, ((0, 0), (pad, pad), (pad, pad))) if pad else clean
     return np.ascontiguousarray(windows(padded, size)[:, ys + pad, xs + pad].transpose(1, 0, 2, 3))
 
 
-def grow(layer, ys, xs, size: int):
-    """How much context a crop of changed values needs before ``layer`` (before, after, aligned corners).
+def grow(layer, ys: np.ndarray, xs: np.ndarray, size: int) -> tuple[int, int] | None:
+    """How much context (before, after) a crop of changed values needs around it for ``layer`` to run on it.
 
     None when the layer mixes more than a neighbourhood (dense, padded or strided conv, misaligned pool).
     """
     if layer.type == "relu":
-        return 0, 0, ys, xs
+        return 0, 0
     if layer.type == "conv2d" and layer.stride == 1 and layer.padding == 0:
-        return layer.kernel_size - 1, layer.kernel_size - 1, ys, xs
+        return layer.kernel_size - 1, layer.kernel_size - 1
     if layer.type == "max_pool2d" and layer.pool_size == layer.stride:
         s = layer.stride
         if len(set((ys % s).tolist()) | set((xs % s).tolist())) == 1:  # one alignment for every crop
-            before = int(ys[0] % s)
-            return before, -(size + before) % s, ys, xs
+            before = int(ys[0] % s)  # back to the pool's grid
+            return before, -(size + before) % s
     return None
 
 
-def occluded_forward(network: Network, image: np.ndarray, corners_y, corners_x, patch: int, fill: float) -> np.ndarray:
-    """The probabilities (len(ys) * len(xs), classes) of the image with a grey patch at each corner pair.
+def occluded_forward(network: Network, clean: Trace, corners_y, corners_x, patch: int, fill: float) -> np.ndarray:
+    """The probabilities (len(ys) * len(xs), classes) of the traced image with a grey patch at each corner pair.
 
     One batched pass that only recomputes what the patch changes: each image is a crop around the patch
     (with the context its next layer reads, taken from the clean pass) for as long as the layers act
     locally; then the crops are pasted into the clean maps and the rest runs on whole maps.
     """
-    clean = network.forward(image)
     ys, xs = np.repeat(corners_y, len(corners_x)), np.tile(corners_x, len(corners_y))
     n, size, name = len(ys), patch, INPUT
     crops = np.full((n, network.shapes[INPUT][0], patch, patch), fill, dtype=np.float32)  # what changes: the patch
@@ -166,7 +169,7 @@ def occluded_forward(network: Network, image: np.ndarray, corners_y, corners_x, 
         context = grow(rest[0], ys, xs, size)
         if context is None:
             break
-        before, after, ys, xs = context
+        before, after = context
         if before or after:  # the crop with its context from the clean maps around it
             ctx = gather(clean[name], ys - before, xs - before, size + before + after)
             ctx[:, :, before:before + size, before:before + size] = crops
@@ -178,7 +181,7 @@ def occluded_forward(network: Network, image: np.ndarray, corners_y, corners_x, 
         size = crops.shape[-1]
     # paste the changed crops into copies of the clean maps (their parts outside the map are cut off)
     c, h, w = clean[name].shape
-    pad = int(max(0, -ys.min(), -xs.min(), ys.max() + size - h, xs.max() + size - w))
+    pad = overhang(ys, xs, size, h, w)
     maps = np.zeros((n, c, h + 2 * pad, w + 2 * pad), dtype=np.float32)
     maps[:, :, pad:pad + h, pad:pad + w] = clean[name]
     rows, cols = (ys + pad)[:, None] + np.arange(size), (xs + pad)[:, None] + np.arange(size)
@@ -205,8 +208,7 @@ def occlusion(network: Network, trace: Trace, target, patch: int = PATCH, stride
     if not 0 < patch <= min(height, width) or stride < 1:
         raise ValueError(f"the patch ({patch}) must fit in the image and the stride ({stride}) be at least 1")
     cy, cx = patch_corners(height, patch, stride), patch_corners(width, patch, stride)
-    image = trace[INPUT].transpose(1, 2, 0)
-    probs = occluded_forward(network, image, cy, cx, patch, fill)[:, k]
+    probs = occluded_forward(network, trace, cy, cx, patch, fill)[:, k]
     drop = (trace.probabilities[k] - probs).reshape(len(cy), len(cx)).astype(np.float32)
     if not upsample:
         return drop

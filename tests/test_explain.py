@@ -85,7 +85,7 @@ def test_a_layer_cell_lands_on_its_receptive_field_centre(trained):
 def test_occlusion_batched_pass_equals_one_forward_per_position(net, image):
     corners = explain.patch_corners(64, explain.PATCH, explain.PATCH_STRIDE)
     assert len(corners) >= 13
-    fast = explain.occluded_forward(net, image, corners, corners, explain.PATCH, explain.GREY)
+    fast = explain.occluded_forward(net, net.forward(image), corners, corners, explain.PATCH, explain.GREY)
     covered = []
     for y in corners:
         for x in corners:
@@ -94,15 +94,16 @@ def test_occlusion_batched_pass_equals_one_forward_per_position(net, image):
             covered.append(im)
     slow = net.predict(np.stack(covered))
     np.testing.assert_allclose(fast, slow, rtol=0, atol=1e-6)
-    # odd sizes and strides too (the crops then need context on one side only)
-    fast = explain.occluded_forward(net, image, np.array([0, 3, 7, 50]), np.array([1, 2, 49]), 11, 0.2)
-    covered = []
-    for y in (0, 3, 7, 50):
-        for x in (1, 2, 49):
-            im = image.copy()
-            im[y:y + 11, x:x + 11] = 0.2
-            covered.append(im)
-    np.testing.assert_allclose(fast, net.predict(np.stack(covered)), rtol=0, atol=1e-6)
+    # other sizes and places: misaligned with the pools (crops pasted before them) and all aligned one off
+    for cy, cx, patch, fill in (([0, 3, 7, 50], [1, 2, 49], 11, 0.2), ([1, 5, 9, 45], [3, 7, 47], 12, 0.9)):
+        fast = explain.occluded_forward(net, net.forward(image), np.array(cy), np.array(cx), patch, fill)
+        covered = []
+        for y in cy:
+            for x in cx:
+                im = image.copy()
+                im[y:y + patch, x:x + patch] = fill
+                covered.append(im)
+        np.testing.assert_allclose(fast, net.predict(np.stack(covered)), rtol=0, atol=1e-6)
 
 
 def test_occluding_a_region_with_nothing_in_it_changes_nothing(trained):
