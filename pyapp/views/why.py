@@ -23,7 +23,7 @@ TOP = 22  # room for the class name above each photo
 LEGEND_WIDTH = 160
 ALPHA = 0.8  # how much the heat map's colour covers the photo where the map is strongest
 UNSIGNED_SCALE, SIGNED_SCALE = "oranges", "rdbu"  # signed: negative red, positive blue, as the overview
-GRADIENT_ID = "why-gradient"
+GRADIENT_ID = "why-gradient-{}"  # one per colour scale: two views on a page must not share an id
 # The engine functions behind each method's numbers, shown in the code panel (besides the method itself).
 BACKWARD_FUNCTIONS = (gradients.backward, gradients.dense_input_gradient, gradients.flatten_gradient,
                       gradients.max_pool2d_gradient, gradients.relu_gradient, gradients.conv2d_input_gradient,
@@ -93,7 +93,8 @@ def _legend(scale: Scale, shown: list[Panel], x: float, y: float) -> str:
     """The colour bar over the scale's range, and the maps' real minimum and maximum written out."""
     lo = min(float(p.heat.min()) for p in shown)
     hi = max(float(p.heat.max()) for p in shown)
-    bar = legend.color_legend(x, y, LEGEND_WIDTH, scale.lo, scale.hi, GRADIENT_ID, ticks=3, digits=_digits(scale))
+    bar = legend.color_legend(x, y, LEGEND_WIDTH, scale.lo, scale.hi, GRADIENT_ID.format(scale.name), ticks=3,
+                              digits=_digits(scale))
     text = svg.text(f"min {lo:.3g}   max {hi:.3g}", x=x + LEGEND_WIDTH + 12, y=y + 6, font_size="11",
                     fill="#4a4a4a", class_="why-range")
     return svg.group([bar, text], class_="why-legend", data_min=f"{lo:.6g}", data_max=f"{hi:.6g}")
@@ -110,7 +111,7 @@ def figure(network, trace, method: str, shown: list[Panel]) -> tuple[str, float,
     scale = heat_scale(info, [p.heat for p in shown])
     photo = photo_pixels(trace)
     probs = trace.probabilities
-    parts = [f"<defs>{legend.gradient(GRADIENT_ID, scale.name)}</defs>"]
+    parts = [f"<defs>{legend.gradient(GRADIENT_ID.format(scale.name), scale.name)}</defs>"]
     for i, p in enumerate(shown):
         x = i * (PHOTO + GAP)
         name = network.classes[p.target]
@@ -154,7 +155,8 @@ def method_buttons(current: str) -> str:
     """One button per method; the page switches ``data-method`` on a click."""
     return "".join(
         f'<button type="button" class="why-method"{svg.attrs(data_action="why-method", data_method=key)}'
-        f' aria-pressed="{"true" if key == current else "false"}">{svg.escape(m.label)}</button>'
+        f' aria-pressed="{"true" if key == current else "false"}"'
+        f'{svg.attrs(style="font-weight:bold") if key == current else ""}>{svg.escape(m.label)}</button>'
         for key, m in explain.METHODS.items())
 
 

@@ -42,16 +42,33 @@ def _percent(value: float) -> str:
     return f"{100 * value:.1f}%"
 
 
+def no_better() -> list[str]:
+    """The methods that hit the box no more often than the centre does, on all images and on small boxes."""
+    return [k for k, (everything, small) in POINTING.items() if everything <= CENTRE[0] and small <= CENTRE[1]]
+
+
 def verdicts() -> list[str]:
-    """One plain sentence per method on how it compares with pointing at the centre (from POINTING)."""
-    out = []
+    """Plain sentences on how the methods compare with pointing at the centre (written from POINTING)."""
+    out, worse = [], no_better()
+    if worse:
+        best = max(worse, key=lambda k: POINTING[k][0])
+        if len(worse) == len(POINTING):
+            subject = "None of the methods does"
+        elif len(worse) == 1:
+            subject = f"{explain.METHODS[worse[0]].label} does"
+        else:
+            subject = ", ".join(explain.METHODS[k].label for k in worse[:-1]) + \
+                f" and {explain.METHODS[worse[-1]].label} do"
+        out.append(f"{subject} {'better' if subject.startswith('None') else 'no better'} than pointing at the "
+                   f"centre of the image: the centre is inside the box for {_percent(CENTRE[0])} of the photos "
+                   f"({_percent(CENTRE[1])} of the small boxes), the best of "
+                   f"{'them' if len(worse) > 1 else 'these'}, {explain.METHODS[best].label}, for "
+                   f"{_percent(POINTING[best][0])} ({_percent(POINTING[best][1])}).")
     for key, (everything, small) in POINTING.items():
         label = explain.METHODS[key].label
-        if everything <= CENTRE[0] and small <= CENTRE[1]:
-            out.append(f"{label} does no better than pointing at the centre of the image: its maximum is in "
-                       f"the box for {_percent(everything)} of the photos, the centre for {_percent(CENTRE[0])} "
-                       f"(small boxes: {_percent(small)} against {_percent(CENTRE[1])}).")
-        elif everything <= CENTRE[0] or small <= CENTRE[1]:
+        if key in worse:
+            continue
+        if everything <= CENTRE[0] or small <= CENTRE[1]:
             out.append(f"{label} beats the centre only on some images ({_percent(everything)} against "
                        f"{_percent(CENTRE[0])} on all, {_percent(small)} against {_percent(CENTRE[1])} on small boxes).")
         else:
