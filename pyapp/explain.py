@@ -39,11 +39,20 @@ def class_index(network: Network, target) -> int:
 # -- from a layer's grid to the input's pixels ------------------------------------------------------
 
 def interpolation_matrix(centres: np.ndarray, size: int) -> np.ndarray:
-    """(size, len(centres)): row p linearly interpolates the values at ``centres`` at pixel centre p + 0.5."""
-    points = np.arange(size) + 0.5
-    eye = np.eye(len(centres), dtype=np.float32)
-    # column j is the hat function of centre j sampled at every pixel (flat beyond the first and last centre)
-    return np.stack([np.interp(points, centres, eye[j]) for j in range(len(centres))], axis=1).astype(np.float32)
+    """(size, len(centres)): row p linearly interpolates the values at ``centres`` (increasing) at pixel
+    centre p + 0.5, and holds the first or last value beyond them."""
+    count = len(centres)
+    out = np.zeros((size, count), dtype=np.float32)
+    if count == 1:
+        out[:] = 1.0
+        return out
+    points = np.clip(np.arange(size) + 0.5, centres[0], centres[-1])
+    left = np.clip(np.searchsorted(centres, points, side="right") - 1, 0, count - 2)  # the centre at or before
+    t = (points - centres[left]) / (centres[left + 1] - centres[left])
+    rows = np.arange(size)
+    out[rows, left] = 1 - t
+    out[rows, left + 1] += t
+    return out
 
 
 def layer_centres(network: Network, layer: str) -> tuple[np.ndarray, np.ndarray]:

@@ -139,3 +139,12 @@ def test_methods_table_and_bad_arguments(net, image):
         explain.explain(net, trace, "cat")
     with pytest.raises(ValueError, match="0..9"):
         explain.saliency(net, trace, 12)
+
+
+def test_interpolation_matrix_is_linear_interpolation_held_flat_beyond_the_ends():
+    centres = np.array([3.0, 5.5, 9.0, 20.0])
+    values = np.array([1.0, -2.0, 4.0, 0.5])
+    m = explain.interpolation_matrix(centres, 24)
+    np.testing.assert_allclose(m @ values, np.interp(np.arange(24) + 0.5, centres, values), rtol=1e-6)
+    np.testing.assert_allclose(m.sum(axis=1), 1.0, rtol=1e-6)
+    assert (explain.interpolation_matrix(np.array([7.0]), 5) == 1).all()
