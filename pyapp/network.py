@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import WEIGHTS_DIR
+from . import WEIGHTS_DIR, gradients
 from .layers import LAYER_TYPES, Conv2D, Dense, Layer, MaxPool2D, windows
 
 DESCRIPTION_FILE = "tiny_vgg.json"
@@ -184,6 +184,10 @@ class Network:
         if not chunks:
             return np.zeros((0, len(self.classes)), dtype=np.float32)
         return np.concatenate(chunks)
+
+    def backward(self, trace: Trace, target, score: str = "logit", parameters: bool = True):
+        """d(class score)/d(every layer's output, the input and the weights): see pyapp.gradients.backward."""
+        return gradients.backward(self, trace, target, score, parameters)
 
     # -- explanations -----------------------------------------------------------------------
     def _conv(self, layer: str) -> Conv2D:

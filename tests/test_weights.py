@@ -7,14 +7,13 @@ repository) and are skipped, with the reason, only when that directory is absent
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import json
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from engine_fixtures import weights_module
 from pyapp import WEIGHTS_DIR, dataset
 from pyapp.network import load_network
 
@@ -24,16 +23,7 @@ TARGET_ACCURACY = 0.72  # on the 250 validation images of the 10-class copy (the
 LOGIT_TOLERANCE = 1e-4
 
 
-def _module(name: str):
-    """Import weights/<name>.py (the weights folder is not a package)."""
-    spec = importlib.util.spec_from_file_location(f"weights_{name}", REPO / "weights" / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-reference_logits = _module("reference_logits")
+reference_logits = weights_module("reference_logits")
 
 
 def _train_module():

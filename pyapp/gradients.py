@@ -1,0 +1,177 @@
+"""The backward pass of the Tiny VGG engine: each layer's gradient, beside the forward maths of layers.py.
+
+Every function takes ``grad_y``, the gradient of a score with respect to a layer's output (batched,
+``(N, ...)``), and returns the gradient with respect to the layer's input (or its parameters). All are
+vectorised: the only Python loops run over the k*k offsets of a kernel or pooling window, never over pixels.
+:func:`backward` chains them from a class score down to the input (``network.backward`` calls it).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .layers import windows
+
+SCORES = ("logit", "probability")
+
+
+# ---------------------------------------------------------------------------
+# One layer at a time: d(score)/d(input) from d(score)/d(output).
+# ---------------------------------------------------------------------------
+
+def add_windows_back(cols: np.ndarray, shape: tuple[int, ...], stride: int, padding: int) -> np.ndarray:
+    """col2im, the adjoint of ``windows``: add each window's values (N, C, k, k, H', W') back onto (N, C, H, W)."""
+    n, c, k, _, oh, ow = cols.shape
+    h, w = shape[-2:]
+    out = np.zeros((n, c, h + 2 * padding, w + 2 * padding), dtype=np.float32)
+    for u in range(k):  # one strided add per kernel offset (k*k of them), each covering every pixel
+        for v in range(k):
+            out[:, :, u:u + stride * (oh - 1) + 1:stride, v:v + stride * (ow - 1) + 1:stride] += cols[:, :, u, v]
+    return out[:, :, padding:padding + h, padding:padding + w]
+
+
+def conv2d_input_gradient(grad_y, weight, input_shape, stride=1, padding=0):
+    """dL/dx of ``y[o] = b[o] + sum_i x[i] (*) W[o, i]``: every output gradient sent back through its kernel.
+
+    ``W^T @ grad_y`` gives each window's share (the transpose of the forward im2col matmul); col2im adds them up.
+    """
+    n, o, oh, ow = grad_y.shape
+    _, c, k, _ = weight.shape
+    cols = np.matmul(weight.reshape(o, c * k * k).T, grad_y.reshape(n, o, oh * ow))
+    return add_windows_back(cols.reshape(n, c, k, k, oh, ow), input_shape, stride, padding)
+
+
+def conv2d_parameter_gradients(grad_y, x, kernel_size, stride=1, padding=0):
+    """dL/dW[o, i, u, v] = sum over batch and pixels of grad_y[o] times the input under offset (u, v); dL/db = sum grad_y."""
+    n, o, oh, ow = grad_y.shape
+    c = x.shape[1]
+    win = windows(x, kernel_size, stride, padding)  # (N, C, H', W', k, k)
+    grad_w = np.tensordot(grad_y, win, axes=([0, 2, 3], [0, 2, 3]))  # (O, C, k, k)
+    return grad_w.reshape(o, c, kernel_size, kernel_size).astype(np.float32), grad_y.sum(axis=(0, 2, 3))
+
+
+def relu_gradient(grad_y, x):
+    """dL/dx of ``y = max(x, 0)``: the gradient passes where x > 0 and stops elsewhere (0 at x = 0, as PyTorch)."""
+    return grad_y * (x > 0)
+
+
+def max_pool2d_gradient(grad_y, x, pool_size, stride):
+    """dL/dx of ``y = max(window)``: each window's gradient goes to its maximum (the first one on ties, as PyTorch)."""
+    n, c, oh, ow = grad_y.shape
+    win = windows(x, pool_size, stride)[..., :oh, :ow, :, :]  # (N, C, H', W', p, p)
+    winner = win.reshape(n, c, oh, ow, pool_size * pool_size).argmax(axis=-1)
+    offsets = np.arange(pool_size * pool_size).reshape(pool_size, pool_size, 1, 1)
+    # (N, C, p, p, H', W'): the output gradient at the window's winning offset, 0 at the others
+    cols = np.where(winner[:, :, None, None] == offsets, grad_y[:, :, None, None], np.float32(0))
+    return add_windows_back(cols.astype(np.float32), x.shape, stride, 0)
+
+
+def flatten_gradient(grad_y, input_shape):
+    """dL/dx of the channels-first unrolling: the same numbers, folded back into maps."""
+    return grad_y.reshape(grad_y.shape[0], *input_shape[1:])
+
+
+def dense_input_gradient(grad_y, weight):
+    """dL/dx of ``y = W x + b``: ``W^T grad_y`` (row form: grad_y @ W)."""
+    return grad_y @ weight
+
+
+def dense_parameter_gradients(grad_y, x):
+    """dL/dW = grad_y x^T summed over the batch (an outer product per example); dL/db = sum grad_y."""
+    return grad_y.T @ x, grad_y.sum(axis=0)
+
+
+def softmax_gradient(grad_y, y):
+    """dL/dx of ``y = softmax(x)``: ``y * (grad_y - sum_j grad_y[j] y[j])`` (the Jacobian diag(y) - y y^T, applied)."""
+    return y * (grad_y - np.sum(grad_y * y, axis=-1, keepdims=True))
+
+
+# One entry per layer type: (layer, its input x, its output y, grad_y) -> grad_x.
+INPUT_GRADIENTS = {
+    "conv2d": lambda layer, x, y, g: conv2d_input_gradient(g, layer.weight, x.shape, layer.stride, layer.padding),
+    "relu": lambda layer, x, y, g: relu_gradient(g, x),
+    "max_pool2d": lambda layer, x, y, g: max_pool2d_gradient(g, x, layer.pool_size, layer.stride),
+    "flatten": lambda layer, x, y, g: flatten_gradient(g, x.shape),
+    "dense": lambda layer, x, y, g: dense_input_gradient(g, layer.weight),
+    "softmax": lambda layer, x, y, g: softmax_gradient(g, y),
+}
+# Layers with parameters: (layer, x, grad_y) -> (grad_weight, grad_bias).
+PARAMETER_GRADIENTS = {
+    "conv2d": lambda layer, x, g: conv2d_parameter_gradients(g, x, layer.kernel_size, layer.stride, layer.padding),
+    "dense": lambda layer, x, g: dense_parameter_gradients(g, x),
+}
+
+
+# ---------------------------------------------------------------------------
+# The whole network.
+# ---------------------------------------------------------------------------
+
+class Gradients:
+    """d(score)/d(every layer's output and the input), by layer name, and d(score)/d(parameters).
+
+    ``grads["conv_2_2"]`` has the shape of ``trace["conv_2_2"]``; ``grads.parameters["logits.weight"]`` the
+    shape of the weight. ``grads.names`` lists the layers that have a gradient (for a logit score the
+    softmax output has none: the logit does not depend on it).
+    """
+
+    def __init__(self, names, arrays, parameters, target, score):
+        self.names = list(names)
+        self._arrays = arrays
+        self.parameters = parameters
+        self.target = target
+        self.score = score
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        try:
+            return self._arrays[name]
+        except KeyError:
+            raise KeyError(f"no gradient for {name!r}; there is one for {', '.join(self.names)}") from None
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._arrays
+
+    def __repr__(self) -> str:
+        return "Gradients(" + ", ".join(f"{n} {tuple(self._arrays[n].shape)}" for n in self.names) + ")"
+
+
+def score_layer(network, score: str) -> str:
+    """The layer whose output holds the score: the logits (before a final softmax) or the probabilities."""
+    if score not in SCORES:
+        raise ValueError(f"score must be one of {', '.join(SCORES)}, not {score!r}")
+    last = network.layers[-1]
+    if score == "logit" and last.type == "softmax":
+        return network.sources[last.name]
+    return last.name
+
+
+def backward(network, trace, target, score: str = "logit", parameters: bool = True,
+             stop_at: str | None = None) -> Gradients:
+    """The gradient of class ``target``'s score (its logit, or its probability) for one trace or a batch.
+
+    ``target`` is a class index or name (or one per image of a batched trace). ``parameters=False`` skips the
+    weight gradients; ``stop_at`` ends the pass once that layer's gradient is known (Grad-CAM needs no more).
+    """
+    single = trace[network.names[0]].ndim == len(network.shapes[network.names[0]])
+    acts = {name: (trace[name][None] if single else trace[name]) for name in trace.names}
+    count = acts[network.names[0]].shape[0]
+    top = score_layer(network, score)
+    classes = len(network.classes)
+    indices = np.array([network.classes.index(t) if isinstance(t, str) else int(t)
+                        for t in np.atleast_1d(np.asarray(target, dtype=object))])
+    if len(indices) not in (1, count) or indices.min() < 0 or indices.max() >= classes:
+        raise ValueError(f"target must be one class (0..{classes - 1} or a name) or one per image, got {target!r}")
+    grad = np.zeros((count, classes), dtype=np.float32)
+    grad[np.arange(count), np.broadcast_to(indices, (count,))] = 1.0  # d(score)/d(score layer): one-hot
+    grads, params = {top: grad}, {}
+    for layer in reversed(network.layers[:network.layers.index(network.layer(top)) + 1]):
+        if layer.name == stop_at:
+            break
+        source = network.sources[layer.name]
+        x, g = acts[source], grads[layer.name]
+        if parameters and layer.type in PARAMETER_GRADIENTS:
+            params[f"{layer.name}.weight"], params[f"{layer.name}.bias"] = PARAMETER_GRADIENTS[layer.type](layer, x, g)
+        grads[source] = INPUT_GRADIENTS[layer.type](layer, x, acts[layer.name], g).astype(np.float32, copy=False)
+    if single:
+        grads = {name: g[0] for name, g in grads.items()}
+    return Gradients([n for n in network.names if n in grads], grads, params,
+                     indices[0] if len(indices) == 1 else indices, score)
+

@@ -1,0 +1,188 @@
+"""The "Why?" view: the photo with a heat map of one explanation method over it, for one class.
+
+``render(state, trace, network, method=..., target=..., compare=...)`` is HTML text: the method's name,
+the photo and its heat map (and, to compare, the same method for a second class, on the same colour
+range), a colour legend with the map's real minimum and maximum, two sentences on what it shows, and
+the NumPy code that computed it. ``figure`` is the drawing alone; ``python -m pyapp explain`` writes it
+as a standalone SVG, and ``overlay`` blends the same colours into the photo's pixels for a PNG.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .. import explain, gradients, svg
+from ..network import INPUT
+from . import code_panel, detail_box, legend
+from .grids import picture
+from .scales import Scale
+
+PHOTO = 192  # px: side of each photo in the view (3 screen pixels per input pixel)
+GAP = 24
+TOP = 22  # room for the class name above each photo
+LEGEND_WIDTH = 160
+ALPHA = 0.8  # how much the heat map's colour covers the photo where the map is strongest
+UNSIGNED_SCALE, SIGNED_SCALE = "oranges", "rdbu"  # signed: negative red, positive blue, as the overview
+GRADIENT_ID = "why-gradient-{}"  # one per colour scale: two views on a page must not share an id
+# The engine functions behind each method's numbers, shown in the code panel (besides the method itself).
+BACKWARD_FUNCTIONS = (gradients.backward, gradients.dense_input_gradient, gradients.flatten_gradient,
+                      gradients.max_pool2d_gradient, gradients.relu_gradient, gradients.conv2d_input_gradient,
+                      gradients.add_windows_back)
+# What a strong colour means, per method (in the colours of heat_scale).
+SAYS = {
+    "saliency": "Dark orange marks the pixels where a tiny change would move the class score most.",
+    "gradient-x-input": "Blue pixels pushed the class score up and red ones pushed it down, to a first approximation.",
+    "gradcam": "Dark orange marks where the maps of the last convolution that raise the class score are active.",
+    "occlusion": "Blue marks the places whose hiding under a grey square lowers the class probability, "
+                 "red those whose hiding raises it.",
+}
+HELPERS = {"saliency": (explain.input_gradient,), "gradient-x-input": (explain.input_gradient,),
+           "gradcam": (explain.to_input,), "occlusion": (explain.occluded_forward, explain.to_input)}
+
+
+@dataclass(frozen=True)
+class Panel:
+    """One photo with its heat map: the class it explains and the numbers."""
+
+    target: int
+    heat: np.ndarray
+
+
+def heat_scale(method: explain.Method, heats) -> Scale:
+    """Colours over the maps' real range: signed methods centred on 0, the others from their minimum."""
+    lo = min(float(np.min(h)) for h in heats)
+    hi = max(float(np.max(h)) for h in heats)
+    if method.signed:
+        extent = max(abs(lo), abs(hi)) or 1.0
+        return Scale(SIGNED_SCALE, -extent, extent)
+    return Scale(UNSIGNED_SCALE, lo, hi if hi > lo else lo + 1.0)
+
+
+def photo_pixels(trace) -> np.ndarray:
+    """The input the network saw, as uint8 (H, W, 3)."""
+    return np.clip(np.round(trace[INPUT].transpose(1, 2, 0) * 255), 0, 255).astype(np.uint8)
+
+
+def strength(heat: np.ndarray, scale: Scale) -> np.ndarray:
+    """0..1 per pixel: how far from the scale's neutral point (its low end, or 0 for a signed scale)."""
+    if scale.name == SIGNED_SCALE:
+        return np.abs(heat) / scale.hi
+    return (heat - scale.lo) / (scale.hi - scale.lo)
+
+
+def heat_rgba(heat: np.ndarray, scale: Scale, alpha: float = ALPHA) -> np.ndarray:
+    """The heat map's colours (uint8 (H, W, 4)), transparent where it is weak so the photo shows through."""
+    opacity = np.clip(alpha * strength(heat, scale), 0, 1)
+    return np.dstack([scale.rgb(heat), np.round(255 * opacity).astype(np.uint8)])
+
+
+def overlay(photo: np.ndarray, heat: np.ndarray, scale: Scale, alpha: float = ALPHA) -> np.ndarray:
+    """The photo with ``heat_rgba`` blended over it (uint8 (H, W, 3)): the pixels of the view's drawing."""
+    rgba = heat_rgba(heat, scale, alpha).astype(np.float32)
+    a = rgba[..., 3:] / 255
+    return np.clip(np.round((1 - a) * photo.astype(np.float32) + a * rgba[..., :3]), 0, 255).astype(np.uint8)
+
+
+def panels(network, trace, method: str, target, compare=None) -> list[Panel]:
+    first = explain.class_index(network, target)
+    targets = [first] + ([explain.class_index(network, compare)] if compare is not None else [])
+    return [Panel(t, explain.explain(network, trace, t, method)) for t in targets]
+
+
+def _legend(scale: Scale, shown: list[Panel], x: float, y: float) -> str:
+    """The colour bar over the scale's range, and the maps' real minimum and maximum written out."""
+    lo = min(float(p.heat.min()) for p in shown)
+    hi = max(float(p.heat.max()) for p in shown)
+    bar = legend.color_legend(x, y, LEGEND_WIDTH, scale.lo, scale.hi, GRADIENT_ID.format(scale.name), ticks=3,
+                              digits=_digits(scale))
+    text = svg.text(f"min {lo:.3g}   max {hi:.3g}", x=x + LEGEND_WIDTH + 12, y=y + 6, font_size="11",
+                    fill="#4a4a4a", class_="why-range")
+    return svg.group([bar, text], class_="why-legend", data_min=f"{lo:.6g}", data_max=f"{hi:.6g}")
+
+
+def _digits(scale: Scale) -> int:
+    span = scale.hi - scale.lo
+    return 2 if span >= 0.1 else (3 if span >= 0.01 else 4)
+
+
+def figure(network, trace, method: str, shown: list[Panel]) -> tuple[str, float, float]:
+    """The drawing: each photo with its heat map and class name, and the legend under them."""
+    info = explain.METHODS[method]
+    scale = heat_scale(info, [p.heat for p in shown])
+    photo = photo_pixels(trace)
+    probs = trace.probabilities
+    parts = [f"<defs>{legend.gradient(GRADIENT_ID.format(scale.name), scale.name)}</defs>"]
+    for i, p in enumerate(shown):
+        x = i * (PHOTO + GAP)
+        name = network.classes[p.target]
+        parts.append(svg.group([
+            svg.text(f"{name} ({100 * float(probs[p.target]):.1f}%)", x=x, y=TOP - 7, font_size="13",
+                     fill="#222", class_="why-class"),
+            picture(photo, x, TOP, PHOTO, PHOTO, class_="why-photo"),
+            picture(heat_rgba(p.heat, scale), x, TOP, PHOTO, PHOTO, class_="why-heat"),
+        ], class_="why-panel", data_class=name, data_index=p.target))
+    width = len(shown) * PHOTO + (len(shown) - 1) * GAP
+    parts.append(_legend(scale, shown, 0, TOP + PHOTO + 14))
+    return "".join(parts), max(width, LEGEND_WIDTH + 170), TOP + PHOTO + 44
+
+
+def sentences(network, method: str, target: int) -> str:
+    """Two sentences: what the picture shows, and what it does not."""
+    info = explain.METHODS[method]
+    name = network.classes[target]
+    return (f"{SAYS[method]} It shows what this network used to score \u201c{name}\u201d on this photo, "
+            f"not what makes something a {name} in the world ({info.citation}).")
+
+
+def code(method: str, network, shown: list[Panel]) -> str:
+    """The collapsible panel: the method's source, the engine functions it calls, and the call made."""
+    info = explain.METHODS[method]
+    funcs = [info.compute, *HELPERS[method]] + (list(BACKWARD_FUNCTIONS) if method != "occlusion" else [])
+    parts = []
+    for func in funcs:
+        parts.append(f'<p class="code-caption"><code>{svg.escape(func.__module__)}.{svg.escape(func.__name__)}'
+                     f'</code>:</p><pre class="code-source"><code>{svg.escape(code_panel.source(func))}</code></pre>')
+    for p in shown:
+        call = (f"explain.{info.compute.__name__}(network, trace, {p.target})  "
+                f"# {network.classes[p.target]}\n\u2192 {code_panel.describe(p.heat)}, "
+                f"min {float(p.heat.min()):.6g}, max {float(p.heat.max()):.6g}")
+        parts.append(f'<pre class="code-call"><code>{svg.escape(call)}</code></pre>')
+    return (f'<details class="code-panel" data-role="code"><summary>Show the code</summary>'
+            f'<div class="code-body">{"".join(parts)}</div></details>')
+
+
+def method_buttons(current: str) -> str:
+    """One button per method; the page switches ``data-method`` on a click."""
+    return "".join(
+        f'<button type="button" class="why-method"{svg.attrs(data_action="why-method", data_method=key)}'
+        f' aria-pressed="{"true" if key == current else "false"}"'
+        f'{svg.attrs(style="font-weight:bold") if key == current else ""}>{svg.escape(m.label)}</button>'
+        for key, m in explain.METHODS.items())
+
+
+def render(state, trace, network, method: str = explain.DEFAULT_METHOD, target=None, compare=None,
+           shown: list[Panel] | None = None) -> str:
+    """The whole view as HTML. ``target`` defaults to the network's answer; ``shown`` reuses computed maps."""
+    if target is None:
+        target = int(np.argmax(trace.probabilities))
+    shown = shown or panels(network, trace, method, target, compare)
+    drawing, width, height = figure(network, trace, method, shown)
+    info = explain.METHODS[method]
+    # a column (the detail body is a row); inline, so the view needs no style sheet of its own yet
+    body = (f'<div class="why-body" style="display:flex;flex-direction:column;gap:8px;max-width:{svg.num(width)}px">'
+            f'<div class="why-methods" role="group" aria-label="Method" style="display:flex;gap:4px;flex-wrap:wrap">'
+            f'{method_buttons(method)}</div>'
+            + detail_box.svg_block(drawing, width, height)
+            + f'<p class="why-text" style="margin:0">{svg.escape(sentences(network, method, shown[0].target))}</p></div>')
+    return detail_box.box("why", f"Why? {svg.escape(info.label)}", body, layer=INPUT, neuron=shown[0].target,
+                          code=code(method, network, shown), steppable=False, data_method=method,
+                          data_class=network.classes[shown[0].target])
+
+
+def standalone_svg(network, trace, method: str, target, compare=None) -> str:
+    """The figure as a complete SVG file (the command line's ``explain -o FILE.svg``)."""
+    shown = panels(network, trace, method, target, compare)
+    drawing, width, height = figure(network, trace, method, shown)
+    title = f"{explain.METHODS[method].label}: {network.classes[shown[0].target]}"
+    return svg.document(drawing, width, height, title=title)
