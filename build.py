@@ -639,9 +639,10 @@ class SiteHandler(http.server.SimpleHTTPRequestHandler):
                       ".zip": "application/zip", ".py": "text/plain; charset=utf-8",
                       ".json": "application/json"}
     quiet = False
+    cache_control = "no-cache"  # GitHub Pages sends max-age=600
 
     def end_headers(self):
-        self.send_header("Cache-Control", "no-cache")
+        self.send_header("Cache-Control", self.cache_control)
         super().end_headers()
 
     def log_message(self, format, *args):
@@ -649,9 +650,10 @@ class SiteHandler(http.server.SimpleHTTPRequestHandler):
             super().log_message(format, *args)
 
 
-def make_server(directory: Path, port: int = 0, quiet: bool = False) -> http.server.ThreadingHTTPServer:
+def make_server(directory: Path, port: int = 0, quiet: bool = False,
+                cache_control: str = SiteHandler.cache_control) -> http.server.ThreadingHTTPServer:
     """A server for directory on 127.0.0.1 (port 0: any free port); call serve_forever() on it."""
-    handler = type("Handler", (SiteHandler,), {"quiet": quiet})
+    handler = type("Handler", (SiteHandler,), {"quiet": quiet, "cache_control": cache_control})
     server = http.server.ThreadingHTTPServer(("127.0.0.1", port), partial(handler, directory=str(directory)))
     server.daemon_threads = True
     return server

@@ -81,6 +81,7 @@ def _on_first_use(app: App, name: str, selector: str) -> None:
     def first_use(event, element):
         if name in app.installed:
             return None  # installed: its own handlers, registered after this one, take the click
+        event.preventDefault()  # e.g. a contents link must not write its section into the address
         _install_deferred(app, name)
         js.window.setTimeout(create_once_callable(lambda: element.dispatchEvent(
             js.MouseEvent.new("click", js.JSON.parse('{"bubbles": true, "cancelable": true}')))), 0)

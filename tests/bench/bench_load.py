@@ -100,7 +100,7 @@ class Tracer:
 
 def site_visit(page, url: str) -> dict:
     page.goto(url)
-    wait_until_started(page)
+    wait_until_started(page, settled=False)
     timings = page.evaluate("explainer.timings")
     seconds = {state: t / 1000 for t, source, state in page.evaluate("explainer.history") if source == "py"}
     return {"ready": timings["ready"] / 1000, "runtime": seconds.get("Loaded Pyodide", float("nan")),
@@ -125,6 +125,10 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--dist", type=Path, help="an existing build (default: build into a temporary folder)")
     parser.add_argument("--trace", action="store_true", help="trace V8's WebAssembly work on the visits")
+    parser.add_argument("--no-worker", action="store_true",
+                        help="block the service worker: the repeat visit comes from the HTTP cache")
+    parser.add_argument("--cache-control", default=build.SiteHandler.cache_control,
+                        help="the Cache-Control header the site is served with (GitHub Pages: max-age=600)")
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
 
@@ -133,11 +137,12 @@ def main() -> None:
     measures = []  # forward pass and full redraw in the page (median of 20 each)
     scratch = Path(tempfile.mkdtemp(prefix="bench-load-"))
     try:
-        with served_site(args.dist) as (url, out), served(baseline_folder(scratch)) as base_url, \
+        with served_site(args.dist, args.cache_control) as (url, out), served(baseline_folder(scratch)) as base_url, \
                 sync_playwright() as playwright:
             def profile(name):
                 return playwright.chromium.launch_persistent_context(
-                    str(scratch / name), executable_path=CHROMIUM, args=CHROMIUM_ARGS, viewport=VIEWPORT)
+                    str(scratch / name), executable_path=CHROMIUM, args=CHROMIUM_ARGS, viewport=VIEWPORT,
+                    service_workers="block" if args.no_worker else "allow")
 
             for run in range(args.runs):
                 context = profile(f"site-{run}")
@@ -147,7 +152,8 @@ def main() -> None:
                 if tracer:
                     traces["site"].append(tracer.stop())
                 measures.append(json.loads(page.evaluate("explainer.measure(20)")))
-                page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+                if not args.no_worker:
+                    page.evaluate("navigator.serviceWorker.ready.then(() => true)")
                 page.wait_for_timeout(3000)  # V8 writes its code cache a little after tier-up ends
                 page.close()
                 page = context.new_page()

@@ -22,7 +22,7 @@ SHARED_DEFAULTS = (("TINY_IMAGENET_DIR", ROOT.parent / "shared/data/tiny-imagene
 
 
 @contextmanager
-def served_site(dist: Path | None = None):
+def served_site(dist: Path | None = None, cache_control: str = build.SiteHandler.cache_control):
     """Yields (url, folder): an existing build, or a fresh one in a temporary folder removed afterwards."""
     for variable, default in SHARED_DEFAULTS:
         if not os.environ.get(variable) and default.is_dir():
@@ -31,7 +31,7 @@ def served_site(dist: Path | None = None):
     if dist is None:
         scratch = Path(tempfile.mkdtemp(prefix="bench-site-"))
         dist = build.build(scratch / "dist", allow_download=False).out
-    server = build.make_server(dist, 0, quiet=True)
+    server = build.make_server(dist, 0, quiet=True, cache_control=cache_control)
     server.handle_error = lambda request, address: None  # a context closed mid-download is not news
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
