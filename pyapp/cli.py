@@ -9,6 +9,7 @@ import argparse
 import json
 import os
 import sys
+import textwrap
 from pathlib import Path
 
 from . import WEIGHTS_DIR
@@ -17,10 +18,11 @@ BATCH = 128  # images per forward pass: big enough to be fast, small enough for 
 
 DESCRIPTION = """\
 Tiny VGG, the small convolutional network of CNN Explainer, on the command line.
-The trained model that comes with it knows 10 Tiny ImageNet classes; --model DIR
-uses another one (trained with weights/train.py, or converted with "import").
-Any image is centre-cropped to a square and shrunk to 64x64 pixels first, exactly
-as on the web page."""
+The model that comes with it knows {count} classes:
+{classes}.
+--model DIR uses another one (trained with weights/train.py, or converted with
+"import"). Any image is centre-cropped to a square and shrunk to 64x64 pixels
+first, exactly as on the web page."""
 
 EPILOG = """\
 examples:
@@ -224,7 +226,12 @@ def build_parser() -> argparse.ArgumentParser:
     from .state import COLOR_MODES
 
     formatter = argparse.RawDescriptionHelpFormatter
-    parser = argparse.ArgumentParser(prog="python -m pyapp", description=DESCRIPTION, epilog=EPILOG,
+    try:  # the classes come from the model description, never from a list here
+        classes = json.loads((WEIGHTS_DIR / "tiny_vgg.json").read_text(encoding="utf-8"))["classes"]
+    except (OSError, ValueError, KeyError):
+        classes = ["(no model found)"]
+    description = DESCRIPTION.format(count=len(classes), classes=textwrap.fill(", ".join(classes), 80))
+    parser = argparse.ArgumentParser(prog="python -m pyapp", description=description, epilog=EPILOG,
                                      formatter_class=formatter)
     model_help = ("model folder with tiny_vgg.json and tiny_vgg.npz (default: the trained weights that come "
                   "with this program)")
