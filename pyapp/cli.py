@@ -147,7 +147,7 @@ def evaluate(args) -> int:
 
     network = _network(args.weights)
     try:
-        samples = labelled_images(args.directory)
+        samples = labelled_images(args.directory, network.classes)
     except DatasetError as exc:
         raise CliError(str(exc)) from None
     truth, predicted, failures = [], [], 0
@@ -259,8 +259,8 @@ def build_parser() -> argparse.ArgumentParser:
         "evaluate", parents=[weights], formatter_class=formatter,
         help="measure accuracy on a folder of labelled images",
         description="Classify every image of a labelled folder and compare with its label.\n"
-                    "The folder holds one sub-folder per class named by its WordNet id (as Tiny ImageNet's\n"
-                    "train/ and the 10-class copy's val/), or Tiny ImageNet's official validation layout\n"
+                    "The folder holds one sub-folder per class named after it or by its WordNet id (as Tiny\n"
+                    "ImageNet's train/ and the 10-class copy's val/), or Tiny ImageNet's official validation layout\n"
                     "(images/ and val_annotations.txt). Prints the accuracy of each class, a confusion\n"
                     "matrix (which classes get mistaken for which), and last the overall accuracy.")
     p.add_argument("directory", metavar="DIR", help="the labelled folder")

@@ -8,8 +8,6 @@ from __future__ import annotations
 from dataclasses import dataclass, fields, replace
 from urllib.parse import parse_qsl, urlencode
 
-from .dataset import CLASS_NAMES
-
 COLOR_MODES = ("unit", "module", "global")
 VIEWS = ("overview", "conv-elastic", "conv-formula", "relu", "pool", "flatten", "softmax")
 # One level up from each view: Esc or a click on empty space goes there.
@@ -23,6 +21,7 @@ PARENT_VIEW = {
     "overview": "overview",
 }
 CUSTOM_IMAGE = "custom"
+# The shipped model's preferred first example; a model without this class starts on its first example.
 DEFAULT_IMAGE = "espresso"
 
 
@@ -67,13 +66,16 @@ class State:
         return urlencode(pairs)
 
     @classmethod
-    def from_url(cls, text: str) -> "State":
-        """Reads a hash written by ``to_url``; anything unknown or out of range falls back to the default."""
+    def from_url(cls, text: str, classes=None) -> "State":
+        """Reads a hash written by ``to_url``; anything unknown or out of range falls back to the default.
+
+        ``classes``: the network's classes, the only example names accepted (None: any plain name)."""
         raw = dict(parse_qsl(text.lstrip("#"), keep_blank_values=False))
         default = cls()
         values = {}
         image = raw.get("image")
-        if image in CLASS_NAMES or (image == CUSTOM_IMAGE and raw.get("image_url")):
+        known = image in classes if classes is not None else bool(image) and image.replace(" ", "").isalnum()
+        if (known and image != CUSTOM_IMAGE) or (image == CUSTOM_IMAGE and raw.get("image_url")):
             values["image"] = image
             if image == CUSTOM_IMAGE:
                 values["image_url"] = raw["image_url"]

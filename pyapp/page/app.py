@@ -184,7 +184,7 @@ class App:
             js.history.replaceState(None, "", url)
 
     def _on_hashchange(self, event) -> None:
-        new = State.from_url(js.location.hash)
+        new = State.from_url(js.location.hash, self.network.classes)
         if "image=custom" in js.location.hash and self.custom_image is not None:
             new = new.with_(image=CUSTOM_IMAGE)  # the visitor's own image has no address: keep it
         if not self.has_image(new):

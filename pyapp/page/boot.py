@@ -28,9 +28,9 @@ def _install(name: str, app: App) -> bool:
     return True
 
 
-def initial_state(examples: list[str]) -> State:
+def initial_state(examples: list[str], classes=None) -> State:
     """The address's state, on an image this copy has (the default example, else the first one)."""
-    state = State.from_url(js.location.hash)
+    state = State.from_url(js.location.hash, classes)
     if state.image in examples:
         return state
     fallback = DEFAULT_IMAGE if DEFAULT_IMAGE in examples else (examples[0] if examples else CUSTOM_IMAGE)
@@ -41,7 +41,7 @@ def start() -> App:
     js.explainer.stage("model", "Reading the weights")
     network = load_network()
     examples = [name for name in network.classes if Path(example_path(name)).is_file()]
-    app = App(network, examples, initial_state(examples))
+    app = App(network, examples, initial_state(examples, network.classes))
     installed = [name for name in CONTROLLERS if _install(name, app)]
     if "overview" not in installed:
         plain.install(app)

@@ -16,6 +16,18 @@ from . import article_figures, hyperparameters, parameters
 TEMPLATE = Path(__file__).resolve().parents[2] / "site" / "article.html"
 SLOT = re.compile(r'(data-article-fill="([\w-]+)"[^>]*>)<!--fill-->')
 FIGURE_PREFIX = "figure-"
+COUNT_WORDS = ("zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
+               "sixteen seventeen eighteen nineteen twenty").split()
+
+
+def class_texts(classes: list[str]) -> dict[str, str]:
+    """The article's mentions of the classes (``<!--class-list-->`` ...), from the model description."""
+    from ..svg import escape
+
+    names = [escape(name) for name in classes]
+    listing = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+    count = COUNT_WORDS[len(names)] if len(names) < len(COUNT_WORDS) else str(len(names))
+    return {"<!--class-list-->": listing, "<!--class-count-->": count, "<!--class-number-->": str(len(names))}
 
 
 def slot_content(name: str, description: dict) -> str:
@@ -37,4 +49,6 @@ def render(description: dict | None = None, template: str | None = None) -> str:
     """The finished article fragment: ``template`` (default site/article.html) with every slot filled."""
     description = load_description() if description is None else description
     text = TEMPLATE.read_text(encoding="utf-8") if template is None else template
+    for marker, value in class_texts(description["classes"]).items():
+        text = text.replace(marker, value)
     return SLOT.sub(lambda m: m.group(1) + slot_content(m.group(2), description), text)
