@@ -231,7 +231,8 @@ def build_parser() -> argparse.ArgumentParser:
     except (OSError, ValueError, KeyError):
         classes = ["(no model found)"]
     description = DESCRIPTION.format(count=len(classes), classes=textwrap.fill(", ".join(classes), 80))
-    parser = argparse.ArgumentParser(prog="python -m pyapp", description=description, epilog=EPILOG,
+    prog = "cnn-explainer" if Path(sys.argv[0]).name == "cnn-explainer" else "python -m pyapp"  # pip's command
+    parser = argparse.ArgumentParser(prog=prog, description=description, epilog=EPILOG.replace("python -m pyapp", prog),
                                      formatter_class=formatter)
     model_help = ("model folder with tiny_vgg.json and tiny_vgg.npz (default: the trained weights that come "
                   "with this program)")
