@@ -5,7 +5,9 @@ kernels (kh, kw, in, out), dense rows in (y, x, c) order), sharing no code with 
 """
 import copy
 import json
+import os
 import re
+import shlex
 import shutil
 from pathlib import Path
 
@@ -189,3 +191,28 @@ def test_torch_errors_are_clear(tmp_path):
         import_model(tmp_path / "m.pt", layers="conv relu pool")
     with pytest.raises(ImportError_, match="unknown layer 'bn'"):
         import_model(tmp_path / "m.pt", layers="conv bn")
+
+
+@needs_tfjs
+@pytest.mark.skipif(not os.environ.get("PYODIDE_WHEELS"), reason="no wheels folder (PYODIDE_WHEELS)")
+def test_readme_two_commands_from_model_json_to_the_explainer(tmp_path, monkeypatch):
+    """The README's commands, as written there: import, then build (serve = build + a server)."""
+    import build
+
+    root = Path(build.__file__).resolve().parent
+    lines = [line for line in (root / "README.md").read_text().splitlines()
+             if line.startswith(("python -m pyapp import ../shared", "python build.py serve --model original"))]
+    assert len(lines) == 2, "the README shows the two commands"
+    imported, served = (shlex.split(line) for line in lines)
+    monkeypatch.chdir(root)  # ../shared as the README means it
+    args = [str(tmp_path / "m") if a == "original-model" else a for a in imported[3:]]
+    assert cli.main(args) == 0
+    assert served[2:] == ["serve", "--model", "original-model"]
+    assert build.main(["--model", str(tmp_path / "m"), "--out", str(tmp_path / "dist"), "--no-download"]) == 0
+    html = (tmp_path / "dist" / "index.html").read_text()
+    assert re.findall(r'data-example="([^"]+)"', html) == CLASSES
+    network = load_network(tmp_path / "m")
+    shown = dict(re.findall(r'data-class="([^"]+)" data-index="\d+" data-probability="([^"]+)"', html))
+    assert len(shown) == 10 and abs(sum(map(float, shown.values())) - 1) < 1e-5
+    expected = network.forward(load_image(tmp_path / "dist" / "examples" / "espresso.png")).probabilities
+    assert [float(shown[c]) for c in CLASSES] == pytest.approx(expected.tolist(), abs=1e-6)
