@@ -137,14 +137,16 @@ def view(name: str, image, layer: str | None = None, neuron: int = 0, channel: i
     css = overview_view.STANDALONE_STYLE + _styles("detail.css")  # the overlays' classes, as on the page
     if overlay_view:
         overlay = importlib.import_module(f".views.{VIEW_TABLE[overlay_view][0]}", __package__)
-        body += overlay.render(state.with_(view=overlay_view, channel=None), trace, network)
+        still = {"tick": overlay.TICKS_1D ** 2 - 1} if overlay_view == "conv-elastic" else {}  # fully revealed
+        body += overlay.render(state.with_(view=overlay_view, channel=None), trace, network, **still)
         css += overlay.slide_css(state.with_(view=overlay_view), network)
     picture = svg.document(body, grid.width, grid.height, style=css, id="overview-svg", data_detail=overlay_view,
                            class_="overview", font_family="sans-serif")
+    inline = picture[picture.index("<svg"):].replace("<svg ", '<svg style="display:block;width:100%;height:auto" ', 1)
     if overlay_view == name:  # the whole view is SVG
-        return Figure(f"{name} {layer} {neuron}", picture, picture[picture.index("<svg"):])
+        return Figure(f"{name} {layer} {neuron}", picture, inline)
     box = importlib.import_module(f".views.{module_name}", __package__).render(state, trace, network)
     html = (f'<div class="cnn-explainer" style="position:relative;max-width:1100px">'
-            f'{picture[picture.index("<svg"):]}'  # its <style> (detail.css) styles the box too
+            f'{inline}'  # its <style> (detail.css) styles the box too
             f'<div class="detail-layer" style="aspect-ratio:{grid.width:g} / {grid.height:g}">{box}</div></div>')
     return Figure(f"{name} {layer} {neuron}", None, html)
