@@ -583,7 +583,7 @@ def build(out: Path = DIST, data: str | None = None, wheels: str | None = None,
     zip_name = f"app-{hashlib.sha256(zipped).hexdigest()[:12]}.zip"
     write.bytes(zip_name, zipped)
     for path in network_files:
-        if path.suffix in (".json", ".md"):
+        if path.suffix in (".json", ".md", ".npz"):  # weights/ is a model folder: "Open a model..." takes it
             write.copy(f"weights/{path.name}", path)
 
     chosen = write_examples(write, network,

@@ -145,13 +145,10 @@ def _pair(value, what: str, label: str) -> int:
     return int(values[0])
 
 
-def _tfjs_tensors(model_json: Path, manifest: list) -> dict[str, np.ndarray]:
+def _tfjs_tensors(read, manifest: list) -> dict[str, np.ndarray]:
     tensors = {}
     for group in manifest:
-        try:
-            data = b"".join((model_json.parent / p).read_bytes() for p in group["paths"])
-        except OSError as exc:
-            raise ImportError_(f"cannot read a weight shard: {exc}") from None
+        data = b"".join(read(p) for p in group["paths"])
         offset = 0
         for entry in group["weights"]:
             if entry.get("dtype", "float32") != "float32" or "quantization" in entry:
@@ -183,14 +180,30 @@ def _tfjs_activation(out: _Layers, label: str, name: str, activation: str) -> No
 
 
 def import_tfjs(model_json: Path, classes: list[str] | None = None) -> Network:
+    path = Path(model_json)
     try:
-        model = json.loads(Path(model_json).read_text(encoding="utf-8"))
+        model = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ImportError_(f"{path}: not a TensorFlow.js Layers model.json ({exc})") from None
+
+    def read(shard: str) -> bytes:
+        try:
+            return (path.parent / shard).read_bytes()
+        except OSError as exc:
+            raise ImportError_(f"cannot read a weight shard: {exc}") from None
+
+    return tfjs_network(model, read, _safe_name(path.parent.name or "imported", set()), classes)
+
+
+def tfjs_network(model: dict, read, name: str, classes: list[str] | None = None) -> Network:
+    """The network of a parsed model.json; ``read(path)`` gives the bytes of each weight shard it lists."""
+    try:
         layers = _tfjs_layer_list(model["modelTopology"])
-        tensors = _tfjs_tensors(Path(model_json), model["weightsManifest"])
-    except (OSError, ValueError, KeyError, TypeError) as exc:
+        tensors = _tfjs_tensors(read, model["weightsManifest"])
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
         if isinstance(exc, ImportError_):
             raise
-        raise ImportError_(f"{model_json}: not a TensorFlow.js Layers model.json ({exc})") from None
+        raise ImportError_(f"not a TensorFlow.js Layers model.json ({type(exc).__name__}: {exc})") from None
     meta = model.get("userDefinedMetadata") or {}
     classes = classes or meta.get("classes") or meta.get("class_names")
     out = _Layers()
@@ -253,7 +266,7 @@ def import_tfjs(model_json: Path, classes: list[str] | None = None) -> Network:
             raise ImportError_(f"layer {label}: {kind} layers are not supported (Conv2D, Activation/ReLU, "
                                "MaxPooling2D, Flatten, Dense, Dropout)")
     out.softmax()
-    return finish(_safe_name(Path(model_json).parent.name or "imported", set()), out.specs, out.weights, classes)
+    return finish(name, out.specs, out.weights, classes)
 
 
 # -- PyTorch state_dict --------------------------------------------------------------------------

@@ -216,3 +216,59 @@ def test_readme_two_commands_from_model_json_to_the_explainer(tmp_path, monkeypa
     assert len(shown) == 10 and abs(sum(map(float, shown.values())) - 1) < 1e-5
     expected = network.forward(load_image(tmp_path / "dist" / "examples" / "espresso.png")).probabilities
     assert [float(shown[c]) for c in CLASSES] == pytest.approx(expected.tolist(), abs=1e-6)
+
+
+# -- "Open a model..." in the page: the same checks on picked files' bytes ----------------------
+
+def folder_files(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in folder.iterdir() if p.is_file()}
+
+
+def test_open_files_takes_a_model_folder_or_tfjs_files(tmp_path):
+    from pyapp.model_files import from_text, open_files, to_text
+    from pyapp.network import save_network
+
+    images = np.random.default_rng(2).random((3, 64, 64, 3), dtype=np.float32)
+    built_in = load_network()
+    opened = open_files(folder_files(Path(build_root()) / "weights"))  # what the build ships in weights/
+    assert opened.classes == built_in.classes
+    assert np.array_equal(logits_of(opened, images), logits_of(built_in, images))
+    kept = from_text(to_text(opened))  # what the page keeps in the tab between reloads
+    assert np.array_equal(logits_of(kept, images), logits_of(built_in, images)) and kept.classes == built_in.classes
+    if (TFJS / "model.json").is_file():
+        network = open_files(folder_files(TFJS))
+        assert network.classes == [f"class {i}" for i in range(1, 11)]  # no class names in that model.json
+        expected = keras_logits(images, raw_tensors())
+        assert np.abs(logits_of(network, images) - expected).max() < 1e-4
+    three = copy.deepcopy(TINY_VGG)
+    three["classes"], three["layers"][-2]["units"] = ["a", "b", "c"], 3
+    from pyapp.network import random_weights
+    save_network(tmp_path / "three", three, random_weights(three))
+    assert open_files(folder_files(tmp_path / "three")).classes == ["a", "b", "c"]
+
+
+def build_root() -> Path:
+    return Path(__file__).resolve().parent.parent
+
+
+@pytest.mark.parametrize("files, message", [
+    ({"tiny_vgg.json": (build_root() / "weights" / "tiny_vgg.json").read_bytes()},
+     "tiny_vgg.json needs its weights: pick the .npz file beside it too"),
+    ({"photo.jpg": b"\xff\xd8"}, "no model in photo.jpg: choose a model folder's tiny_vgg.json and tiny_vgg.npz"),
+    ({"model.json": b"{not json"}, "model.json is not a JSON file"),
+    ({"tiny_vgg.json": (build_root() / "weights" / "tiny_vgg.json").read_bytes(), "w.npz": b"PK\x03\x04 broken"},
+     "cannot read the weights"),
+])
+def test_open_files_says_what_is_wrong(files, message):
+    from pyapp.model_files import open_files
+
+    with pytest.raises(ImportError_, match=re.escape(message)):
+        open_files(files)
+
+
+@needs_tfjs
+def test_open_files_names_a_missing_shard():
+    from pyapp.model_files import open_files
+
+    with pytest.raises(ImportError_, match="model.json needs its weight file group1-shard1of1.bin: pick it too"):
+        open_files({"model.json": (TFJS / "model.json").read_bytes()})

@@ -11,10 +11,11 @@ from ..network import load_network
 from ..state import CUSTOM_IMAGE, DEFAULT_IMAGE, State
 from ..views.examples import example_path
 from . import plain
+from .model_open import stored_network
 from .app import App
 
 # Controllers in install order; each is pyapp/page/<name>.py with install(app), and may not exist yet.
-CONTROLLERS = ("examples", "overview", "detail", "article", "receptive_field", "playground", "embed")
+CONTROLLERS = ("examples", "overview", "detail", "article", "receptive_field", "playground", "embed", "model_open")
 
 
 def _install(name: str, app: App) -> bool:
@@ -39,7 +40,7 @@ def initial_state(examples: list[str], classes=None) -> State:
 
 def start() -> App:
     js.explainer.stage("model", "Reading the weights")
-    network = load_network()
+    network = stored_network() or load_network()  # a model opened with "Open a model..." in this tab
     examples = [name for name in network.classes if Path(example_path(name)).is_file()]
     app = App(network, examples, initial_state(examples, network.classes))
     installed = [name for name in CONTROLLERS if _install(name, app)]
