@@ -75,7 +75,7 @@ def test_article_names_the_models_classes():
     raw = article.render(description)
     text = re.sub(r"<[^>]+>", "", raw[:raw.index('id="article-credits"')])  # the words a reader sees
     assert "knows three: cat, dog and owl." in text and "Click one of the three example images" in text
-    assert "lifeboat" not in text and "<!--class" not in raw
+    assert "lifeboat" not in text and "espresso" not in text and "<!--class" not in raw  # the figures too
 
 
 @pytest.mark.parametrize("classes", [ANIMALS[:2], ANIMALS, TWENTY])

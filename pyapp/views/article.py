@@ -37,7 +37,7 @@ def class_span(name: str, text: str) -> str:
 def slot_content(name: str, description: dict) -> str:
     """The markup for one slot: ``figure-<name>``, ``parameters`` or ``hyperparameters``."""
     if name.startswith(FIGURE_PREFIX):
-        return article_figures.render(name[len(FIGURE_PREFIX):])
+        return article_figures.render(name[len(FIGURE_PREFIX):], description["classes"])
     if name == "parameters":
         return parameters.render(description)
     if name == "hyperparameters":
