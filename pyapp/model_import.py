@@ -272,6 +272,10 @@ def tfjs_network(model: dict, read, name: str, classes: list[str] | None = None)
 # -- PyTorch state_dict --------------------------------------------------------------------------
 
 def _torch_tensors(path: Path) -> tuple[list[tuple[str, np.ndarray]], list[str] | None]:
+    with open(path, "rb") as f:
+        magic = f.read(4)
+    if magic != b"PK\x03\x04" and magic[:2] != b"\x80\x02":  # torch.save's zip, or its legacy pickle
+        raise ImportError_(f"{path}: neither a TensorFlow.js model.json nor a file saved with torch.save")
     try:
         import torch
     except ImportError:
@@ -279,7 +283,11 @@ def _torch_tensors(path: Path) -> tuple[list[tuple[str, np.ndarray]], list[str] 
     try:
         saved = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:  # noqa: BLE001 - torch raises many kinds; each one means "not a state_dict"
-        raise ImportError_(f"{path}: not a PyTorch state_dict ({type(exc).__name__}: {str(exc)[:200]})") from None
+        if "Weights only load failed" in str(exc):
+            raise ImportError_(f"{path}: holds Python objects, not only tensors (a whole model?): "
+                               "save model.state_dict() instead") from None
+        first = (str(exc).splitlines() or [""])[0][:160]
+        raise ImportError_(f"{path}: not a PyTorch state_dict ({type(exc).__name__}: {first})") from None
     classes = None
     if isinstance(saved, dict) and isinstance(saved.get("state_dict"), dict):
         classes = saved.get("classes")

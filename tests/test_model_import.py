@@ -184,8 +184,12 @@ def test_torch_errors_are_clear(tmp_path):
     torch = pytest.importorskip("torch")
     model = torch_model(torch)
     torch.save(model, tmp_path / "whole.pt")
-    with pytest.raises(ImportError_, match="not a PyTorch state_dict"):
+    with pytest.raises(ImportError_, match=r"holds Python objects, not only tensors \(a whole model\?\): save "
+                                           r"model.state_dict\(\) instead"):
         import_model(tmp_path / "whole.pt")  # a pickled module: weights_only refuses it
+    (tmp_path / "notes.txt").write_text("hello")
+    with pytest.raises(ImportError_, match="neither a TensorFlow.js model.json nor a file saved with torch.save"):
+        import_model(tmp_path / "notes.txt")
     torch.save(model.state_dict(), tmp_path / "m.pt")
     with pytest.raises(ImportError_, match=r"^3\.weight \(6, 6, 5, 5\): a tensor left over after the layers conv relu pool"):
         import_model(tmp_path / "m.pt", layers="conv relu pool")
