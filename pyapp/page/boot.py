@@ -11,8 +11,8 @@ from ..network import load_network
 from ..state import CUSTOM_IMAGE, DEFAULT_IMAGE, State
 from ..views.examples import example_path
 from . import plain
-from .model_open import stored_network
 from .app import App
+from .model_open import stored_network
 
 # Controllers in install order; each is pyapp/page/<name>.py with install(app), and may not exist yet.
 CONTROLLERS = ("examples", "overview", "detail", "article", "receptive_field", "playground", "embed", "model_open")
