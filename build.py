@@ -4,6 +4,7 @@ weights, one example image per class, the first paint, the service worker and it
 
     python build.py                   build dist/
     python build.py serve [--port N]  build, then serve it on 127.0.0.1
+    python build.py --model DIR       the site for another model folder (weights/train.py or pyapp import)
 
 Where things come from:
 - the runtime: node_modules (``npm ci``): pyodide 0.27.7 and @pyscript/core 0.6.66;
@@ -206,11 +207,11 @@ def pyscript_files() -> list[Path]:
 
 # -- the dataset and the examples -----------------------------------------------------------------
 
-def _has_images(root: Path) -> bool:
+def _has_images(root: Path, classes) -> bool:
     from pyapp.dataset import DatasetError, labelled_images
 
     try:
-        return bool(labelled_images(validation_dir(root)))
+        return bool(labelled_images(validation_dir(root), classes))
     except DatasetError:
         return False
 
@@ -252,18 +253,25 @@ def download_dataset(cache: Path) -> Path | None:
         return None
 
 
-def dataset_dir(given: str | None, allow_download: bool = True) -> Path | None:
+def dataset_dir(given: str | None, allow_download: bool = True, classes=None) -> Path | None:
     """The dataset: --data, else $TINY_IMAGENET_DIR, else the user cache (downloaded when empty)."""
-    from pyapp.dataset import dataset_root
+    from pyapp.dataset import CLASS_NAMES, dataset_root
 
+    classes = CLASS_NAMES if classes is None else classes
     root = dataset_root(given)
     if root is not None:
-        if not _has_images(root):
-            raise BuildError(f"{root}: no validation images of the 10 classes (from --data / ${DATA_ENV})")
+        if not _has_images(root, classes):
+            if not given and set(classes) != set(CLASS_NAMES):  # Tiny ImageNet from the environment, another model
+                log(f"${DATA_ENV} has no images of this model's classes")
+                return None
+            raise BuildError(f"{root}: no validation images of the {len(classes)} classes "
+                             f"({', '.join(classes)}) (from --data / ${DATA_ENV})")
         return root
+    if set(classes) - set(CLASS_NAMES):
+        return None  # the Tiny ImageNet download cannot have this model's classes
     cache = USER_CACHE / "tiny-imagenet"
     cached = cache / "tiny-imagenet-200"
-    if cached.is_dir() and _has_images(cached):
+    if cached.is_dir() and _has_images(cached, classes):
         return cached
     if allow_download:
         log(f"no --data or ${DATA_ENV}: fetching the dataset into {cache}")
@@ -281,11 +289,11 @@ def choose_examples(root: Path, network) -> dict[str, Path]:
     """One validation image per class: the one the model gives its class the highest probability
     (so a correct, confident example where the model has one). Remembered per weights and dataset."""
     import numpy as np
-    from pyapp.dataset import CLASS_NAMES, labelled_images
+    from pyapp.dataset import labelled_images
     from pyapp.preprocess import load_image
 
-    samples = labelled_images(validation_dir(root))
-    key = hashlib.sha256(sha256_file(WEIGHTS / "tiny_vgg.npz").encode()
+    samples = labelled_images(validation_dir(root), network.classes)
+    key = hashlib.sha256(b"".join(a.tobytes() for a in network.weights().values())
                          + "\n".join(f"{s.path}:{s.path.stat().st_size}" for s in samples).encode()).hexdigest()[:16]
     remembered = BUILD_CACHE / f"examples-{key}.json"
     if remembered.is_file():
@@ -295,7 +303,7 @@ def choose_examples(root: Path, network) -> dict[str, Path]:
     probabilities = network.predict(np.stack([load_image(s.path) for s in samples]))
     labels = np.array([s.index for s in samples])
     choice = {}
-    for index, name in enumerate(CLASS_NAMES):
+    for index, name in enumerate(network.classes):
         mine = np.flatnonzero(labels == index)
         if not len(mine):
             continue
@@ -340,7 +348,8 @@ def render_article(network) -> str:
     return view.render(network.description)
 
 
-def render_page(load_plan: dict, styles: list[str], examples_html: str, first_paint: str, article: str) -> str:
+def render_page(load_plan: dict, styles: list[str], examples_html: str, first_paint: str, article: str,
+                model_dir: Path = WEIGHTS) -> str:
     template = (SITE / "index.html").read_text()
     stages = "".join(
         f'<li data-stage="{s["id"]}" data-state="waiting"><span class="stage-label">{s["label"]}</span>'
@@ -354,7 +363,7 @@ def render_page(load_plan: dict, styles: list[str], examples_html: str, first_pa
         "first-paint": first_paint,
         "article": article,
         "download-size": f"{sum(size for s in load_plan['stages'] for _, size in s['files']) / 1e6:.0f} MB",
-        "model-card": ' <a href="./weights/MODEL_CARD.md">Model card</a>.' if (WEIGHTS / "MODEL_CARD.md").is_file() else "",
+        "model-card": ' <a href="./weights/MODEL_CARD.md">Model card</a>.' if (model_dir / "MODEL_CARD.md").is_file() else "",
         "mpy-config": json.dumps({"plugins": [f"!{p}" for p in DISABLED_PLUGINS]}),
     }
     for name, value in parts.items():
@@ -372,7 +381,8 @@ def app_zip(network_files: list[Path]) -> bytes:
     entries = sorted(p for p in pyapp.rglob("*.py") if "__pycache__" not in p.parts)
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as z:
         for path in entries + network_files:
-            info = zipfile.ZipInfo(path.relative_to(ROOT).as_posix(), ZIP_TIME)
+            name = f"weights/{path.name}" if path in network_files else path.relative_to(ROOT).as_posix()
+            info = zipfile.ZipInfo(name, ZIP_TIME)
             info.compress_type = zipfile.ZIP_DEFLATED
             info.external_attr = 0o644 << 16
             z.writestr(info, path.read_bytes())
@@ -560,14 +570,22 @@ def write_service_worker(write: Writer) -> tuple[str, dict[str, str]]:
 
 
 def build(out: Path = DIST, data: str | None = None, wheels: str | None = None,
-          allow_download: bool = True, use_dataset: bool = True) -> Build:
-    """Build the site into out; use_dataset=False builds it without examples (as with no dataset)."""
-    from pyapp.network import load_network
+          allow_download: bool = True, use_dataset: bool = True, model: str | Path | None = None) -> Build:
+    """Build the site into out for the model folder ``model`` (default: weights/); use_dataset=False builds
+    it without examples (as with no dataset)."""
+    from pyapp.network import NetworkError, load_network
     from pyapp.preprocess import load_image
     from pyapp.state import State
     from pyapp.views import examples as examples_view
 
     started = time.perf_counter()
+    model_dir = Path(model) if model else WEIGHTS
+    try:
+        network = load_network(model_dir)
+    except NetworkError as exc:
+        raise BuildError(f"--model {model_dir}: {exc}") from None
+    if not 2 <= len(network.classes) <= 20:
+        raise BuildError(f"--model {model_dir}: {len(network.classes)} classes; the explainer shows 2 to 20")
     check_node_modules()
     out = Path(out)
     if out.is_dir() and any(out.iterdir()) and not (out / "pyodide").is_dir():
@@ -575,16 +593,16 @@ def build(out: Path = DIST, data: str | None = None, wheels: str | None = None,
     out.mkdir(parents=True, exist_ok=True)
     write = Writer(out)
     # pyapp and the weights: one zip that PyScript unpacks into Python's home; the model card also as files
-    network_files = [WEIGHTS / name for name in WEIGHT_FILES if (WEIGHTS / name).is_file()]
+    network_files = [model_dir / name for name in WEIGHT_FILES if (model_dir / name).is_file()]
     runtime, packages, lock, zipped = copy_runtime(write, load_lock(), wheels, app_zip(network_files))
     zip_name = f"app-{hashlib.sha256(zipped).hexdigest()[:12]}.zip"
     write.bytes(zip_name, zipped)
     for path in network_files:
-        if path.suffix in (".json", ".md"):
+        if path.suffix in (".json", ".md", ".npz"):  # weights/ is a model folder: "Open a model..." takes it
             write.copy(f"weights/{path.name}", path)
 
-    network = load_network(WEIGHTS)
-    chosen = write_examples(write, network, dataset_dir(data, allow_download) if use_dataset else None)
+    chosen = write_examples(write, network,
+                            dataset_dir(data, allow_download, network.classes) if use_dataset else None)
 
     # the first paint of the default example and the example strip, drawn here by the page's own views
     state = State()
@@ -614,7 +632,8 @@ def build(out: Path = DIST, data: str | None = None, wheels: str | None = None,
     }, indent=1))
     model = [zip_name, "main.py"] + [example_file(n) for n in chosen]
     plan = load_plan(out, runtime + ["pyscript.json"], packages, model, lock)
-    write.text("index.html", render_page(plan, styles, examples_html, first_paint, render_article(network)))
+    write.text("index.html", render_page(plan, styles, examples_html, first_paint, render_article(network),
+                                          model_dir))
 
     build_hash, files_written = write_service_worker(write)
     write.text(".nojekyll", "")  # GitHub Pages: serve the folder as it is
@@ -679,14 +698,18 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Build the static site (and serve it).")
     parser.add_argument("command", nargs="?", choices=("build", "serve"), default="build")
     parser.add_argument("--out", type=Path, default=DIST, help="output folder (default: dist/)")
-    parser.add_argument("--data", help=f"Tiny ImageNet folder for the examples (default: ${DATA_ENV})")
+    parser.add_argument("--model", type=Path, help="model folder (tiny_vgg.json, tiny_vgg.npz) to explain "
+                                                   "(default: weights/, the trained Tiny VGG)")
+    parser.add_argument("--data", help="labelled folder for the examples, one class folder each (default: "
+                                       f"${DATA_ENV})")
     parser.add_argument("--wheels", help=f"folder with the Pyodide numpy/pillow wheels (default: ${WHEELS_ENV})")
     parser.add_argument("--no-download", action="store_true", help="never download the dataset")
     parser.add_argument("--no-data", action="store_true", help="build without example images")
     parser.add_argument("--port", type=int, default=8000, help="port for serve (default 8000)")
     args = parser.parse_args(argv)
     try:
-        build(args.out, args.data, args.wheels, allow_download=not args.no_download, use_dataset=not args.no_data)
+        build(args.out, args.data, args.wheels, allow_download=not args.no_download, use_dataset=not args.no_data,
+              model=args.model)
     except BuildError as exc:
         print(f"build failed: {exc}", file=sys.stderr)
         return 1

@@ -10,6 +10,7 @@ import argparse
 import json
 import os
 import sys
+import textwrap
 from pathlib import Path
 
 from . import WEIGHTS_DIR
@@ -18,9 +19,11 @@ BATCH = 128  # images per forward pass: big enough to be fast, small enough for 
 
 DESCRIPTION = """\
 Tiny VGG, the small convolutional network of CNN Explainer, on the command line.
-It knows 10 classes: lifeboat, ladybug, pizza, bell pepper, school bus, koala,
-espresso, red panda, orange, sport car. Any image is centre-cropped to a square
-and shrunk to 64x64 pixels first, exactly as on the web page."""
+The model that comes with it knows {count} classes:
+{classes}.
+--model DIR uses another one (trained with weights/train.py, or converted with
+"import"). Any image is centre-cropped to a square and shrunk to 64x64 pixels
+first, exactly as on the web page."""
 
 EPILOG = """\
 examples:
@@ -29,6 +32,8 @@ examples:
   python -m pyapp evaluate tiny-imagenet-10/val
   python -m pyapp render photo.jpg -o overview.svg --colors global --detail
   python -m pyapp explain photo.jpg --class koala --method occlusion -o why.png
+  python -m pyapp import cnn-explainer/model.json --classes classes.txt -o my-model
+  python -m pyapp --model my-model classify photo.jpg
 
 run "python -m pyapp COMMAND --help" for the options of one command."""
 
@@ -144,7 +149,7 @@ def evaluate(args) -> int:
 
     network = _network(args.weights)
     try:
-        samples = labelled_images(args.directory)
+        samples = labelled_images(args.directory, network.classes)
     except DatasetError as exc:
         raise CliError(str(exc)) from None
     truth, predicted, failures = [], [], 0
@@ -244,30 +249,62 @@ def explain(args) -> int:
     return 0
 
 
+# -- import -------------------------------------------------------------------------------------
+
+def import_(args) -> int:
+    from .model_import import ImportError_, import_model, read_classes
+    from .network import save_network
+
+    try:
+        classes = read_classes(args.classes) if args.classes else None
+        network = import_model(args.file, classes, args.layers)
+    except ImportError_ as exc:
+        raise CliError(str(exc)) from None
+    if classes is None and network.classes[0] == "class 1":
+        _stderr("note: no class names in the model and no --classes: they are named class 1, class 2, ...")
+    try:
+        save_network(args.output, network.description, network.weights())
+    except OSError as exc:
+        raise CliError(f"{args.output}: cannot write ({exc.strerror or exc})") from None
+    layers = " ".join(layer.name for layer in network.layers)
+    print(f"{args.output}: {network.parameter_count} parameters, {len(network.classes)} classes "
+          f"({', '.join(network.classes)}); layers: {layers}")
+    return 0
+
+
 # -- the parser ---------------------------------------------------------------------------------
 
 def build_parser() -> argparse.ArgumentParser:
+    from .model_import import TINY_VGG_LAYERS
     from .state import COLOR_MODES
 
     formatter = argparse.RawDescriptionHelpFormatter
-    parser = argparse.ArgumentParser(prog="python -m pyapp", description=DESCRIPTION, epilog=EPILOG,
+    try:  # the classes come from the model description, never from a list here
+        classes = json.loads((WEIGHTS_DIR / "tiny_vgg.json").read_text(encoding="utf-8"))["classes"]
+    except (OSError, ValueError, KeyError):
+        classes = ["(no model found)"]
+    description = DESCRIPTION.format(count=len(classes), classes=textwrap.fill(", ".join(classes), 80))
+    prog = "cnn-explainer" if Path(sys.argv[0]).name == "cnn-explainer" else "python -m pyapp"  # pip's command
+    parser = argparse.ArgumentParser(prog=prog, description=description, epilog=EPILOG.replace("python -m pyapp", prog),
                                      formatter_class=formatter)
+    model_help = ("model folder with tiny_vgg.json and tiny_vgg.npz (default: the trained weights that come "
+                  "with this program)")
+    parser.add_argument("--model", dest="weights", metavar="DIR", help=model_help)
     weights = argparse.ArgumentParser(add_help=False)
-    weights.add_argument("--weights", metavar="DIR",
-                         help="folder with tiny_vgg.json and tiny_vgg.npz (default: the trained weights "
-                              "that come with this program)")
+    weights.add_argument("--model", "--weights", dest="weights", metavar="DIR", default=argparse.SUPPRESS,
+                         help=model_help)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     p = commands.add_parser(
         "classify", parents=[weights], formatter_class=formatter,
-        help="say which of the 10 classes each image shows",
+        help="say which of the model's classes each image shows",
         description="Print the most likely class of each image and the network's probability for it.\n"
                     "A file that cannot be read gets one line on stderr; the others are still classified.\n"
                     "Exit status: 0 when every image was classified, 1 when any could not be read.")
     p.add_argument("images", nargs="+", metavar="IMAGE", help="image files (JPEG, PNG, GIF, WebP, TIFF, BMP, ...)")
     p.add_argument("--json", action="store_true",
                    help='one JSON object per line: {"file", "class", "index", "probability", "probabilities"} '
-                        "(probabilities: the 10 classes in the network's output order)")
+                        "(probabilities: the classes in the network's output order)")
     p.add_argument("--top", type=int, default=1, metavar="K",
                    help="also show the next most likely classes, K in all (text output only)")
     p.set_defaults(run=classify)
@@ -276,8 +313,8 @@ def build_parser() -> argparse.ArgumentParser:
         "evaluate", parents=[weights], formatter_class=formatter,
         help="measure accuracy on a folder of labelled images",
         description="Classify every image of a labelled folder and compare with its label.\n"
-                    "The folder holds one sub-folder per class named by its WordNet id (as Tiny ImageNet's\n"
-                    "train/ and the 10-class copy's val/), or Tiny ImageNet's official validation layout\n"
+                    "The folder holds one sub-folder per class named after it or by its WordNet id (as Tiny\n"
+                    "ImageNet's train/ and the 10-class copy's val/), or Tiny ImageNet's official validation layout\n"
                     "(images/ and val_annotations.txt). Prints the accuracy of each class, a confusion\n"
                     "matrix (which classes get mistaken for which), and last the overall accuracy.")
     p.add_argument("directory", metavar="DIR", help="the labelled folder")
@@ -321,6 +358,25 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", default="explanation.png", metavar="FILE",
                    help="where to write: FILE.png, FILE.svg or FILE.npy (default: explanation.png)")
     p.set_defaults(run=explain)
+
+    p = commands.add_parser(
+        "import", formatter_class=formatter,
+        help="convert a TensorFlow.js model.json or a PyTorch state_dict into a model folder",
+        description="Convert a model trained elsewhere into a model folder for --model and build.py --model:\n"
+                    "a TensorFlow.js Layers model (model.json with its weight shards beside it) or a PyTorch\n"
+                    "state_dict saved with torch.save. The layers must be conv2d / relu / max_pool2d, one\n"
+                    "flatten, one dense layer (one output per class, 2 to 20) and softmax, on 64x64 RGB images\n"
+                    "in [0, 1]. Anything else is refused with the first layer or shape that does not fit.")
+    p.add_argument("file", metavar="FILE", help="model.json (TF.js) or a .pt / .pth file (PyTorch state_dict)")
+    p.add_argument("-o", "--output", required=True, metavar="DIR", help="the model folder to write")
+    p.add_argument("--classes", metavar="FILE",
+                   help="class names in output order: a file (one per line, or a JSON list) or a comma-separated "
+                        "list (default: the model's metadata, else class 1, class 2, ...)")
+    p.add_argument("--layers", default=TINY_VGG_LAYERS, metavar="WORDS",
+                   help="state_dict only (it holds tensors, not the architecture): the layer sequence, words "
+                        f'conv relu pool flatten dense, conv:P for padding P (default: "{TINY_VGG_LAYERS}"; '
+                        'pool is 2x2, stride 2)')
+    p.set_defaults(run=import_)
     return parser
 
 

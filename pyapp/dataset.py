@@ -1,8 +1,9 @@
-"""Labelled Tiny ImageNet folders: the 10-class copy in ../shared and the official tiny-imagenet-200.
+"""Labelled image folders: the 10-class Tiny ImageNet copy in ../shared, the official tiny-imagenet-200,
+and any folder of class folders named after a model's classes.
 
-Layouts read (the class of an image is its WordNet id, "wnid"):
-- class folders: ``<root>/<wnid>/*.JPEG`` or ``<root>/<wnid>/images/*.JPEG``
-  (``tiny-imagenet-10/train``, ``tiny-imagenet-10/val``, ``tiny-imagenet-200/train``);
+Layouts read (an image's class is its folder's name: the class name, or its WordNet id, "wnid"):
+- class folders: ``<root>/<class>/*.JPEG`` or ``<root>/<class>/images/*.JPEG``
+  (``tiny-imagenet-10/train``, ``tiny-imagenet-10/val``, ``tiny-imagenet-200/train``, ``photos/cat``);
 - official validation: ``<root>/images/*.JPEG`` with ``<root>/val_annotations.txt``
   (``tiny-imagenet-200/val``).
 Only the classes the network knows are kept; everything else in a 200-class copy is skipped.
@@ -13,7 +14,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-# The network's classes in output order, with their WordNet ids (Tiny ImageNet's folder names).
+# The shipped network's classes in output order, with their WordNet ids (Tiny ImageNet's folder names);
+# other models name their classes in their description (pyapp.network), and folders by class name.
 CLASSES = (
     ("n03662601", "lifeboat"),
     ("n02165456", "ladybug"),
@@ -43,22 +45,30 @@ class Sample:
 
 
 class DatasetError(Exception):
-    """A dataset directory that is missing or has no image of the 10 classes."""
+    """A dataset directory that is missing or has no image of the network's classes."""
 
 
 def _images_in(folder: Path) -> list[Path]:
     return sorted(p for p in folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file())
 
 
-def labelled_images(root: str | os.PathLike) -> list[Sample]:
-    """Every image of the 10 classes under ``root``, in a stable order (by class, then file name)."""
+def folder_index(classes=CLASS_NAMES) -> dict[str, int]:
+    """Folder name -> class index: each class's own name, and its Tiny ImageNet wnid when it has one."""
+    wnid_of = {name: wnid for wnid, name in CLASSES}
+    index = {name: i for i, name in enumerate(classes)}
+    index.update({wnid_of[name]: i for i, name in enumerate(classes) if name in wnid_of})
+    return index
+
+
+def labelled_images(root: str | os.PathLike, classes=CLASS_NAMES) -> list[Sample]:
+    """Every image of ``classes`` under ``root``, in a stable order (by class, then file name)."""
     root = Path(root)
     if not root.is_dir():
         raise DatasetError(f"{root}: no such directory")
     annotations = root / "val_annotations.txt"
     samples: list[Sample] = []
+    index_of = folder_index(classes)
     if annotations.is_file() and (root / "images").is_dir():
-        index_of = {w: i for i, w in enumerate(WNIDS)}
         for line in annotations.read_text().splitlines():
             parts = line.split("\t")
             if len(parts) >= 2 and parts[1] in index_of:
@@ -67,16 +77,16 @@ def labelled_images(root: str | os.PathLike) -> list[Sample]:
                     samples.append(Sample(path, index_of[parts[1]]))
         samples.sort(key=lambda s: (s.index, s.path.name))
     else:
-        for i, wnid in enumerate(WNIDS):
-            folder = root / wnid
+        for folder_name, i in sorted(index_of.items(), key=lambda item: (item[1], item[0])):
+            folder = root / folder_name
             if (folder / "images").is_dir():
                 folder = folder / "images"
             if folder.is_dir():
                 samples.extend(Sample(p, i) for p in _images_in(folder))
     if not samples:
         raise DatasetError(
-            f"{root}: no images of the 10 classes (expected <wnid>/ class folders, "
-            "or images/ with val_annotations.txt)"
+            f"{root}: no images of the {len(classes)} classes (expected class folders named after them "
+            "or their wnids, or images/ with val_annotations.txt)"
         )
     return samples
 

@@ -35,6 +35,14 @@ OUTPUT_BAR_HEIGHT = NODE_SIZE / 4
 OUTPUT_BAR_LENGTH = NODE_SIZE  # the most likely class's bar
 
 
+def output_row(size: float) -> tuple[float, float, float]:
+    """(text dy, bar dy, bar height) of an output row ``size`` high: rows of 14 to 20 classes are shorter than
+    a map, and their name and bar move closer so neither runs into the next row (the font stays the same)."""
+    if size >= NODE_SIZE:
+        return OUTPUT_TEXT_DY, OUTPUT_BAR_DY, OUTPUT_BAR_HEIGHT
+    return 0.36 * size, 0.66 * size, 0.22 * size
+
+
 @dataclass(frozen=True)
 class Column:
     name: str  # "input", a layer name, or "output"
@@ -42,6 +50,7 @@ class Column:
     x: float  # left edge of every map in the column
     ys: tuple[float, ...]  # top edge of each map
     shape: tuple[int, ...]  # (C, H, W) of the layer; (classes,) for the output
+    size: float = NODE_SIZE  # height of one row: a map's side, less for an output of many classes
 
     @property
     def count(self) -> int:
@@ -72,10 +81,10 @@ class OverviewLayout:
         return COLUMNS_TOP + COLUMNS_HEIGHT + LEGEND_GAP
 
 
-def _spread(count: int) -> tuple[float, ...]:
+def _spread(count: int, size: float = NODE_SIZE) -> tuple[float, ...]:
     # Equal gaps above, between and below the maps, as the reference spaces each column.
-    gap = (COLUMNS_HEIGHT - count * NODE_SIZE) / (count + 1)
-    return tuple(COLUMNS_TOP + gap + i * (NODE_SIZE + gap) for i in range(count))
+    gap = (COLUMNS_HEIGHT - count * size) / (count + 1)
+    return tuple(COLUMNS_TOP + gap + i * (size + gap) for i in range(count))
 
 
 def overview_columns(network) -> list[tuple[str, str, tuple[int, ...]]]:
@@ -103,7 +112,8 @@ def _layout(spec: tuple[tuple[str, str, tuple[int, ...]], ...]) -> OverviewLayou
     columns = []
     for name, kind, shape in spec:
         x += gap * (GAP_RATIO if _long_gap_before(kind) else 1.0)
-        columns.append(Column(name, kind, x, _spread(shape[0]), shape))
+        size = min(NODE_SIZE, COLUMNS_HEIGHT / shape[0]) if kind == OUTPUT else NODE_SIZE  # 20 classes still fit
+        columns.append(Column(name, kind, x, _spread(shape[0], size), shape, size))
         x += NODE_SIZE
     return OverviewLayout(tuple(columns))
 
@@ -134,7 +144,7 @@ def link_path(x0: float, y0: float, x1: float, y1: float) -> str:
 def incoming_links(layout: OverviewLayout, column: Column, index: int) -> str:
     """Every link into one map as one path (one subpath per source): right-middle of each source
     to the left-middle of the target."""
-    x1, y1 = column.x, column.ys[index] + NODE_SIZE / 2
+    x1, y1 = column.x, column.ys[index] + column.size / 2
     return "".join(link_path(src.x + NODE_SIZE, src.ys[i] + NODE_SIZE / 2, x1, y1)
                    for src, i in sources(layout, column, index))
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -337,7 +338,7 @@ def network_from(description, weights) -> Network:
         if not isinstance(weights, dict):
             with np.load(weights, allow_pickle=False) as npz:
                 weights = {k: npz[k] for k in npz.files}
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:  # a damaged or foreign .npz
         raise NetworkError(f"cannot read the weights: {exc}") from None
     try:
         return Network(desc, weights)

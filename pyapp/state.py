@@ -15,6 +15,7 @@ from .views import registry
 COLOR_MODES = ("unit", "module", "global")
 VIEWS = registry.NAMES
 CUSTOM_IMAGE = "custom"
+# The shipped model's preferred first example; a model without this class starts on its first example.
 DEFAULT_IMAGE = "espresso"
 # What a hash may hold: ASCII digits only ("²".isdigit() is True but int() refuses it), a few of them.
 NUMBER = re.compile(r"[0-9]{1,6}")

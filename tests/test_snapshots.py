@@ -111,7 +111,7 @@ CASES = {
         BASE, t, n, receptive_field.Pick("conv_2_2", 3, 7, 10))),
     "examples": ("html", lambda t, n: examples.render(BASE.with_(image="custom"), t, n, ["koala", "pizza"])),
     "probabilities": ("html", lambda t, n: probabilities.render(BASE, t, n)),
-    **{f"article-{name}": ("svg", lambda t, n, name=name: article_figures.render(name))
+    **{f"article-{name}": ("svg", lambda t, n, name=name: article_figures.render(name, n.classes))
        for name in article_figures.FIGURES},
 }
 

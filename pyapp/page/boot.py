@@ -19,9 +19,10 @@ from ..network import load_network
 from ..state import CUSTOM_IMAGE, DEFAULT_IMAGE, State, notice
 from ..views.examples import example_path
 from .app import App, Change
+from .model_open import stored_network
 
 # Controllers in install order; each is pyapp/page/<name>.py with install(app).
-CONTROLLERS = ("examples", "overview", "detail", "article", "receptive_field", "playground", "embed")
+CONTROLLERS = ("examples", "overview", "detail", "model_open", "article", "receptive_field", "playground", "embed")
 # Installed after ready, in this order, each in its own idle moment: nothing of theirs is on the first screen.
 # With each, what of theirs is on the page before they are: a click there installs them at once (first use).
 DEFERRED = {"embed": None, "playground": None, "article": "a[data-article-link]"}
@@ -43,7 +44,7 @@ def initial_state(examples: list[str], classes) -> tuple[State, str | None]:
 
 def start() -> App:
     js.explainer.stage("model", "Reading the weights")
-    network = load_network()
+    network = stored_network() or load_network()  # a model opened with "Open a model..." in this tab
     examples = [name for name in network.classes if Path(example_path(name)).is_file()]
     state, problem = initial_state(examples, network.classes)
     app = App(network, examples, state)

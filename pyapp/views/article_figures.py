@@ -28,7 +28,7 @@ CONV_KERNELS = np.array([
 CONV_BIAS = 1.0
 POOL_INPUT = np.array([[[1, 3, 2, 0], [4, 2, 1, 1], [0, 1, 5, 2], [2, 6, 3, 1]]], dtype=np.float32)
 RELU_VALUES = np.array([-2.4, -0.7, 0.0, 0.9, 2.1], dtype=np.float32)
-SOFTMAX_LOGITS = {"espresso": 2.6, "pizza": 1.3, "orange": 0.2, "koala": -1.0}
+SOFTMAX_LOGITS = (2.6, 1.3, 0.2, -1.0)  # made-up logits, shown for the model's first classes
 FLATTEN_INPUT = np.arange(1, 9, dtype=np.float32).reshape(2, 2, 2)
 CHANNEL_COLORS = ("#d8492f", "#2f7fc1", "#3c9a4b")  # red, green, blue input channels read as their names
 
@@ -190,10 +190,10 @@ def pooling() -> str:
     return _figure(parts, x_out + 2 * cell + 14, top + 4 * cell + 8, label, "pooling")
 
 
-def softmax() -> str:
-    """Four logits, their exponentials, and the probabilities (exponentials divided by their sum)."""
-    names = list(SOFTMAX_LOGITS)
-    logits = np.array(list(SOFTMAX_LOGITS.values()), dtype=np.float32)
+def softmax(classes=("class 1", "class 2", "class 3", "class 4")) -> str:
+    """Up to four logits, their exponentials, and the probabilities (exponentials divided by their sum)."""
+    names = list(classes)[:len(SOFTMAX_LOGITS)]
+    logits = np.array(SOFTMAX_LOGITS[:len(names)], dtype=np.float32)
     exps = np.exp(logits)
     probabilities = Softmax("softmax")(logits)
     row, top, name_w, bar_w = 28, 40, 78, 120
@@ -260,9 +260,9 @@ def flatten() -> str:
 FIGURES = {"convolution": convolution, "relu": relu, "pooling": pooling, "softmax": softmax, "flatten": flatten}
 
 
-def render(name: str) -> str:
-    """One figure's SVG by name (see FIGURES)."""
+def render(name: str, classes=None) -> str:
+    """One figure's SVG by name (see FIGURES); the softmax one names the model's ``classes``."""
     try:
-        return FIGURES[name]()
+        return FIGURES[name](classes) if name == "softmax" and classes else FIGURES[name]()
     except KeyError:
         raise KeyError(f"no article figure named {name!r}; figures are {', '.join(FIGURES)}") from None

@@ -33,6 +33,7 @@ FRAME_COLOR = "gray"
 TEXT_COLOR = "#222"
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif"
 CHANNELS = (("Red", "#C95E67"), ("Green", "#3DB665"), ("Blue", "#3F7FBC"))
+NAME_CHARS = 16  # longest class name the output column shows whole (the rest: its aria-label)
 SHORT_NAMES = {"input": "input", "conv2d": "conv", "relu": "relu", "max_pool2d": "max_pool", OUTPUT: "output"}
 ACTIVATION_GRADIENT = "overview-gradient-activation"
 INPUT_GRADIENT = "overview-gradient-input"
@@ -233,14 +234,15 @@ def _captions(column: Column) -> str:
 
 def _outputs(column: Column, rows: list[OutputRow], interactive: bool) -> list[str]:
     parts = []
+    text_dy, bar_dy, bar_height = geometry.output_row(column.size)
     for row in rows:
         x, y = column.node(row.index)
-        hit = svg.element("rect", x=x, y=y, width=NODE_SIZE + geometry.PADDING_RIGHT - 10, height=NODE_SIZE,
+        hit = svg.element("rect", x=x, y=y, width=NODE_SIZE + geometry.PADDING_RIGHT - 10, height=column.size,
                           fill="transparent", class_="output-hit")
-        name = svg.text(row.name, x=x, y=y + geometry.OUTPUT_TEXT_DY, class_="output-text",
-                        dominant_baseline="middle")
-        bar = svg.element("rect", x=x, y=y + geometry.OUTPUT_BAR_DY, width=row.bar_width,
-                          height=geometry.OUTPUT_BAR_HEIGHT, class_="output-bar", fill="gray")
+        shown = row.name if len(row.name) <= NAME_CHARS else row.name[:NAME_CHARS - 1] + "\u2026"  # the margin's width
+        name = svg.text(shown, x=x, y=y + text_dy, class_="output-text", dominant_baseline="middle")
+        bar = svg.element("rect", x=x, y=y + bar_dy, width=row.bar_width,
+                          height=bar_height, class_="output-bar", fill="gray")
         parts.append(svg.group([hit, name, bar], class_="output-class top" if row.is_top else "output-class",
                                data_class=row.name, data_index=row.index, data_probability=repr(row.probability),
                                tabindex=0 if interactive else None,

@@ -23,8 +23,8 @@ def dialog() -> str:
         class_="upload-file-button"), class_="upload-row")
     body = [
         svg.element("h2", "Add your own image", id="upload-title"),
-        svg.element("p", "Any photo works; one of the ten classes is what the network knows. It is cropped to its "
-                         "centre square and shrunk to 64 × 64 pixels, exactly as the network needs.",
+        svg.element("p", "Any photo works; the network says which of its classes it looks most like. It is "
+                         "cropped to its centre square and shrunk to 64 × 64 pixels, exactly as the network needs.",
                     class_="upload-hint"),
         svg.element("label", "Address of an image on the web", for_="upload-url", class_="upload-label"),
         url_row,

@@ -1,0 +1,94 @@
+""""Open a model...": a model chosen from disk replaces the built-in one, with no server.
+
+The files are checked in Python (pyapp.model_files); a bad one gets a notice and the current model
+stays. A good one is kept in the tab's sessionStorage and the page starts again on it, so every part
+(overview, details, examples, article, playground) is built for it exactly as at start-up.
+"""
+from __future__ import annotations
+
+import base64
+
+import js
+
+from ..model_files import from_text, open_files, to_text
+from ..model_import import ImportError_
+from ..network import NetworkError
+from ..preprocess import ImageError, load_image
+from ..state import CUSTOM_IMAGE
+from ..svg import png_bytes
+from ..views.article import class_texts
+from ..views.probabilities import input_pixels
+from . import dom
+
+KEY = "cnn-explainer-model"
+IMAGE_KEY = "cnn-explainer-model-image"  # the picture on screen when the model changed: the new one runs on it
+INPUT = "#model-file"
+
+
+def stored_network():
+    """The model opened earlier in this tab, or None; a damaged one is forgotten."""
+    text = js.sessionStorage.getItem(KEY)
+    if not text:
+        return None
+    try:
+        return from_text(text)
+    except NetworkError:
+        js.sessionStorage.removeItem(KEY)
+        return None
+
+
+def install(app) -> None:
+    app.on("change", INPUT, lambda event, element: open_chosen(app, element))
+    app.on("click", "[data-action='builtin-model']", lambda event, element: restart(app, None))
+    _keep_image(app)
+    opened = js.sessionStorage.getItem(KEY) is not None
+    status = (f'Showing the model you opened ({len(app.network.classes)} classes). '
+              '<button type="button" class="link-button" data-action="builtin-model">Back to the built-in '
+              'model</button>') if opened else ""
+    dom.set_html("#model-status", status)
+    if opened:  # the article was written for the built-in model's classes
+        for name, text in class_texts(app.network.classes).items():
+            for element in dom.query_all(f'[data-article-text="{name}"]'):
+                element.textContent = text
+
+
+def _keep_image(app) -> None:
+    """Before the first render: the picture of the previous model, when the address has none for this one."""
+    data = js.sessionStorage.getItem(IMAGE_KEY)
+    js.sessionStorage.removeItem(IMAGE_KEY)
+    if not data or app.has_image(app.state):
+        return
+    try:
+        app.custom_image = load_image(base64.b64decode(data))
+    except (ImageError, ValueError):
+        return
+    app.state = app.state.with_(image=CUSTOM_IMAGE, image_url=None)
+
+
+def restart(app, text: str | None) -> None:
+    if app.trace is not None:
+        js.sessionStorage.setItem(IMAGE_KEY, base64.b64encode(png_bytes(input_pixels(app.trace))).decode())
+    if text is None:
+        js.sessionStorage.removeItem(KEY)
+    else:
+        js.sessionStorage.setItem(KEY, text)
+    js.location.reload()
+
+
+async def open_chosen(app, element) -> None:
+    files = {}
+    for i in range(element.files.length):
+        file = element.files.item(i)
+        files[file.name] = (await file.arrayBuffer()).to_bytes()
+    element.value = ""  # the same files can be picked again after a fix
+    if not files:
+        return
+    try:
+        network = open_files(files)
+    except ImportError_ as error:
+        app.notify(f"That model cannot be opened: {error}. The current model stays.")
+        return
+    try:
+        restart(app, to_text(network))
+    except Exception:  # noqa: BLE001 - the browser's storage is full or off: say so, keep the current model
+        app.notify("That model is too large to keep in this browser tab; the current model stays.")
