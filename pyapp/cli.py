@@ -1,7 +1,7 @@
-"""The command line: ``python -m pyapp classify | evaluate | render``.
+"""The command line: ``python -m pyapp classify | evaluate | stats | render``.
 
 The same engine and preprocessing as the web page, for a terminal: classify your own images,
-measure accuracy on a labelled folder, or save the explainer's overview of an image as an SVG.
+measure accuracy and how alive the activation maps are on a labelled folder, or save the explainer's overview of an image as an SVG.
 """
 from __future__ import annotations
 
@@ -26,6 +26,7 @@ examples:
   python -m pyapp classify photo.jpg cat.png
   python -m pyapp classify --json *.jpg > results.jsonl
   python -m pyapp evaluate tiny-imagenet-10/val
+  python -m pyapp stats tiny-imagenet-10/val
   python -m pyapp render photo.jpg -o overview.svg --colors global --detail
 
 run "python -m pyapp COMMAND --help" for the options of one command."""
@@ -135,31 +136,63 @@ def evaluation_report(matrix, classes) -> list[str]:
     return lines
 
 
+class _LabelledBatches:
+    """The readable images of a labelled folder in batches of (images, labels); counts the unreadable."""
+
+    def __init__(self, directory, classes):
+        from .dataset import DatasetError, labelled_images
+
+        try:
+            self.samples = labelled_images(directory, classes)
+        except DatasetError as exc:
+            raise CliError(str(exc)) from None
+        self.failures = 0
+
+    def __iter__(self):
+        import numpy as np
+
+        for chunk in _chunks(self.samples, BATCH):
+            loaded, failed = _load_all([s.path for s in chunk])
+            self.failures += failed
+            if loaded:
+                index_of = {s.path: s.index for s in chunk}
+                yield np.stack([a for _, a in loaded]), np.array([index_of[p] for p, _ in loaded])
+
+    def report_failures(self) -> None:
+        if self.failures:
+            _stderr(f"{self.failures} image(s) could not be read and are left out")
+
+
 def evaluate(args) -> int:
-    import numpy as np
-
-    from .dataset import DatasetError, labelled_images
-
     network = _network(args.weights)
-    try:
-        samples = labelled_images(args.directory)
-    except DatasetError as exc:
-        raise CliError(str(exc)) from None
-    truth, predicted, failures = [], [], 0
-    for chunk in _chunks(samples, BATCH):
-        loaded, failed = _load_all([s.path for s in chunk])
-        failures += failed
-        if not loaded:
-            continue
-        index_of = {s.path: s.index for s in chunk}
-        probabilities = network.predict(np.stack([a for _, a in loaded]))
-        truth += [index_of[p] for p, _ in loaded]
-        predicted += probabilities.argmax(axis=1).tolist()
-    if failures:
-        _stderr(f"{failures} image(s) could not be read and are left out")
+    batches = _LabelledBatches(args.directory, network.classes)
+    truth, predicted = [], []
+    for images, labels in batches:
+        truth += labels.tolist()
+        predicted += network.predict(images).argmax(axis=1).tolist()
+    batches.report_failures()
     for line in evaluation_report(confusion_matrix(truth, predicted, len(network.classes)), network.classes):
         print(line)
-    return 1 if failures or not truth else 0
+    return 1 if batches.failures or not truth else 0
+
+
+# -- stats --------------------------------------------------------------------------------------
+
+def stats(args) -> int:
+    from .activity import activity_of_batches, table_lines
+
+    network = _network(args.weights)
+    batches = _LabelledBatches(args.directory, network.classes)
+    figures = activity_of_batches(network, batches)
+    batches.report_failures()
+    if not figures["images"]:
+        raise CliError(f"{args.directory}: none of the images could be read")
+    if args.json:
+        print(json.dumps(figures))
+    else:
+        for line in table_lines(figures):
+            print(line)
+    return 1 if batches.failures else 0
 
 
 # -- render -------------------------------------------------------------------------------------
@@ -200,9 +233,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m pyapp", description=DESCRIPTION, epilog=EPILOG,
                                      formatter_class=formatter)
     weights = argparse.ArgumentParser(add_help=False)
-    weights.add_argument("--weights", metavar="DIR",
+    weights.add_argument("--weights", "--model", dest="weights", metavar="DIR",
                          help="folder with tiny_vgg.json and tiny_vgg.npz (default: the trained weights "
                               "that come with this program)")
+    labelled = argparse.ArgumentParser(add_help=False)
+    labelled.add_argument("directory", metavar="DIR",
+                          help="the labelled folder (one sub-folder per class, named by the class or its WordNet id)")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     p = commands.add_parser(
@@ -220,15 +256,26 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(run=classify)
 
     p = commands.add_parser(
-        "evaluate", parents=[weights], formatter_class=formatter,
+        "evaluate", parents=[weights, labelled], formatter_class=formatter,
         help="measure accuracy on a folder of labelled images",
         description="Classify every image of a labelled folder and compare with its label.\n"
                     "The folder holds one sub-folder per class named by its WordNet id (as Tiny ImageNet's\n"
                     "train/ and the 10-class copy's val/), or Tiny ImageNet's official validation layout\n"
                     "(images/ and val_annotations.txt). Prints the accuracy of each class, a confusion\n"
                     "matrix (which classes get mistaken for which), and last the overall accuracy.")
-    p.add_argument("directory", metavar="DIR", help="the labelled folder")
     p.set_defaults(run=evaluate)
+
+    p = commands.add_parser(
+        "stats", parents=[weights, labelled], formatter_class=formatter,
+        help="how much the activation maps say: zero pixels and blank maps per ReLU layer",
+        description="Run every image of a labelled folder (the layouts of evaluate) and print, for each\n"
+                    "ReLU layer: the share of zero pixels, the share of maps that are entirely zero (a blank\n"
+                    "square in the explainer), and how many units are zero on every image; then the accuracy.\n"
+                    "The training script writes the same table into the model card.")
+    p.add_argument("--json", action="store_true",
+                   help='one JSON object: {"images", "accuracy", "layers": [{"layer", "zero_pixels", '
+                        '"zero_maps", "dead_units", "units"}]}')
+    p.set_defaults(run=stats)
 
     p = commands.add_parser(
         "render", parents=[weights], formatter_class=formatter,

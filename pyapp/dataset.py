@@ -6,6 +6,8 @@ Layouts read (the class of an image is its WordNet id, "wnid"):
 - official validation: ``<root>/images/*.JPEG`` with ``<root>/val_annotations.txt``
   (``tiny-imagenet-200/val``).
 Only the classes the network knows are kept; everything else in a 200-class copy is skipped.
+Any other network's classes (a model trained on a folder of photos) are read from class folders named
+after the classes: ``<root>/<class name>/*.jpg``.
 """
 from __future__ import annotations
 
@@ -37,10 +39,6 @@ class Sample:
     path: Path
     index: int  # class index in output order
 
-    @property
-    def class_name(self) -> str:
-        return CLASS_NAMES[self.index]
-
 
 class DatasetError(Exception):
     """A dataset directory that is missing or has no image of the 10 classes."""
@@ -50,15 +48,22 @@ def _images_in(folder: Path) -> list[Path]:
     return sorted(p for p in folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file())
 
 
-def labelled_images(root: str | os.PathLike) -> list[Sample]:
-    """Every image of the 10 classes under ``root``, in a stable order (by class, then file name)."""
+def _folder_names(classes) -> list[tuple[str, ...]]:
+    """The folder names that hold each class: its WordNet id when it is one of ours, and its name."""
+    wnid_of = {n: w for w, n in CLASSES}
+    return [(wnid_of[c], c) if c in wnid_of else (c,) for c in classes]
+
+
+def labelled_images(root: str | os.PathLike, classes=CLASS_NAMES) -> list[Sample]:
+    """Every image of ``classes`` under ``root``, in a stable order (by class, then file name)."""
     root = Path(root)
     if not root.is_dir():
         raise DatasetError(f"{root}: no such directory")
+    names = _folder_names(classes)
     annotations = root / "val_annotations.txt"
     samples: list[Sample] = []
     if annotations.is_file() and (root / "images").is_dir():
-        index_of = {w: i for i, w in enumerate(WNIDS)}
+        index_of = {w: i for i, folders in enumerate(names) for w in folders}
         for line in annotations.read_text().splitlines():
             parts = line.split("\t")
             if len(parts) >= 2 and parts[1] in index_of:
@@ -67,18 +72,38 @@ def labelled_images(root: str | os.PathLike) -> list[Sample]:
                     samples.append(Sample(path, index_of[parts[1]]))
         samples.sort(key=lambda s: (s.index, s.path.name))
     else:
-        for i, wnid in enumerate(WNIDS):
-            folder = root / wnid
-            if (folder / "images").is_dir():
-                folder = folder / "images"
-            if folder.is_dir():
-                samples.extend(Sample(p, i) for p in _images_in(folder))
+        for i, folders in enumerate(names):
+            for name in folders:
+                folder = root / name
+                if (folder / "images").is_dir():
+                    folder = folder / "images"
+                if folder.is_dir():
+                    samples.extend(Sample(p, i) for p in _images_in(folder))
+                    break
     if not samples:
         raise DatasetError(
-            f"{root}: no images of the 10 classes (expected <wnid>/ class folders, "
-            "or images/ with val_annotations.txt)"
+            f"{root}: no images of the {len(names)} classes (expected one folder per class named after it "
+            "or its WordNet id, or images/ with val_annotations.txt)"
         )
     return samples
+
+
+def class_folders(root: str | os.PathLike) -> list[str]:
+    """The sub-folders of ``root`` that hold images (directly or in ``images/``), sorted by name."""
+    root = Path(root)
+    if not root.is_dir():
+        raise DatasetError(f"{root}: no such directory")
+    found = []
+    for folder in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")):
+        inner = folder / "images" if (folder / "images").is_dir() else folder
+        if _images_in(inner):
+            found.append(folder.name)
+    return found
+
+
+def known_classes(folders: list[str]) -> bool:
+    """Whether class folders are Tiny ImageNet's (WordNet ids): then the network's 10 classes are read."""
+    return any(f in WNIDS for f in folders)
 
 
 def split_dirs(root: str | os.PathLike) -> tuple[Path, Path]:
