@@ -1,11 +1,12 @@
 """Keeping Tiny VGG's activation maps alive during training (issue 11).
 
-Why maps die here (measured, see MODEL_CARD.md): the input is not centred (pixels in [0, 1], mean 0.42), so a
-conv unit's pre-activation is dominated by (sum of its weights) x (mean input) plus its bias; with PyTorch's
-default init the biases (uniform in +-1/sqrt(fan_in)) outweigh the small second-block signals and a third of
-those units start dead; at the peak learning rate more first-block units are pushed below zero for good. A dead
-unit gets no gradient, so nothing brings it back. Remedies, each a setting: biases initialised to zero, and two
-small penalties on the pre-activations z of every conv layer (per image and map):
+Why maps died (measured on the 250 validation images; figures in the model card and issue 11's report):
+PyTorch's default conv init draws biases uniform in +-1/sqrt(fan_in), as large as the second block's signals,
+so 2 to 4 of its 10 units start with no positive pixel on any image; the input is not centred (pixels in
+[0, 1], mean 0.42), so a unit whose weights sum below zero sits below zero everywhere, and at the peak
+learning rate more units are pushed there for good (a dead unit gets no gradient; weight decay, 5e-4 with
+AdamW, shrinks its weights by under 1% over a whole run). Remedies, each a setting: biases initialised to
+zero, and two small penalties on the pre-activations z of every conv layer (per image and map):
 
 - map penalty: relu(margin - max z) pushes up every map that is blank on an image;
 - pixel penalty: relu(-mean z) pushes up every map that is mostly below zero on an image.

@@ -103,6 +103,14 @@ def markdown(card: dict) -> str:
                  "images of these classes." if card["wnids"] else "")
     skipped = f" {card['skipped_images']} unreadable image(s) were left out." if card["skipped_images"] else ""
     activity = card["activity"]
+    hp_ = card["hyperparameters"]
+    remedies = [text for on, text in (
+        (hp_.get("init", "pytorch") != "pytorch", f"conv initialisation `{hp_.get('init')}`"),
+        (hp_.get("map_penalty"), f"a penalty of {hp_.get('map_penalty')} on maps blank on an image"),
+        (hp_.get("pixel_penalty"), f"a penalty of {hp_.get('pixel_penalty')} on maps mostly below zero"),
+    ) if on]
+    kept_alive = (" Kept alive during training by " + ", ".join(remedies) + " (weights/liveness.py)."
+                  if remedies else "")
     v = card["versions"]
     return f"""# Model card: Tiny VGG
 
@@ -122,7 +130,7 @@ Validation accuracy per class: {per_class}.
 ## Activation maps
 How much the maps say on the {activity['images']} validation images (as `python -m pyapp stats` prints it):
 the share of pixels that are zero after each ReLU, the share of maps that are entirely zero (a blank
-square in the explainer), and the units that are zero on every one of these images.
+square in the explainer), and the units that are zero on every one of these images.{kept_alive}
 
 {markdown_table(activity)}
 

@@ -47,7 +47,7 @@ description, description_text = model_card.description, model_card.description_t
 
 @dataclass
 class Settings:
-    """Every hyper-parameter of a run; the model card records them all.
+    """Every hyper-parameter of a run; the model card records them all. The defaults are the shipped model's.
 
     Stronger augmentation (crop area down to 0.55, shift 0.1, jitter 0.2, no weight averaging) reached about
     72% validation accuracy at epoch 38 of 120 and learnt slowly: a 20k-parameter network underfits when the
@@ -78,9 +78,9 @@ class Settings:
     ema_decay: float = 0.998
     # live activation maps (liveness.py): conv initialisation, penalties on blank and mostly-negative maps
     init: str = "zero-bias"
-    map_penalty: float = 0.0
+    map_penalty: float = 0.1
     map_margin: float = 0.1
-    pixel_penalty: float = 0.0
+    pixel_penalty: float = 1.0
     patience: int = 0  # stop when validation accuracy has not improved for this many epochs (0 = never)
     val_fraction: float = 0.2  # held out of each class when the data has no val/ folder
     limit_per_class: int = 0  # use only the first N images of each class (smoke tests); 0 = all
