@@ -1,8 +1,9 @@
-"""The command line: ``python -m pyapp classify | evaluate | render | explain``.
+"""The command line: ``python -m pyapp classify | evaluate | stats | render | explain | import``.
 
 The same engine and preprocessing as the web page, for a terminal: classify your own images,
-measure accuracy on a labelled folder, save the explainer's overview of an image as an SVG, or save
-a heat map of what the network used for a class (PNG, SVG or the raw .npy array).
+measure accuracy and how alive the activation maps are on a labelled folder, save the explainer's
+overview of an image as an SVG, save a heat map of what the network used for a class (PNG, SVG or the
+raw .npy array), or import a model trained elsewhere.
 """
 from __future__ import annotations
 
@@ -13,7 +14,8 @@ import sys
 import textwrap
 from pathlib import Path
 
-from . import WEIGHTS_DIR
+from . import WEIGHTS_DIR, cli_explain, cli_import
+from .cli_shared import CliError, model as _network, percent as _percent, stderr as _stderr
 
 BATCH = 128  # images per forward pass: big enough to be fast, small enough for little memory
 
@@ -30,34 +32,13 @@ examples:
   python -m pyapp classify photo.jpg cat.png
   python -m pyapp classify --json *.jpg > results.jsonl
   python -m pyapp evaluate tiny-imagenet-10/val
+  python -m pyapp stats tiny-imagenet-10/val
   python -m pyapp render photo.jpg -o overview.svg --colors global --detail
   python -m pyapp explain photo.jpg --class koala --method occlusion -o why.png
   python -m pyapp import cnn-explainer/model.json --classes classes.txt -o my-model
   python -m pyapp --model my-model classify photo.jpg
 
 run "python -m pyapp COMMAND --help" for the options of one command."""
-
-
-class CliError(Exception):
-    """A problem that stops the whole command (no network, no such folder): one line on stderr."""
-
-
-def _stderr(line: str) -> None:
-    print(line, file=sys.stderr, flush=True)
-
-
-def _network(weights: str | None):
-    from .network import NetworkError, load_network
-
-    directory = Path(weights) if weights else WEIGHTS_DIR
-    try:
-        return load_network(directory)
-    except NetworkError as exc:
-        raise CliError(f"cannot load the network: {exc}") from None
-
-
-def _percent(p: float) -> str:
-    return f"{100 * p:.1f}%"
 
 
 def _chunks(items: list, size: int):
@@ -142,31 +123,63 @@ def evaluation_report(matrix, classes) -> list[str]:
     return lines
 
 
+class _LabelledBatches:
+    """The readable images of a labelled folder in batches of (images, labels); counts the unreadable."""
+
+    def __init__(self, directory, classes):
+        from .dataset import DatasetError, labelled_images
+
+        try:
+            self.samples = labelled_images(directory, classes)
+        except DatasetError as exc:
+            raise CliError(str(exc)) from None
+        self.failures = 0
+
+    def __iter__(self):
+        import numpy as np
+
+        for chunk in _chunks(self.samples, BATCH):
+            loaded, failed = _load_all([s.path for s in chunk])
+            self.failures += failed
+            if loaded:
+                index_of = {s.path: s.index for s in chunk}
+                yield np.stack([a for _, a in loaded]), np.array([index_of[p] for p, _ in loaded])
+
+    def report_failures(self) -> None:
+        if self.failures:
+            _stderr(f"{self.failures} image(s) could not be read and are left out")
+
+
 def evaluate(args) -> int:
-    import numpy as np
-
-    from .dataset import DatasetError, labelled_images
-
     network = _network(args.weights)
-    try:
-        samples = labelled_images(args.directory, network.classes)
-    except DatasetError as exc:
-        raise CliError(str(exc)) from None
-    truth, predicted, failures = [], [], 0
-    for chunk in _chunks(samples, BATCH):
-        loaded, failed = _load_all([s.path for s in chunk])
-        failures += failed
-        if not loaded:
-            continue
-        index_of = {s.path: s.index for s in chunk}
-        probabilities = network.predict(np.stack([a for _, a in loaded]))
-        truth += [index_of[p] for p, _ in loaded]
-        predicted += probabilities.argmax(axis=1).tolist()
-    if failures:
-        _stderr(f"{failures} image(s) could not be read and are left out")
+    batches = _LabelledBatches(args.directory, network.classes)
+    truth, predicted = [], []
+    for images, labels in batches:
+        truth += labels.tolist()
+        predicted += network.predict(images).argmax(axis=1).tolist()
+    batches.report_failures()
     for line in evaluation_report(confusion_matrix(truth, predicted, len(network.classes)), network.classes):
         print(line)
-    return 1 if failures or not truth else 0
+    return 1 if batches.failures or not truth else 0
+
+
+# -- stats --------------------------------------------------------------------------------------
+
+def stats(args) -> int:
+    from .activity import activity_of_batches, table_lines
+
+    network = _network(args.weights)
+    batches = _LabelledBatches(args.directory, network.classes)
+    figures = activity_of_batches(network, batches)
+    batches.report_failures()
+    if not figures["images"]:
+        raise CliError(f"{args.directory}: none of the images could be read")
+    if args.json:
+        print(json.dumps(figures))
+    else:
+        for line in table_lines(figures):
+            print(line)
+    return 1 if batches.failures else 0
 
 
 # -- render -------------------------------------------------------------------------------------
@@ -198,84 +211,9 @@ def render(args) -> int:
     return 0
 
 
-# -- explain ------------------------------------------------------------------------------------
-
-EXPLAIN_FORMATS = (".png", ".svg", ".npy")
-EXPLAIN_SCALE = 4  # a PNG has 4x4 screen pixels per input pixel: 256 x 256
-
-
-def explain(args) -> int:
-    import numpy as np
-
-    from . import explain as methods
-    from .preprocess import ImageError, load_image
-    from .svg import png_bytes
-    from .views import why
-
-    output = Path(args.output)
-    if output.suffix.lower() not in EXPLAIN_FORMATS:
-        raise CliError(f"{output}: the output must end in {', '.join(EXPLAIN_FORMATS)}")
-    network = _network(args.weights)
-    target = None
-    if args.class_name is not None:
-        try:
-            target = methods.class_index(network, args.class_name)
-        except ValueError as exc:
-            raise CliError(str(exc)) from None
-    try:
-        image = load_image(args.image)
-    except ImageError as exc:
-        raise CliError(f"{args.image}: {exc}") from None
-    trace = network.forward(image)
-    probs = trace["probabilities"]
-    target = int(probs.argmax()) if target is None else target
-    heat = methods.explain(network, trace, target, args.method)
-    suffix = output.suffix.lower()
-    try:
-        if suffix == ".npy":
-            with output.open("wb") as f:
-                np.save(f, heat)
-        elif suffix == ".svg":
-            output.write_text(why.standalone_svg(network, trace, args.method, target), encoding="utf-8")
-        else:
-            scale = why.heat_scale(methods.METHODS[args.method], [heat])
-            pixels = why.overlay(why.photo_pixels(trace), heat, scale)
-            output.write_bytes(png_bytes(pixels.repeat(EXPLAIN_SCALE, 0).repeat(EXPLAIN_SCALE, 1)))
-    except OSError as exc:
-        raise CliError(f"{output}: cannot write ({exc.strerror or exc})") from None
-    label = methods.METHODS[args.method].label
-    print(f"{output}: {label} of {args.image} for {network.classes[target]} ({_percent(probs[target])}), "
-          f"values from {float(heat.min()):.4g} to {float(heat.max()):.4g}")
-    return 0
-
-
-# -- import -------------------------------------------------------------------------------------
-
-def import_(args) -> int:
-    from .model_import import ImportError_, import_model, read_classes
-    from .network import save_network
-
-    try:
-        classes = read_classes(args.classes) if args.classes else None
-        network = import_model(args.file, classes, args.layers)
-    except ImportError_ as exc:
-        raise CliError(str(exc)) from None
-    if classes is None and network.classes[0] == "class 1":
-        _stderr("note: no class names in the model and no --classes: they are named class 1, class 2, ...")
-    try:
-        save_network(args.output, network.description, network.weights())
-    except OSError as exc:
-        raise CliError(f"{args.output}: cannot write ({exc.strerror or exc})") from None
-    layers = " ".join(layer.name for layer in network.layers)
-    print(f"{args.output}: {network.parameter_count} parameters, {len(network.classes)} classes "
-          f"({', '.join(network.classes)}); layers: {layers}")
-    return 0
-
-
 # -- the parser ---------------------------------------------------------------------------------
 
 def build_parser() -> argparse.ArgumentParser:
-    from .model_import import TINY_VGG_LAYERS
     from .state import COLOR_MODES
 
     formatter = argparse.RawDescriptionHelpFormatter
@@ -293,6 +231,9 @@ def build_parser() -> argparse.ArgumentParser:
     weights = argparse.ArgumentParser(add_help=False)
     weights.add_argument("--model", "--weights", dest="weights", metavar="DIR", default=argparse.SUPPRESS,
                          help=model_help)
+    labelled = argparse.ArgumentParser(add_help=False)
+    labelled.add_argument("directory", metavar="DIR",
+                          help="the labelled folder (one sub-folder per class, named by the class or its WordNet id)")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     p = commands.add_parser(
@@ -310,15 +251,26 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(run=classify)
 
     p = commands.add_parser(
-        "evaluate", parents=[weights], formatter_class=formatter,
+        "evaluate", parents=[weights, labelled], formatter_class=formatter,
         help="measure accuracy on a folder of labelled images",
         description="Classify every image of a labelled folder and compare with its label.\n"
                     "The folder holds one sub-folder per class named after it or by its WordNet id (as Tiny\n"
                     "ImageNet's train/ and the 10-class copy's val/), or Tiny ImageNet's official validation layout\n"
                     "(images/ and val_annotations.txt). Prints the accuracy of each class, a confusion\n"
                     "matrix (which classes get mistaken for which), and last the overall accuracy.")
-    p.add_argument("directory", metavar="DIR", help="the labelled folder")
     p.set_defaults(run=evaluate)
+
+    p = commands.add_parser(
+        "stats", parents=[weights, labelled], formatter_class=formatter,
+        help="how much the activation maps say: zero pixels and blank maps per ReLU layer",
+        description="Run every image of a labelled folder (the layouts of evaluate) and print, for each\n"
+                    "ReLU layer: the share of zero pixels, the share of maps that are entirely zero (a blank\n"
+                    "square in the explainer), and how many units are zero on every image; then the accuracy.\n"
+                    "The training script writes the same table into the model card.")
+    p.add_argument("--json", action="store_true",
+                   help='one JSON object: {"images", "accuracy", "layers": [{"layer", "zero_pixels", '
+                        '"zero_maps", "dead_units", "units"}]}')
+    p.set_defaults(run=stats)
 
     p = commands.add_parser(
         "render", parents=[weights], formatter_class=formatter,
@@ -336,47 +288,8 @@ def build_parser() -> argparse.ArgumentParser:
                         "are always drawn")
     p.set_defaults(run=render)
 
-    from .explain import DEFAULT_METHOD, METHODS
-
-    p = commands.add_parser(
-        "explain", parents=[weights], formatter_class=formatter,
-        help="save a heat map of the photo's pixels that mattered for a class",
-        description="Explain one class score of an image with a heat map over the photo:\n"
-                    "  saliency          the gradient of the class score at each pixel (Simonyan et al. 2013)\n"
-                    "  gradient-x-input  the gradient times the pixel (negative: pushed the score down)\n"
-                    "  gradcam           conv_2_2's maps weighted by their gradient (Selvaraju et al. 2017)\n"
-                    "  occlusion         the drop in probability when a grey square hides each place\n"
-                    "                    (Zeiler and Fergus 2014)\n"
-                    "They show what this network used, not what the class looks like in the world.\n"
-                    "The output's suffix picks the format: .png (256x256, the map blended over the photo),\n"
-                    ".svg (the photo, the map and a colour legend) or .npy (the raw 64x64 float32 array).")
-    p.add_argument("image", metavar="IMAGE", help="the image file")
-    p.add_argument("--class", dest="class_name", metavar="NAME",
-                   help="the class to explain, e.g. koala or 'red panda' (default: the network's answer)")
-    p.add_argument("--method", choices=list(METHODS), default=DEFAULT_METHOD,
-                   help=f"the explanation method (default: {DEFAULT_METHOD})")
-    p.add_argument("-o", "--output", default="explanation.png", metavar="FILE",
-                   help="where to write: FILE.png, FILE.svg or FILE.npy (default: explanation.png)")
-    p.set_defaults(run=explain)
-
-    p = commands.add_parser(
-        "import", formatter_class=formatter,
-        help="convert a TensorFlow.js model.json or a PyTorch state_dict into a model folder",
-        description="Convert a model trained elsewhere into a model folder for --model and build.py --model:\n"
-                    "a TensorFlow.js Layers model (model.json with its weight shards beside it) or a PyTorch\n"
-                    "state_dict saved with torch.save. The layers must be conv2d / relu / max_pool2d, one\n"
-                    "flatten, one dense layer (one output per class, 2 to 20) and softmax, on 64x64 RGB images\n"
-                    "in [0, 1]. Anything else is refused with the first layer or shape that does not fit.")
-    p.add_argument("file", metavar="FILE", help="model.json (TF.js) or a .pt / .pth file (PyTorch state_dict)")
-    p.add_argument("-o", "--output", required=True, metavar="DIR", help="the model folder to write")
-    p.add_argument("--classes", metavar="FILE",
-                   help="class names in output order: a file (one per line, or a JSON list) or a comma-separated "
-                        "list (default: the model's metadata, else class 1, class 2, ...)")
-    p.add_argument("--layers", default=TINY_VGG_LAYERS, metavar="WORDS",
-                   help="state_dict only (it holds tensors, not the architecture): the layer sequence, words "
-                        f'conv relu pool flatten dense, conv:P for padding P (default: "{TINY_VGG_LAYERS}"; '
-                        'pool is 2x2, stride 2)')
-    p.set_defaults(run=import_)
+    cli_explain.add_command(commands, [weights], formatter)
+    cli_import.add_command(commands, formatter)
     return parser
 
 

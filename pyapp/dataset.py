@@ -7,6 +7,8 @@ Layouts read (an image's class is its folder's name: the class name, or its Word
 - official validation: ``<root>/images/*.JPEG`` with ``<root>/val_annotations.txt``
   (``tiny-imagenet-200/val``).
 Only the classes the network knows are kept; everything else in a 200-class copy is skipped.
+Any other network's classes (a model trained on a folder of photos) are read from class folders named
+after the classes: ``<root>/<class name>/*.jpg``.
 """
 from __future__ import annotations
 
@@ -38,10 +40,6 @@ ENV_VAR = "TINY_IMAGENET_DIR"
 class Sample:
     path: Path
     index: int  # class index in output order
-
-    @property
-    def class_name(self) -> str:
-        return CLASS_NAMES[self.index]
 
 
 class DatasetError(Exception):
@@ -89,6 +87,24 @@ def labelled_images(root: str | os.PathLike, classes=CLASS_NAMES) -> list[Sample
             "or their wnids, or images/ with val_annotations.txt)"
         )
     return samples
+
+
+def class_folders(root: str | os.PathLike) -> list[str]:
+    """The sub-folders of ``root`` that hold images (directly or in ``images/``), sorted by name."""
+    root = Path(root)
+    if not root.is_dir():
+        raise DatasetError(f"{root}: no such directory")
+    found = []
+    for folder in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")):
+        inner = folder / "images" if (folder / "images").is_dir() else folder
+        if _images_in(inner):
+            found.append(folder.name)
+    return found
+
+
+def known_classes(folders: list[str]) -> bool:
+    """Whether class folders are Tiny ImageNet's (WordNet ids): then the network's 10 classes are read."""
+    return any(f in WNIDS for f in folders)
 
 
 def split_dirs(root: str | os.PathLike) -> tuple[Path, Path]:
