@@ -37,7 +37,9 @@ def test_open_a_model_folder_then_go_back(page, open_app, site, three_class_mode
     article = page.inner_text("#article")
     assert "knows three: cat, dog and owl" in article and "lifeboat, ladybug" not in article
     page.click("[data-action='builtin-model']")
-    page.wait_for_function("document.getElementById('model-status').textContent === ''", timeout=60_000)
+    # the page reloads on the built-in model: wait for the new page, then for it to start
+    page.wait_for_function("performance.getEntriesByType('navigation').length && !document.querySelector("
+                           "'[data-action=\\'builtin-model\\']')", timeout=60_000)
     wait_until_started(page)
     assert read_probabilities(page) == pytest.approx(built_in, abs=1e-6)
 
