@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import io
 import os
+import stat
 import warnings
 
 import numpy as np
@@ -41,11 +42,22 @@ class ImageError(ValueError):
 
 # -- reading ------------------------------------------------------------------------------------
 
+def _check_regular_file(path) -> None:
+    """Refuse what is not a plain file (a FIFO, a device, a socket) without opening it."""
+    mode = os.stat(path).st_mode
+    if stat.S_ISDIR(mode):
+        raise IsADirectoryError(path)
+    if not stat.S_ISREG(mode):
+        kind = "a named pipe (FIFO)" if stat.S_ISFIFO(mode) else "a device or socket"
+        raise ImageError(f"is {kind}, not an image file")
+
+
 def _read_bytes(source) -> bytes:
     if isinstance(source, (bytes, bytearray, memoryview)):
         return bytes(source)
     if isinstance(source, (str, os.PathLike)):
         try:
+            _check_regular_file(source)  # before open(): opening a FIFO with no writer blocks forever
             with open(source, "rb") as f:
                 return f.read(MAX_BYTES + 1)
         except FileNotFoundError:

@@ -305,9 +305,11 @@ def test_permission_denied_is_explained_even_when_running_as_root(tmp_path, monk
     def refuse(*args, **kwargs):
         raise PermissionError(13, "Permission denied")
 
+    secret = tmp_path / "secret.png"
+    secret.write_bytes(encode(Image.new("RGB", (8, 8))))
     monkeypatch.setattr(preprocess, "open", refuse, raising=False)  # shadows the builtin inside preprocess
     with pytest.raises(ImageError, match="permission denied"):
-        load_image(tmp_path / "secret.png")
+        load_image(secret)
 
 
 def test_text_mode_file_object_is_explained(tmp_path):
