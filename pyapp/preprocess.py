@@ -79,6 +79,12 @@ def _read_bytes(source) -> bytes:
     raise ImageError(f"expected a file path, bytes or a file object, got {type(source).__name__}")
 
 
+def readable_format(mime: str) -> str | None:
+    """The name of the format Pillow here decodes for a media type ("image/jpeg": "JPEG"), else None."""
+    Image.init()  # registers every format plugin (and its MIME type); cheap after the first call
+    return next((name for name, m in sorted(Image.MIME.items()) if m.lower() == mime.lower()), None)
+
+
 def _not_an_image(data: bytes) -> ImageError:
     """The most helpful message for bytes Pillow does not recognise."""
     head = data[:1024].lstrip()
