@@ -18,7 +18,7 @@ FIREFOX = os.environ.get("FIREFOX", "/usr/bin/firefox-esr")
 WEBKIT_DRIVER = os.environ.get("WEBKIT_DRIVER", "/usr/bin/WebKitWebDriver")
 XVFB = "/usr/bin/Xvfb"
 # What each engine needs on this machine (Debian packages) and how to get it.
-NEEDS = {"firefox": ([FIREFOX, shutil.which("node") or "/usr/bin/node", str(HERE.parents[1] / "node_modules/puppeteer-core")],
+NEEDS = {"firefox": ([FIREFOX, shutil.which("node") or "/usr/bin/node", str(HERE.parents[2] / "node_modules/puppeteer-core")],
                      "apt-get install firefox-esr; npm ci (puppeteer-core)"),
          "webkit": ([WEBKIT_DRIVER, XVFB], "apt-get install webkit2gtk-driver xvfb")}
 
