@@ -43,8 +43,8 @@ class Session:
     def __init__(self, engine: str, driver, server: Server, started: float):
         self.engine, self.driver, self.server, self.started = engine, driver, server, started
 
-    def wait(self, condition: str, what: str, timeout: float = 60):
-        return wait_for(self.driver, condition, timeout, what)
+    def wait(self, condition: str, what: str, timeout: float = 60) -> None:
+        wait_for(self.driver, condition, timeout, what)
 
     def wait_until_ready(self) -> float:
         """Seconds from the navigation to data-status=ready; fails with the page's error message."""

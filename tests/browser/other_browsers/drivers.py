@@ -138,13 +138,13 @@ class WebKit:
 ENGINES = {"firefox": Firefox, "webkit": WebKit}
 
 
-def wait_for(driver, condition: str, timeout: float, what: str):
-    """Poll a JS expression until it is truthy; its value."""
+def wait_for(driver, condition: str, timeout: float, what: str) -> None:
+    """Poll a JS expression (or promise) until it is truthy. Only its truth crosses over: a DOM node
+    comes back from Firefox's BiDi as null, from WebKit's WebDriver as an element."""
     deadline = time.monotonic() + timeout
     while True:
-        value = driver.evaluate(condition)
-        if value:
-            return value
+        if driver.evaluate(f"Promise.resolve({condition}).then(Boolean)"):
+            return
         if time.monotonic() > deadline:
             raise DriverError(f"timed out after {timeout:.0f} s waiting for {what}")
         time.sleep(0.25)
