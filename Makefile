@@ -1,8 +1,8 @@
 # The two commands of the README:
 #   make serve   set up, build the site and serve it on http://127.0.0.1:8000/ (PORT=N for another port)
-#   make test    set up and run every test (native and in Chromium)
+#   make test    set up and run every test (native, in Chromium, and a smoke suite in Firefox and WebKit)
 # Setting up means: a virtualenv with the pinned Python packages, the pinned npm runtime (npm ci), and,
-# for the tests, Debian's chromium. The dataset and the Pyodide wheels default to ../shared when it
+# for the tests, Debian's chromium, firefox-esr, webkit2gtk-driver (WebKit, Safari's engine) and xvfb. The dataset and the Pyodide wheels default to ../shared when it
 # is beside the repository; elsewhere the build fetches them (see README).
 SHELL := /bin/bash
 PYTHON ?= python3
@@ -23,7 +23,7 @@ ifeq ($(PYODIDE_WHEELS),)
 endif
 export OPENBLAS_NUM_THREADS ?= 1
 
-.PHONY: serve build test bench setup clean
+.PHONY: serve build test bench setup clean test-browsers
 
 serve: $(VENV)/.run node_modules/.installed
 	$(PY) build.py serve $(if $(PORT),--port $(PORT))
@@ -31,7 +31,7 @@ serve: $(VENV)/.run node_modules/.installed
 build: $(VENV)/.run node_modules/.installed
 	$(PY) build.py
 
-test: $(VENV)/.dev node_modules/.installed /usr/bin/chromium
+test: $(VENV)/.dev node_modules/.installed test-browsers
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 bench: $(VENV)/.dev node_modules/.installed /usr/bin/chromium
@@ -64,3 +64,10 @@ node_modules/.installed: package.json package-lock.json
 
 /usr/bin/chromium:
 	$(SUDO) apt-get update && $(SUDO) apt-get install -y chromium
+
+# The browsers the tests drive (package:file it installs), installed together, and only those missing.
+TEST_BROWSERS := chromium:/usr/bin/chromium firefox-esr:/usr/bin/firefox-esr \
+  webkit2gtk-driver:/usr/bin/WebKitWebDriver xvfb:/usr/bin/Xvfb
+test-browsers:
+	@missing=""; for pair in $(TEST_BROWSERS); do [ -e "$${pair#*:}" ] || missing="$$missing $${pair%%:*}"; done; \
+	if [ -n "$$missing" ]; then $(SUDO) apt-get update && $(SUDO) apt-get install -y $$missing; fi

@@ -31,6 +31,7 @@ EPILOG = """\
 examples:
   python -m pyapp classify photo.jpg cat.png
   python -m pyapp classify --json *.jpg > results.jsonl
+  python -m pyapp classify - < photo.jpg
   python -m pyapp evaluate tiny-imagenet-10/val
   python -m pyapp stats tiny-imagenet-10/val
   python -m pyapp render photo.jpg -o overview.svg --colors global --detail
@@ -46,6 +47,23 @@ def _chunks(items: list, size: int):
         yield items[start:start + size]
 
 
+STDIN = "-"  # as an image name: read the image from standard input (e.g. curl ... | classify -)
+
+
+def _source(path):
+    """What load_image reads for a command-line name: standard input's bytes for "-", else the path."""
+    if str(path) != STDIN:
+        return path
+    if sys.stdin is None or sys.stdin.isatty():  # reading would wait for keystrokes, not an image
+        raise CliError('"-" reads an image from standard input: pipe one in (classify - < photo.jpg)')
+    return sys.stdin.buffer
+
+
+def _check_stdin_once(names) -> None:
+    if sum(str(name) == STDIN for name in names) > 1:
+        raise CliError('"-" (standard input) can be given only once')
+
+
 def _load_all(paths):
     """(loaded [(path, array)], failed count); a bad file is reported on stderr, the others go on."""
     from .preprocess import ImageError, load_image
@@ -53,7 +71,7 @@ def _load_all(paths):
     loaded, failed = [], 0
     for path in paths:
         try:
-            loaded.append((path, load_image(path)))
+            loaded.append((path, load_image(_source(path))))
         except ImageError as exc:
             _stderr(f"{path}: {exc}")
             failed += 1
@@ -65,6 +83,7 @@ def _load_all(paths):
 def classify(args) -> int:
     import numpy as np
 
+    _check_stdin_once(args.images)
     network = _network(args.weights)
     classes = network.classes
     width = max(len(str(p)) for p in args.images)
@@ -194,7 +213,7 @@ def render(args) -> int:
         raise CliError("render is not available yet: pyapp/views/overview.py (standalone_svg) is missing") from None
     network = _network(args.weights)
     try:
-        image = load_image(args.image)
+        image = load_image(_source(args.image))
     except ImageError as exc:
         raise CliError(f"{args.image}: {exc}") from None
     trace = network.forward(image)
@@ -242,7 +261,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Print the most likely class of each image and the network's probability for it.\n"
                     "A file that cannot be read gets one line on stderr; the others are still classified.\n"
                     "Exit status: 0 when every image was classified, 1 when any could not be read.")
-    p.add_argument("images", nargs="+", metavar="IMAGE", help="image files (JPEG, PNG, GIF, WebP, TIFF, BMP, ...)")
+    p.add_argument("images", nargs="+", metavar="IMAGE",
+                   help='image files (JPEG, PNG, GIF, WebP, TIFF, BMP, ...); "-" reads one from standard input')
     p.add_argument("--json", action="store_true",
                    help='one JSON object per line: {"file", "class", "index", "probability", "probabilities"} '
                         "(probabilities: the classes in the network's output order)")
@@ -277,7 +297,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="save the explainer's overview of an image as an SVG file",
         description="Run the network on an image and save the overview (every layer's activation maps\n"
                     "and the class probabilities) as a standalone SVG file, for slides and papers.")
-    p.add_argument("image", metavar="IMAGE", help="the image file")
+    p.add_argument("image", metavar="IMAGE", help='the image file ("-": read it from standard input)')
     p.add_argument("-o", "--output", default="overview.svg", metavar="FILE",
                    help="where to write the SVG (default: overview.svg)")
     p.add_argument("--colors", choices=COLOR_MODES, default="unit",

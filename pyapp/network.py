@@ -11,6 +11,7 @@ import io
 import json
 import os
 import zipfile
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -338,7 +339,9 @@ def network_from(description, weights) -> Network:
         if not isinstance(weights, dict):
             with np.load(weights, allow_pickle=False) as npz:
                 weights = {k: npz[k] for k in npz.files}
-    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:  # a damaged or foreign .npz
+    except (zipfile.BadZipFile, zlib.error, EOFError) as exc:  # a truncated or damaged .npz archive
+        raise NetworkError(f"cannot read the weights: the .npz file is damaged or incomplete ({exc})") from None
+    except (OSError, ValueError) as exc:  # a damaged or foreign .npz
         raise NetworkError(f"cannot read the weights: {exc}") from None
     try:
         return Network(desc, weights)

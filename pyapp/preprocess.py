@@ -6,8 +6,10 @@ gives the same picture as a 64x64 RGB uint8 PIL image (the page shows it in the 
 
 Steps: read the bytes; open with Pillow (header only) and refuse decompression bombs; for a
 JPEG let the decoder shrink it (to no less than twice the target); first frame of an animation;
-turn it upright from its EXIF orientation; make it RGB (alpha flattened onto white, 16-bit and
-float images scaled to 8 bits); crop the largest centred square; resize to 64x64.
+box-average a big image by an integer factor in its own mode and let the full-size pixels go (so
+memory follows the pixel count once, not once per copy); turn it upright from its EXIF orientation;
+make it RGB (alpha flattened onto white, 16-bit and float images scaled to 8 bits); crop the
+largest centred square; resize to 64x64.
 
 Every problem is one exception, :class:`ImageError`, whose message a person understands.
 """
@@ -15,13 +17,16 @@ from __future__ import annotations
 
 import io
 import os
+import stat
 import warnings
 
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 SIZE = 64
-MAX_PIXELS = 40_000_000  # 40 MP: bigger than any phone photo, small enough to decode in the browser
+# 64 MP: a 48 or 50 MP phone photo (8064x6048, 8160x6144) passes; a decompression bomb (a small file
+# claiming 81 MP and more) does not. Decoding holds at most 4 bytes per pixel of it, once (see _shrink).
+MAX_PIXELS = 64_000_000
 MAX_BYTES = 200_000_000
 # LANCZOS is Pillow's sharpest antialiased filter (fine detail matters at 64 px); reducing_gap=3 first
 # box-reduces big photos by an integer factor, which is much faster and changes no visible pixel.
@@ -33,6 +38,9 @@ DRAFT_SCALES = (4, 2)
 DRAFT_FACTOR = 2
 WHITE = (255, 255, 255)
 BITS = "pyapp.bits"  # our note in im.info of a 16-bit image that Pillow opened as 32-bit
+RANGE = "pyapp.range"  # our note in im.info: (min, max) of a 32-bit or float image before it was averaged
+# Modes Image.reduce averages correctly (it premultiplies LA/RGBA itself); others are converted first.
+REDUCIBLE = ("L", "LA", "La", "RGB", "RGBA", "RGBa", "RGBX", "CMYK", "YCbCr", "LAB", "I", "F")
 
 
 class ImageError(ValueError):
@@ -41,11 +49,22 @@ class ImageError(ValueError):
 
 # -- reading ------------------------------------------------------------------------------------
 
+def _check_regular_file(path) -> None:
+    """Refuse what is not a plain file (a FIFO, a device, a socket) without opening it."""
+    mode = os.stat(path).st_mode
+    if stat.S_ISDIR(mode):
+        raise IsADirectoryError(path)
+    if not stat.S_ISREG(mode):
+        kind = "a named pipe (FIFO)" if stat.S_ISFIFO(mode) else "a device or socket"
+        raise ImageError(f"is {kind}, not an image file")
+
+
 def _read_bytes(source) -> bytes:
     if isinstance(source, (bytes, bytearray, memoryview)):
         return bytes(source)
     if isinstance(source, (str, os.PathLike)):
         try:
+            _check_regular_file(source)  # before open(): opening a FIFO with no writer blocks forever
             with open(source, "rb") as f:
                 return f.read(MAX_BYTES + 1)
         except FileNotFoundError:
@@ -65,6 +84,12 @@ def _read_bytes(source) -> bytes:
             raise ImageError("the file was opened as text; open it in binary mode ('rb')")
         return bytes(data)
     raise ImageError(f"expected a file path, bytes or a file object, got {type(source).__name__}")
+
+
+def readable_format(mime: str) -> str | None:
+    """The name of the format Pillow here decodes for a media type ("image/jpeg": "JPEG"), else None."""
+    Image.init()  # registers every format plugin (and its MIME type); cheap after the first call
+    return next((name for name, m in sorted(Image.MIME.items()) if m.lower() == mime.lower()), None)
 
 
 def _not_an_image(data: bytes) -> ImageError:
@@ -141,6 +166,35 @@ def _decode(im: Image.Image, size: int) -> Image.Image:
     return im
 
 
+def _reducible(im: Image.Image) -> Image.Image:
+    """The image in a mode whose pixels may be averaged (not palette indices; 16-bit as 32-bit "I")."""
+    if im.mode in REDUCIBLE:
+        return im
+    if im.mode.startswith("I;16"):
+        im.info[BITS] = 16
+        return im.convert("I")
+    if im.mode in ("P", "PA"):
+        return im.convert("RGBA" if im.mode == "PA" or "transparency" in im.info else "RGB")
+    return im.convert("L" if im.mode == "1" else "RGB")
+
+
+def _shrink(im: Image.Image, size: int) -> Image.Image:
+    """A big decoded image box-averaged by an integer factor in its own mode, keeping REDUCING_GAP x
+    size pixels on its short side (what resize would do later, but before any RGB or float copy of
+    the full-size pixels); the full-size image is closed. Small images come back unchanged."""
+    factor = int(min(im.size) // (REDUCING_GAP * size))
+    if factor < 2:
+        return im
+    if im.mode in ("I", "F") or im.mode.startswith("I;16"):
+        im.info[RANGE] = im.getextrema()  # the full range decides the scaling, not the averaged one
+    work = _reducible(im)
+    small = work.reduce(factor)  # with a copy of im.info: the EXIF orientation (TIFF's is applied on load)
+    if work is not im:
+        work.close()
+    im.close()
+    return small
+
+
 # -- making it RGB ------------------------------------------------------------------------------
 
 def upright(im: Image.Image) -> Image.Image:
@@ -151,23 +205,37 @@ def upright(im: Image.Image) -> Image.Image:
         return im
 
 
+def _range(im: Image.Image, a: np.ndarray) -> tuple[float, float]:
+    """(min, max) of the image as decoded: noted by _shrink before averaging, else of the array."""
+    if RANGE in im.info:
+        lo, hi = im.info[RANGE]
+        if np.isfinite(lo) and np.isfinite(hi):
+            return float(lo), float(hi)
+    return (float(a.min()), float(a.max())) if a.size else (0.0, 0.0)
+
+
 def _scaled_to_8_bits(im: Image.Image) -> Image.Image:
-    """16-bit, 32-bit integer and float greyscale as 8-bit L (Pillow's own convert would clip at 255)."""
-    a = np.nan_to_num(np.asarray(im, dtype=np.float64))
-    lo, hi = (float(a.min()), float(a.max())) if a.size else (0.0, 0.0)
-    if im.mode.startswith("I;16"):
-        a = a / 65535.0
+    """16-bit, 32-bit integer and float greyscale as 8-bit L (Pillow's own convert would clip at 255).
+
+    One float32 array, changed in place: no float64 copies (the image is small by now, see _shrink)."""
+    a = np.nan_to_num(np.array(im, dtype=np.float32), copy=False)  # a writable copy of the small image
+    lo, hi = _range(im, a)
+    if im.mode.startswith("I;16") or (im.mode == "I" and im.info.get(BITS) == 16):
+        a *= np.float32(255 / 65535)
     elif im.mode == "F" and 0 <= lo and hi <= 1:
-        pass  # already in [0, 1]
-    elif im.mode == "I" and im.info.get(BITS) == 16:
-        a = a / 65535.0
+        a *= np.float32(255)  # already in [0, 1]
     elif im.mode == "I" and 0 <= lo and hi <= 255:
-        a = a / 255.0
+        pass  # already 8-bit values
     elif im.mode == "I" and 0 <= lo and hi <= 65535:
-        a = a / 65535.0  # 16-bit PNGs and TIFFs often open as 32-bit "I"
+        a *= np.float32(255 / 65535)  # 16-bit PNGs and TIFFs often open as 32-bit "I"
+    elif hi > lo:  # any other range: stretch to [0, 255]
+        a -= np.float32(lo)
+        a *= np.float32(255 / (hi - lo))
     else:
-        a = (a - lo) / (hi - lo) if hi > lo else np.zeros_like(a)  # any other range: stretch to [0, 1]
-    return Image.fromarray(np.clip(np.rint(a * 255), 0, 255).astype(np.uint8), "L")
+        a[...] = 0
+    np.rint(a, out=a)
+    np.clip(a, 0, 255, out=a)
+    return Image.fromarray(a.astype(np.uint8), "L")
 
 
 def to_rgb(im: Image.Image) -> Image.Image:
@@ -212,7 +280,9 @@ def network_image(source, size: int = SIZE) -> Image.Image:
         warnings.simplefilter("ignore")  # Pillow's warnings (e.g. "Corrupt EXIF data") are not the user's problem
         warnings.simplefilter("error", Image.DecompressionBombWarning)  # but a bomb is: make it an exception
         im = _decode(_open(data), size)
+        del data  # the file's bytes are not needed past decoding (the caller may still hold them)
         try:
+            im = _shrink(im, size)
             return prepare(im, size)
         except ImageError:
             raise

@@ -1,6 +1,7 @@
 """The command line: python -m pyapp classify | evaluate | render, with an untrained network in tmp_path."""
 import json
 import os
+import pty
 import subprocess
 import sys
 import types
@@ -35,11 +36,14 @@ def picture(path, seed, size=(80, 64)):
     return path
 
 
-def run(*args):
-    """python -m pyapp in a fresh process, as a user runs it."""
+def run(*args, stdin=subprocess.DEVNULL, timeout=120):
+    """python -m pyapp in a fresh process, as a user runs it (stdin: bytes to pipe in, or a file)."""
     env = dict(os.environ, PYTHONPATH=str(REPO), OPENBLAS_NUM_THREADS="1")
-    return subprocess.run([sys.executable, "-m", "pyapp", *map(str, args)], capture_output=True, text=True,
-                          env=env, cwd=REPO, timeout=120)
+    feed = {"input": stdin} if isinstance(stdin, bytes) else {"stdin": stdin}
+    result = subprocess.run([sys.executable, "-m", "pyapp", *map(str, args)], capture_output=True,
+                            env=env, cwd=REPO, timeout=timeout, **feed)
+    result.stdout, result.stderr = result.stdout.decode(), result.stderr.decode()
+    return result
 
 
 def expected(network, path):
@@ -122,6 +126,55 @@ def test_weights_that_cannot_be_loaded_are_one_clear_line(tmp_path):
     assert result.returncode == 1
     assert result.stderr.strip() == f"error: cannot load the network: {tmp_path / 'tiny_vgg.json'}: not found " \
                                      "(is this a weights directory?)"
+
+
+def test_a_fifo_is_refused_at_once_instead_of_waiting_for_a_writer(tmp_path, weights):
+    fifo = tmp_path / "photo.jpg"
+    os.mkfifo(fifo)
+    good = picture(tmp_path / "ok.png", 5)
+    result = run("classify", "--weights", weights, fifo, good, timeout=30)  # hung forever before the fix
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert result.stderr.strip() == f"{fifo}: is a named pipe (FIFO), not an image file"
+    assert result.stdout.split()[0] == str(good)
+
+
+def test_a_truncated_weights_file_is_one_clear_line(tmp_path, weights):
+    broken = tmp_path / "weights"
+    broken.mkdir()
+    (broken / "tiny_vgg.json").write_bytes((weights / "tiny_vgg.json").read_bytes())
+    whole = (weights / "tiny_vgg.npz").read_bytes()
+    (broken / "tiny_vgg.npz").write_bytes(whole[:len(whole) // 2])  # an interrupted download
+    result = run("classify", "--weights", broken, picture(tmp_path / "x.png", 9))
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr and len(result.stderr.splitlines()) == 1
+    assert result.stderr.startswith("error: cannot load the network: cannot read the weights: "
+                                    "the .npz file is damaged or incomplete")
+
+
+def test_classify_dash_reads_the_image_from_standard_input(tmp_path, weights, network):
+    path = picture(tmp_path / "piped.jpg", 4)
+    result = run("classify", "--json", "--weights", weights, "-", stdin=path.read_bytes())
+    assert result.returncode == 0, result.stderr
+    record = json.loads(result.stdout)
+    assert record["file"] == "-"
+    np.testing.assert_allclose(record["probabilities"], expected(network, path)[2], atol=1e-6)
+    # with other files, once only, and a clear line when nothing image-like comes in
+    other = picture(tmp_path / "other.png", 6)
+    result = run("classify", "--weights", weights, other, "-", stdin=path.read_bytes())
+    assert [line.split()[0] for line in result.stdout.splitlines()] == [str(other), "-"]
+    result = run("classify", "--weights", weights, "-", stdin=b"hello")
+    assert result.returncode == 1 and result.stderr.startswith("-: not an image")
+    result = run("classify", "--weights", weights, "-", "-", stdin=path.read_bytes())
+    assert result.returncode == 1 and "only once" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_classify_dash_from_a_terminal_says_to_pipe_an_image_instead_of_waiting(tmp_path, weights):
+    controller, terminal = pty.openpty()
+    try:
+        result = run("classify", "--weights", weights, "-", stdin=terminal, timeout=60)
+    finally:
+        os.close(controller), os.close(terminal)
+    assert result.returncode == 1 and "pipe one in" in result.stderr
 
 
 def test_help_explains_the_commands():

@@ -314,6 +314,21 @@ def test_render_command_writes_the_overview_of_an_image(tmp_path, network):
     assert "(30, 30, 10)" in out.read_text()
 
 
+@pytest.mark.parametrize("name, mime", [("notes.jpg", "image/jpeg"), ("broken.png", "image/png")])
+def test_a_text_or_corrupt_file_named_as_an_image_is_called_not_a_readable_image(name, mime):
+    from pyapp.preprocess import ImageError, load_image
+    from pyapp.views import upload
+
+    png = io.BytesIO()
+    Image.new("RGB", (20, 20), "red").save(png, "PNG")
+    data = b"shopping list: eggs, milk" if name.endswith(".jpg") else b"\0" + png.getvalue()[1:]  # signature hit
+    with pytest.raises(ImageError) as refused:
+        load_image(data)
+    message = upload.unusable(str(refused.value), mime)  # the browser types a file by its name's extension
+    assert message.startswith("This file is not a readable image")
+    assert "format" not in message and "save it as" not in message  # its format is fine; its contents are not
+
+
 def test_upload_messages_say_what_went_wrong_and_what_to_do():
     from pyapp.views import upload
 
@@ -324,8 +339,8 @@ def test_upload_messages_say_what_went_wrong_and_what_to_do():
     assert "https://" in upload.bad_address("photo.png") and "first" in upload.bad_address("  ")
     generic = "not an image file (or in a format that cannot be read)"
     assert "text/plain" in upload.unusable(generic, "text/plain") and "not an image" in upload.unusable(generic)
-    assert "image/x-icon" in upload.unusable(generic, "image/x-icon") and "JPEG or PNG" in upload.unusable(
-        generic, "image/x-icon")  # an image type the decoder lacks: say "format", not "not an image"
+    assert "image/jxl" in upload.unusable(generic, "image/jxl") and "JPEG or PNG" in upload.unusable(
+        generic, "image/jxl")  # an image type the decoder lacks: say "format", not "not an image"
     assert upload.unusable("HEIC/HEIF photos are not supported; save it as JPEG or PNG", "image/heic") == \
         "HEIC/HEIF photos are not supported; save it as JPEG or PNG."
     dialog = ET.fromstring(upload.dialog())

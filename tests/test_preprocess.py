@@ -113,6 +113,75 @@ def test_huge_jpeg_is_decoded_small_but_looks_the_same():
     assert abs(r - g) < 3 and abs(g - b) < 3  # right of the bar: still the grey gradient
 
 
+# -- big images: pixels, not bytes, decide memory ---------------------------------------------------
+
+def test_a_48_megapixel_phone_photo_is_accepted():
+    im = Image.linear_gradient("L").resize((8064, 6048))  # a 48 MP sensor's full-size JPEG
+    data = encode(im, "JPEG", quality=85)
+    arr = np.asarray(network_image(data), np.float64)
+    expected = np.asarray(im.resize((64, 64), Image.LANCZOS, box=preprocess.centre_square(8064, 6048)))
+    assert np.abs(arr - expected[..., None]).mean() < 1.5
+
+
+def test_a_big_16_bit_png_is_decoded_without_float_copies_of_its_pixels():
+    import tracemalloc
+
+    h, w = 3000, 4000  # 12 MP; the numbers of a 40 MP one are 3.3x larger
+    a = np.add.outer(np.arange(h, dtype=np.uint32) * 9, np.arange(w, dtype=np.uint32) * 11) % 65536
+    data = encode(Image.fromarray(a.astype(np.uint16), "I;16"))
+    tracemalloc.start()  # NumPy's arrays are counted (Pillow's own image memory is not)
+    try:
+        arr = np.asarray(network_image(data), np.float64)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < h * w  # under one byte per pixel: no float64 (8 bytes/pixel) copy of the full image
+    # and the same picture as the 8-bit copy of the file gives
+    eight = np.asarray(network_image(encode(Image.fromarray((a // 257).astype(np.uint8), "L"))), np.float64)
+    assert np.abs(arr - eight).mean() < 1.0
+
+
+@pytest.mark.parametrize("fmt", ["PNG", "TIFF"])
+def test_a_big_photo_is_still_turned_upright(fmt):
+    stored = blocks([RED, BLUE], (600, 800))  # 1200x800, shrunk by 4 before it is turned
+    if fmt == "TIFF":
+        data = encode(stored, "TIFF", tiffinfo={0x0112: 6})  # TIFF keeps the orientation in a tag
+    else:
+        data = with_orientation(stored, 6, fmt)
+    arr = np.asarray(network_image(data))
+    assert close(mean_colour(arr, slice(0, 24)), RED, tol=10)
+    assert close(mean_colour(arr, slice(40, 64)), BLUE, tol=10)
+
+
+@pytest.mark.parametrize("mode, fmt", [("1", "PNG"), ("P", "PNG"), ("P", "GIF"), ("LA", "PNG"), ("RGBA", "PNG"),
+                                       ("CMYK", "TIFF"), ("I;16", "TIFF"), ("F", "TIFF")])
+def test_big_images_of_every_mode_look_as_their_small_copies(mode, fmt):
+    halves = blocks([(250, 40, 40), (30, 30, 200)], (400, 800))  # 800x800: shrunk by 4 before any conversion
+    if mode in ("LA", "RGBA"):
+        halves.putalpha(Image.new("L", halves.size, 128))  # half transparent: blended with white
+        halves = halves.convert(mode)
+    elif mode in ("I;16", "F"):
+        halves = Image.fromarray(np.asarray(halves.convert("L"), np.float32) * (257 if mode == "I;16" else 1 / 255)
+                                 ).convert("F")
+        halves = halves if mode == "F" else Image.fromarray(np.asarray(halves).astype(np.uint16), "I;16")
+    elif mode == "1":
+        halves = halves.convert("L").convert("1", dither=Image.Dither.NONE)
+    elif mode != "P":
+        halves = halves.convert(mode)
+    else:
+        halves = halves.convert("P", palette=Image.Palette.ADAPTIVE, colors=4)
+    big = np.asarray(network_image(encode(halves, fmt)), np.float64)
+    small = np.asarray(network_image(encode(halves.resize((190, 190), Image.NEAREST), fmt)), np.float64)
+    assert np.abs(big - small).mean() < 2
+
+
+def test_a_big_32_bit_image_is_scaled_by_its_full_range_not_the_averaged_one():
+    i = np.zeros((800, 800), np.int32)
+    i[::8, ::8] = 4000  # values over 255: a 16-bit range, so dim; averaged 4x4 they would look 8-bit and bright
+    arr = np.asarray(network_image(encode(Image.fromarray(i, "I"), "TIFF")), np.float64)
+    assert arr.max() <= 2  # as dim as the same picture at 64x64 ((4000 / 65535) * 255 / 64 on average)
+
+
 # -- orientation ----------------------------------------------------------------------------------
 
 def with_orientation(im, orientation, fmt="JPEG"):
@@ -261,7 +330,7 @@ def png_claiming_size(width, height):
     (b"hello, this is text, not a picture\n" * 10, "not an image"),
     (encode(blocks([RED, BLUE], (200, 200)), "JPEG")[:1500], "truncated"),
     (encode(blocks([RED, BLUE], (200, 200)), "PNG")[:300], "truncated"),
-    (png_claiming_size(9000, 5000), "too many pixels"),  # 45 MP, over our 40 MP limit
+    (png_claiming_size(9000, 8000), "too many pixels"),  # 72 MP, over our 64 MP limit
     (png_claiming_size(20000, 20000), "too many pixels"),  # 400 MP: Pillow's own bomb error
     (b'<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"/>', "SVG"),
     (b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic" + b"\x00" * 100, "HEIC"),
@@ -307,9 +376,11 @@ def test_permission_denied_is_explained_even_when_running_as_root(tmp_path, monk
     def refuse(*args, **kwargs):
         raise PermissionError(13, "Permission denied")
 
+    secret = tmp_path / "secret.png"
+    secret.write_bytes(encode(Image.new("RGB", (8, 8))))
     monkeypatch.setattr(preprocess, "open", refuse, raising=False)  # shadows the builtin inside preprocess
     with pytest.raises(ImageError, match="permission denied"):
-        load_image(tmp_path / "secret.png")
+        load_image(secret)
 
 
 def test_text_mode_file_object_is_explained(tmp_path):

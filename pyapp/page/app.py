@@ -28,6 +28,7 @@ from ..preprocess import ImageError, load_image
 from ..state import CUSTOM_IMAGE, State, notice
 from ..views.examples import NO_IMAGE, example_path
 from . import dom
+from .notice import Notice
 
 ROOT = "#app"
 # Delegated on #app; "paste" goes to the focused element (often <body>), so it is heard on the document.
@@ -65,6 +66,8 @@ class App:
         self._proxies = []  # JS keeps calling these: keep them alive
         self._tasks = set()
         self._rendered = False  # until the first render, a change has no previous state
+        self.notice = Notice()
+        self.on("click", "#notice-close", self.notice.hide)
         # one level up (formula -> elastic -> overview): Esc, or a click on empty space
         self.on("keydown", lambda event: event.key == "Escape", lambda event, element: self.set_state(self.state.back()))
         self.on("click", lambda event: getattr(event.target, "id", None) in EMPTY_SPACE,
@@ -189,7 +192,7 @@ class App:
     def _commit(self, new: State, previous: State | None, trace_changed: bool, history) -> None:
         self.state = new
         self._write_address(previous, history)
-        dom.show("#notice", False)
+        self.notice.hide()
         self.render(Change(previous, trace_changed))
 
     def _write_address(self, previous: State | None, history) -> None:
@@ -235,16 +238,13 @@ class App:
     def report(self, error: BaseException) -> None:
         """A problem after start-up: a short notice in the page, the details in the console."""
         if isinstance(error, ImageError):
-            message = f"That image cannot be used: {error}"
-        else:
-            traceback.print_exception(error)
-            message = f"Something went wrong: {type(error).__name__}: {error}"
-        dom.set_text("#notice", message)
-        dom.show("#notice", True)
+            return self.notify(f"That image cannot be used: {error}")
+        traceback.print_exception(error)
+        self.notice.show(f"Something went wrong: {type(error).__name__}: {error}", fades=False)  # stays: a bug
 
     def notify(self, message: str) -> None:
-        dom.set_text("#notice", message)
-        dom.show("#notice", True)
+        """A message about the visitor's input (a bad drop, an impossible link): it goes after a few seconds."""
+        self.notice.show(message)
 
     # -- start and measure ------------------------------------------------------------------------
     def start(self, problem: str | None = None) -> None:

@@ -6,6 +6,7 @@ runs pyapp.preprocess on it. Each failure has one message a visitor can act on.
 from __future__ import annotations
 
 from .. import svg
+from ..preprocess import readable_format
 
 MAX_UPLOAD_BYTES = 20_000_000  # a phone photo is 2-8 MB; anything bigger is almost surely a mistake
 
@@ -80,6 +81,10 @@ def unusable(reason: str, mime: str = "") -> str:
     """A file or download that preprocessing refused; ``reason`` is its ImageError message, ``mime``
     the type the browser or the server gave it."""
     if reason.startswith("not an image file"):  # the generic case: say what we know about it
+        name = readable_format(mime)
+        if name:  # named .jpg/.png (or served so), but the bytes are no such image
+            return (f"This file is not a readable image: it is labelled {name} ({mime}) but holds no {name} "
+                    "picture; it may be another kind of file renamed, or damaged. Choose a photo or picture.")
         if mime.startswith("image/"):
             return f"This image format ({mime}) cannot be read here; save it as JPEG or PNG and try again."
         kind = f" (it is {mime})" if mime else ""

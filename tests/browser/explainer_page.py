@@ -51,3 +51,20 @@ def click_example(page, name: str) -> None:
     page.click(f'[data-example="{name}"]')
     page.wait_for_function(
         f"""document.querySelector('[data-example="{name}"]').getAttribute('aria-pressed') === 'true'""")
+
+
+def drop_or_paste(page, kind: str, data: bytes, name: str, mime: str) -> None:
+    """Drop a file on the overview, or paste it, as the browser delivers it (name and type included)."""
+    page.evaluate("""([kind, bytes, name, mime]) => {
+        const file = new File([new Uint8Array(bytes)], name, {type: mime});
+        const transfer = new DataTransfer();
+        transfer.items.add(file);
+        if (kind === 'drop') {
+            const target = document.getElementById('overview');
+            target.dispatchEvent(new DragEvent('dragover', {dataTransfer: transfer, bubbles: true, cancelable: true}));
+            target.dispatchEvent(new DragEvent('drop', {dataTransfer: transfer, bubbles: true, cancelable: true}));
+        } else {
+            document.body.dispatchEvent(new ClipboardEvent('paste',
+                {clipboardData: transfer, bubbles: true, cancelable: true}));
+        }
+    }""", [kind, list(data), name, mime])

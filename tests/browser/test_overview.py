@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from explainer_page import click_example, read_probabilities
+from explainer_page import click_example, drop_or_paste, read_probabilities
 from pyapp.preprocess import load_image
 from pyapp.views import color_range
 from pyapp.views import upload as upload_view
@@ -338,31 +338,15 @@ def test_own_image_by_file_and_cancel(page, open_app, native, uploads):
     assert read_probabilities(page) == pytest.approx(expected, abs=1e-4)
 
 
-def _drop_or_paste(page, kind: str, data: bytes, name: str, mime: str) -> None:
-    page.evaluate("""([kind, bytes, name, mime]) => {
-        const file = new File([new Uint8Array(bytes)], name, {type: mime});
-        const transfer = new DataTransfer();
-        transfer.items.add(file);
-        if (kind === 'drop') {
-            const target = document.getElementById('overview');
-            target.dispatchEvent(new DragEvent('dragover', {dataTransfer: transfer, bubbles: true, cancelable: true}));
-            target.dispatchEvent(new DragEvent('drop', {dataTransfer: transfer, bubbles: true, cancelable: true}));
-        } else {
-            document.body.dispatchEvent(new ClipboardEvent('paste',
-                {clipboardData: transfer, bubbles: true, cancelable: true}));
-        }
-    }""", [kind, list(data), name, mime])
-
-
 @pytest.mark.parametrize("kind", ["drop", "paste"])
 def test_own_image_by_drop_and_paste(page, open_app, native, uploads, kind):
     open_app(page)
     data = (uploads / "photo.png").read_bytes()
-    _drop_or_paste(page, kind, data, "photo.png", "image/png")
+    drop_or_paste(page, kind, data, "photo.png", "image/png")
     page.wait_for_function("location.hash.includes('image=custom')", timeout=20000)
     expected = native.probabilities_of(load_image(uploads / "photo.png"))
     assert read_probabilities(page) == pytest.approx(expected, abs=1e-4)
-    _drop_or_paste(page, kind, b"hello", "notes.txt", "text/plain")
+    drop_or_paste(page, kind, b"hello", "notes.txt", "text/plain")
     page.wait_for_function("""() => [document.getElementById('notice'), document.getElementById('upload-error')]
         .some(e => e && !e.hidden && /not an image/i.test(e.textContent))""", timeout=20000)
     assert read_probabilities(page) == pytest.approx(expected, abs=1e-4)  # the bad file changed nothing
