@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 from ..views import why
+from .detail_behaviour import Behaviour, route
 
 READOUT = '[data-role="why-readout"]'
 
 
-class WhyBox:
-    def __init__(self, host, mounted):
-        self.host, self.mounted = host, mounted
-
+class WhyBox(Behaviour):
     def action(self, name: str, element) -> bool:
         if name != "why-method":
             return False
@@ -21,7 +19,7 @@ class WhyBox:
     def compare(self, event, element):
         value = element.value
         app = self.host.app
-        app.set_state(app.state.with_(compare=int(value) if value.isdigit() else None))
+        app.set_state(app.state.with_(compare=int(value) if value.isascii() and value.isdigit() else None))
         return True
 
     def hover(self, event, element):
@@ -43,24 +41,9 @@ class WhyBox:
         if readout is not None and readout.textContent != text:
             readout.textContent = text
 
-    def follow(self, state) -> None:
-        pass
-
-    def click_map(self, layer: str, index: int) -> bool:
-        return False
-
-    def close(self) -> None:
-        pass
-
 
 def install(app, host) -> None:
     """The box's "compare with" and pointer events go to the open WhyBox, if any."""
-    def to_box(method):
-        def handler(event, element):
-            box = host.behaviour
-            return getattr(box, method)(event, element) if isinstance(box, WhyBox) else None
-        return handler
-
-    app.on("change", ".detail-box [data-why-compare]", to_box("compare"))
-    app.on("pointermove", ".detail-box .why-panel", to_box("hover"))
-    app.on("pointerout", ".detail-box .why-panel", to_box("leave"))
+    route(app, host, WhyBox, "change", ".detail-box [data-why-compare]", "compare")
+    route(app, host, WhyBox, "pointermove", ".detail-box .why-panel", "hover")
+    route(app, host, WhyBox, "pointerout", ".detail-box .why-panel", "leave")

@@ -218,7 +218,7 @@ class WhyView(DetailView):
 
     def overview_css(self) -> str:
         root = f'#overview-svg[data-detail="{self.view}"]'
-        return (f'{root} .column:not([data-column="{geometry.OUTPUT}"]),{root} .links,{root} .legends'
+        return (f'{root} .column:not([data-column="{geometry.OUTPUT}"]),{root} .links,{root}.detail .legends'
                 f'{{opacity:{FADED_OPACITY};transition:opacity .3s}}\n'
                 f'{root} .output-class[data-index="{self.neuron}"] .output-text{{font-weight:700;opacity:1}}\n'
                 f'{root} .why-open[data-why="{self.neuron}"] .why-open-box{{stroke:#444;fill:#f1f1f1}}')
