@@ -107,6 +107,7 @@ CASES = {
     "softmax": ("html", lambda t, n: softmax.render(BASE.with_(view="softmax", layer="logits", neuron=1), t, n)),
     "why": ("html", lambda t, n: why.WhyView(BASE.with_(view="why", layer="logits", neuron=5, method="saliency",
                                                          compare=7), t, n).markup()),
+    "why-overlay": ("svg", lambda t, n: why.WhyView(BASE.with_(view="why", layer="logits", neuron=5), t, n).overlay()),
     "why-style": ("css", lambda t, n: why.WhyView(BASE.with_(view="why", layer="logits", neuron=5), t, n).overview_css()),
     "hyperparameters": ("svg", lambda t, n: hyperparameters.render(7, 1, 3, 2, step=4)),
     "playground": ("html", lambda t, n: playground.render(BASE, t, n, neuron=1)),

@@ -6,7 +6,7 @@ import pytest
 
 from engine_fixtures import random_network
 from pyapp import explain
-from pyapp.views import code_panel, why
+from pyapp.views import code_panel, why, why_contributions
 
 
 @pytest.fixture(scope="module")
@@ -153,3 +153,22 @@ def test_the_overview_offers_a_why_button_per_class_and_fades_behind_the_box(net
     assert 'class="why-open"' not in overview.standalone_svg(State(), trace, net)  # a file has nothing to press
     css = detail_view.build(_state(), trace, net).overview_css()
     assert '.why-open[data-why="5"]' in css and '.column:not([data-column="output"])' in css
+
+
+def test_the_overlay_draws_each_maps_contribution_to_the_class_under_it(net, trace):
+    from pyapp import layout as geometry
+    from pyapp.views import detail_view
+
+    overlay = detail_view.build(_state(), trace, net).overlay()
+    bars = re.findall(r'<g class="why-contribution" data-layer="(\w+)" data-index="(\d+)" data-value="([^"]+)"'
+                      r'[^>]*>.*?<rect [^>]*width="([^"]+)"[^>]*fill="(#\w+)" class="why-bar"', overlay)
+    contributions = explain.map_contributions(net, trace, 5)
+    assert len(bars) == sum(len(v) for v in contributions.values()) == 100
+    for layer, index, value, width, fill in bars:
+        values = contributions[layer]
+        v = float(values[int(index)])
+        assert float(value) == pytest.approx(v, rel=1e-5, abs=1e-9)
+        assert float(width) == pytest.approx(geometry.NODE_SIZE * abs(v) / np.abs(values).max(), abs=0.01)
+        if abs(v) > 1e-6:
+            assert fill == (why_contributions.RAISES if v > 0 else why_contributions.LOWERS)
+    assert "contribution to \u201ckoala\u201d" in overlay and 'data-role="hover-info"' in overlay

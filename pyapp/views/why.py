@@ -15,7 +15,7 @@ import numpy as np
 from .. import explain, gradients, svg
 from .. import layout as geometry
 from ..network import INPUT
-from . import code_panel, detail_box, legend
+from . import code_panel, detail_box, legend, why_contributions
 from .detail_view import DetailView, Placement
 from .grids import picture
 from .scales import Scale
@@ -26,7 +26,7 @@ TOP = 22  # room for the class name above each photo
 LEGEND_WIDTH = 160
 ALPHA = 0.8  # how much the heat map's colour covers the photo where the map is strongest
 UNSIGNED_SCALE, SIGNED_SCALE = "oranges", "rdbu"  # signed: negative red, positive blue, as the overview
-FADED_OPACITY = 0.12  # the overview's columns behind the box
+FADED_OPACITY = 0.3  # the overview's columns behind the box (their maps' contribution bars stay strong)
 GRADIENT_ID = "why-gradient-{}"  # one per colour scale: two views on a page must not share an id
 # The engine functions behind each method's numbers, shown in the code panel (besides the method itself).
 BACKWARD_FUNCTIONS = (gradients.backward, gradients.dense_input_gradient, gradients.flatten_gradient,
@@ -206,7 +206,8 @@ def render(state, trace, network, method: str = explain.DEFAULT_METHOD, target=N
 
 class WhyView(DetailView):
     """The "Why?" box for class ``state.neuron`` with ``state.method`` (and ``state.compare`` beside it),
-    over the overview, whose earlier columns fade so the output classes (and their Why? controls) stand out."""
+    over the overview, whose earlier columns fade so the output classes (and their Why? controls) and the
+    bar under each map for its contribution to the class (``why_contributions``) stand out."""
 
     view = "why"
 
@@ -222,6 +223,9 @@ class WhyView(DetailView):
                 f'{{opacity:{FADED_OPACITY};transition:opacity .3s}}\n'
                 f'{root} .output-class[data-index="{self.neuron}"] .output-text{{font-weight:700;opacity:1}}\n'
                 f'{root} .why-open[data-why="{self.neuron}"] .why-open-box{{stroke:#444;fill:#f1f1f1}}')
+
+    def overlay(self) -> str:
+        return why_contributions.overlay(self.network, self.trace, self.neuron)
 
     def markup(self, pixel=None, playing=None) -> str:
         return render(self.state, self.trace, self.network, self.method, self.neuron, shown=self.shown)

@@ -44,9 +44,10 @@ def check_heat_map(page, native, trace, method: str, target: int) -> None:
     assert page.locator(f"{BOX} .why-legend rect").count() >= 1  # the colour bar
 
 
-def test_a_deep_link_shows_the_heat_map_and_legend_and_the_controls_change_it(page, open_app, native, trace):
-    open_app(page, f"#image={IMAGE}&view=why&layer=logits&neuron={KOALA}&method=saliency")
+def test_an_embedded_deep_link_shows_the_heat_map_and_legend_and_the_controls_change_it(page, open_app, native, trace):
+    open_app(page, f"#image={IMAGE}&view=why&layer=logits&neuron={KOALA}&method=saliency&embed=1")
     check_heat_map(page, native, trace, "saliency", KOALA)
+    assert page.eval_on_selector("html", "e => e.classList.contains('embed')")  # embedded, like every view
     assert page.get_attribute("#overview-svg", "data-detail") == "why"
     text = page.inner_text(f"{BOX} .why-text")
     assert "koala" in text and "Simonyan" in text
@@ -89,6 +90,15 @@ def test_the_why_button_of_a_class_opens_it_by_mouse_and_by_keyboard(page, open_
     page.click("#overview-svg .why-open[data-why='3']")
     check_heat_map(page, native, trace, "gradcam", 3)
     assert "view=why" in page.evaluate("location.hash") and "neuron=3" in page.evaluate("location.hash")
+    # Under each map, a bar for its contribution to the class; a pointer on one reads its value.
+    assert page.locator("#overview-svg .why-contributions .why-contribution").count() == 100
+    contribution = float(explain.map_contributions(native.network, trace, 3)["max_pool_2"][4])
+    page.hover("#overview-svg .why-contribution[data-layer='max_pool_2'][data-index='4']")
+    info = "#overview-svg .why-contributions [data-role='hover-info']"
+    page.wait_for_function(f"document.querySelector(\"{info}\").textContent.startsWith('max_pool_2, map 5')")
+    said = re.search(r"contribution (\S+) to", page.text_content(info))
+    assert float(said.group(1)) == pytest.approx(contribution, rel=1e-3, abs=1e-4)
+    page.screenshot(path="/tmp/why-bars.png")
     # From the open view, another class's button (by keyboard) switches the class and keeps the method.
     page.click(f"{BOX} [data-action='why-method'][data-method='gradient-x-input']")
     page.wait_for_selector(f"{BOX}[data-method='gradient-x-input']")
