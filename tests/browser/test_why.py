@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from explainer_page import wait_until_started
 
 from pyapp import explain
 
@@ -116,3 +117,21 @@ def test_the_why_button_of_a_class_opens_it_by_mouse_and_by_keyboard(page, open_
     page.focus("#overview-svg .why-open[data-why='7']")
     page.keyboard.press(" ")
     check_heat_map(page, native, trace, "gradcam", 7)
+
+
+def test_a_why_button_pressed_while_python_starts_opens_the_view_when_ready(site, page):
+    from test_startup import held_site
+
+    server, release, url = held_site(site.dir)
+    try:
+        page.goto(url)
+        page.click('#overview-svg .why-open[data-why="6"]')  # the first paint's button
+        assert page.is_visible("#starting-note")
+        release.set()
+        wait_until_started(page)
+        page.wait_for_selector(f"{BOX}[data-class='espresso']", timeout=10000)
+        assert "view=why" in page.evaluate("location.hash") and "neuron=6" in page.evaluate("location.hash")
+    finally:
+        release.set()
+        server.shutdown()
+        server.server_close()
