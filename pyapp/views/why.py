@@ -5,6 +5,8 @@ the photo and its heat map (and, to compare, the same method for a second class,
 range), a colour legend with the map's real minimum and maximum, two sentences on what it shows, and
 the NumPy code that computed it. ``figure`` is the drawing alone; ``python -m pyapp explain`` writes it
 as a standalone SVG, and ``overlay`` blends the same colours into the photo's pixels for a PNG.
+``WhyView`` is the page's view (the registry's ``why``): method, class and class to compare from the State,
+the method buttons, "compare with" and a read-out of the value under the pointer (pyapp/page/detail_why.py).
 """
 from __future__ import annotations
 
@@ -125,9 +127,13 @@ def figure(network, trace, method: str, shown: list[Panel]) -> tuple[str, float,
             picture(photo, x, TOP, PHOTO, PHOTO, class_="why-photo"),
             picture(heat_rgba(p.heat, scale), x, TOP, PHOTO, PHOTO, class_="why-heat"),
         ], class_="why-panel", data_class=name, data_index=p.target))
-    width = len(shown) * PHOTO + (len(shown) - 1) * GAP
     parts.append(_legend(scale, shown, 0, TOP + PHOTO + 14))
-    return "".join(parts), max(width, LEGEND_WIDTH + 170), TOP + PHOTO + 44
+    return ("".join(parts), *figure_size(len(shown)))
+
+
+def figure_size(count: int) -> tuple[float, float]:
+    """(width, height) of the drawing of ``count`` photos, in px."""
+    return max(count * PHOTO + (count - 1) * GAP, LEGEND_WIDTH + 170), TOP + PHOTO + 44
 
 
 def sentences(network, method: str, target: int) -> str:
@@ -215,7 +221,7 @@ class WhyView(DetailView):
         super().__init__(state, trace, network)
         self.method = state.method if state.method in explain.METHODS else explain.DEFAULT_METHOD
         self.shown = panels(network, trace, self.method, self.neuron, state.compare)
-        _, self.width, self.height = figure(network, trace, self.method, self.shown)
+        self.width, self.height = figure_size(len(self.shown))
 
     def overview_css(self) -> str:
         root = f'#overview-svg[data-detail="{self.view}"]'
