@@ -494,6 +494,8 @@ def copy_runtime(write: Writer, lock: dict, wheels: str | None, app: bytes) -> t
                                          NODE_MODULES, BUILD_CACHE / "bytecode")
     except bytecode.BytecodeError as exc:
         raise BuildError(str(exc)) from None
+    for problem in compiled["report"]["imported"].get("failed", []):
+        log(f"bytecode: not importable outside a page, compiled there instead: {problem}")
     site_lock = json.loads(json.dumps(lock))
     for entry in site_lock["packages"].values():
         for path in compiled["wheels"]:

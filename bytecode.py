@@ -106,11 +106,13 @@ def probe_imports(argument: str) -> str:
 
     import pyapp
 
-    for module in pkgutil.walk_packages(pyapp.__path__, "pyapp."):
-        if not module.name.endswith("__main__"):
-            importlib.import_module(module.name)
-    for name in extra:
-        importlib.import_module(name)
+    failed = []  # a module that cannot be imported here (outside a page) is compiled in the page: say so
+    names = [m.name for m in pkgutil.walk_packages(pyapp.__path__, "pyapp.") if not m.name.endswith("__main__")]
+    for name in names + list(extra):
+        try:
+            importlib.import_module(name)
+        except BaseException as error:  # noqa: BLE001 - SystemExit too: nothing may end the probe
+            failed.append(f"{name}: {type(error).__name__}: {error}")
     from pyapp.preprocess import load_image
 
     png = io.BytesIO()
@@ -122,7 +124,7 @@ def probe_imports(argument: str) -> str:
         for key, prefix in (("stdlib", STDLIB_PREFIX), ("site", SITE_PACKAGES_PREFIX)):
             if path.startswith(prefix):
                 found[key].append(path[len(prefix):])
-    return json.dumps({key: sorted(paths) for key, paths in found.items()})
+    return json.dumps({**{key: sorted(paths) for key, paths in found.items()}, "failed": failed})
 
 
 def run_in_pyodide(function: str, argument, node_modules: Path, wheels: list[Path] = ()):
@@ -146,7 +148,9 @@ def run_in_pyodide(function: str, argument, node_modules: Path, wheels: list[Pat
                              env={**os.environ, "NODE_NO_WARNINGS": "1"})
     lines = run.stdout.strip().splitlines()
     if run.returncode != 0 or not lines:
-        said = "\n".join(line[:300] for line in (run.stderr or run.stdout).strip().splitlines()[-12:])
+        # Node quotes the minified line of pyodide.asm.js where it failed: leave it out, keep what says why
+        lines = [line for line in (run.stderr or run.stdout).strip().splitlines() if len(line) < 400]
+        said = "\n".join(lines[-40:])
         raise BytecodeError(f"Pyodide under Node failed in {function}:\n{said}")
     return json.loads(lines[-1])
 

@@ -21,6 +21,10 @@ DEFAULT_IMAGE = "espresso"
 NUMBER = re.compile(r"[0-9]{1,6}")
 LAYER_NAME = re.compile(r"[A-Za-z0-9_]{1,64}")
 IMAGE_NAME = re.compile(r"[A-Za-z0-9 _-]{1,64}")
+# The "Why?" view's heat-map methods: the keys of pyapp.explain.METHODS (NumPy-free here; a test ties the two).
+METHODS = ("saliency", "gradient-x-input", "gradcam", "occlusion")
+DEFAULT_METHOD = "gradcam"
+WHY_VIEW = "why"
 
 
 @dataclass(frozen=True)
@@ -34,6 +38,8 @@ class State:
     neuron: int | None = None  # map index in that layer (for the output layer: the class index)
     channel: int | None = None  # input channel of a conv neuron (conv-formula row)
     pixel: tuple[int, int] | None = None  # pinned output position (row, column)
+    method: str = DEFAULT_METHOD  # the "Why?" view's heat map (its class is ``neuron`` on the output layer)
+    compare: int | None = None  # the "Why?" view: a second class drawn beside it, on the same colour range
     embed: bool = False  # compact embed mode
 
     def with_(self, **changes) -> "State":
@@ -41,7 +47,8 @@ class State:
 
     def overview(self) -> "State":
         """The same image and settings with no detail view open."""
-        return replace(self, view="overview", layer=None, neuron=None, channel=None, pixel=None)
+        return replace(self, view="overview", layer=None, neuron=None, channel=None, pixel=None,
+                       method=DEFAULT_METHOD, compare=None)
 
     def back(self) -> "State":
         """One level up (the registry's parent): formula view to elastic view to overview; the overview stays."""
@@ -103,7 +110,8 @@ class State:
             take(flag, raw.get(flag) == "1", raw.get(flag) in ("0", "1"))
         take("view", raw.get("view"), raw.get("view") in VIEWS)
         take("layer", raw.get("layer"), bool(LAYER_NAME.fullmatch(raw.get("layer", ""))))
-        for name in ("neuron", "channel"):
+        take("method", raw.get("method"), raw.get("method") in METHODS)
+        for name in ("neuron", "channel", "compare"):
             text_value = raw.get(name, "")
             take(name, int(text_value) if NUMBER.fullmatch(text_value) else None, bool(NUMBER.fullmatch(text_value)))
         pixel = raw.get("pixel", "").split(",")
@@ -116,8 +124,11 @@ class State:
         return state, dropped
 
     def checked(self, network) -> tuple["State", str | None]:
-        """This state fitted to ``network``: a detail view it cannot show becomes the overview, a channel
-        or pixel outside the map is dropped; with the reason in words (None when nothing changed)."""
+        """This state fitted to ``network``: a detail view it cannot show becomes the overview, a channel,
+        pixel or class to compare outside the network is dropped; with the reason in words (None when
+        nothing changed). ``method`` and ``compare`` belong to the "Why?" view: elsewhere they are reset."""
+        if self.view != WHY_VIEW and (self.method, self.compare) != (DEFAULT_METHOD, None):
+            return self.with_(method=DEFAULT_METHOD, compare=None).checked(network)
         if self.view == registry.OVERVIEW:
             return self, None
         wanted = registry.entry(self.view).layer_type
@@ -135,12 +146,15 @@ class State:
         if self.channel is not None and (channels is None or self.channel >= channels):
             state = state.back() if self.view == "conv-formula" else state.with_(channel=None)
             problems.append(f"{self.layer} has no input channel {self.channel}.")
+        if self.compare is not None and (self.compare >= count or self.compare == self.neuron):
+            state = state.with_(compare=None)  # the class itself: nothing to compare
+            if self.compare >= count:
+                problems.append(f"There is no class number {self.compare} to compare with.")
         shape = network.shapes[self.layer][1:]
         if self.pixel is not None and (len(shape) != 2 or not all(p < n for p, n in zip(self.pixel, shape))):
             state = state.with_(pixel=None)
             problems.append(f"{self.layer} has no pixel {self.pixel}.")
         return state, " ".join(problems) or None
-
 
 def notice(dropped: list[str]) -> str | None:
     """What the visitor reads when a link held something the explainer cannot show."""

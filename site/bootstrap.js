@@ -100,9 +100,9 @@
   }
 
   // What the visitor does while Python starts is not lost: a click (or Enter) on an example, a map or a
-  // class of the first paint is acknowledged at once where it happened, and the last one is carried out
-  // at ready, on the element Python drew in its place.
-  const INTENT_TARGETS = [["data-example"], ["data-layer", "data-index"], ["data-class"]];
+  // class (or its "Why?" button) of the first paint is acknowledged at once where it happened, and the last one
+  // is carried out at ready, on the element Python drew in its place.
+  const INTENT_TARGETS = [["data-example"], ["data-layer", "data-index"], ["data-class"], ["data-why"]];
   let intent = null;
   let note = null;
 

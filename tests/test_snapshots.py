@@ -25,7 +25,7 @@ from PIL import Image
 from pyapp.network import load_network
 from pyapp.state import State
 from pyapp.views import (article_figures, conv_elastic, conv_formula, examples, flatten, hyperparameters, overview,
-                         playground, pool, probabilities, receptive_field, relu, softmax)
+                         playground, pool, probabilities, receptive_field, relu, softmax, why)
 
 SNAPSHOTS = Path(__file__).resolve().parent / "snapshots"
 UPDATE = os.environ.get("UPDATE_SNAPSHOTS") == "1"
@@ -105,6 +105,10 @@ CASES = {
          for i in (None, 0, 1689)], indent=0, sort_keys=True)),
     "flatten-style": ("css", lambda t, n: flatten.slide_css(BASE.with_(view="flatten", layer="logits", neuron=5), n)),
     "softmax": ("html", lambda t, n: softmax.render(BASE.with_(view="softmax", layer="logits", neuron=1), t, n)),
+    "why": ("html", lambda t, n: why.WhyView(BASE.with_(view="why", layer="logits", neuron=5, method="saliency",
+                                                         compare=7), t, n).markup()),
+    "why-overlay": ("svg", lambda t, n: why.WhyView(BASE.with_(view="why", layer="logits", neuron=5), t, n).overlay()),
+    "why-style": ("css", lambda t, n: why.WhyView(BASE.with_(view="why", layer="logits", neuron=5), t, n).overview_css()),
     "hyperparameters": ("svg", lambda t, n: hyperparameters.render(7, 1, 3, 2, step=4)),
     "playground": ("html", lambda t, n: playground.render(BASE, t, n, neuron=1)),
     "receptive-field": ("svg", lambda t, n: receptive_field.render(

@@ -6,7 +6,7 @@ import pytest
 
 from engine_fixtures import random_network
 from pyapp import explain
-from pyapp.views import code_panel, why
+from pyapp.views import code_panel, why, why_contributions
 
 
 @pytest.fixture(scope="module")
@@ -94,3 +94,81 @@ def test_article_section_is_well_formed_and_says_plainly_which_methods_do_no_bet
     assert "Occlusion points inside the box more often than the centre" in said
     assert "Grad-CAM beats the centre only on some images" in said
     assert said.startswith("Saliency and Gradient \u00d7 input do no better than pointing at the centre")
+
+
+# -- the view in the page: built from the State through the registry -------------------------------
+
+def _state(**changes):
+    from pyapp.state import State
+
+    return State(view="why", layer="logits", neuron=5, **changes)
+
+
+@pytest.mark.parametrize("method", list(explain.METHODS))
+def test_the_registry_builds_the_view_from_the_state_for_every_method(net, trace, method):
+    from pyapp.views import detail_view, registry
+
+    assert registry.entry("why").parent == registry.OVERVIEW and registry.opened_by("dense").name == "flatten"
+    view = detail_view.build(_state(method=method), trace, net)
+    html = view.markup()
+    assert f'data-view="why"' in html and f'data-method="{method}"' in html and 'data-class="koala"' in html
+    assert re.findall(r'class="why-panel" data-class="([^"]+)"', html) == ["koala"]
+    heat = explain.explain(net, trace, "koala", method)
+    assert _attr(html, "why-legend", "data-max") == pytest.approx(float(heat.max()), rel=1e-5)
+    pressed = re.findall(r'data-method="([^"]+)" aria-pressed="true"', html)
+    assert pressed == [method]
+    assert 'data-section="article-why"' in html  # the info button leads to the article's section
+    placement = view.placement()
+    assert placement.width >= why.PHOTO and placement.height > why.PHOTO
+
+
+def test_compare_from_the_state_draws_both_classes_and_the_select_says_which(net, trace):
+    from pyapp.views import detail_view
+
+    html = detail_view.build(_state(method="saliency", compare=0), trace, net).markup()
+    assert re.findall(r'class="why-panel" data-class="([^"]+)"', html) == ["koala", "lifeboat"]
+    options = re.findall(r'<option value="(\d*)"( selected)?', html)
+    assert ("0", " selected") in options and ("", "") in options
+    assert ("5", "") not in options and ("5", " selected") not in options  # not the class itself
+
+
+def test_the_read_out_gives_the_heat_maps_value_under_the_pointer(net, trace):
+    from pyapp.views import detail_view
+
+    view = detail_view.build(_state(method="gradient-x-input", compare=2), trace, net)
+    heat = explain.gradient_x_input(net, trace, 2)
+    # the pointer at 10.5 / 64 across and 40.5 / 64 down the photo of class 2: pixel (40, 10)
+    assert view.readout(2, 10.5 / 64, 40.5 / 64) == f"pizza, pixel (40, 10): {float(heat[40, 10]):.4g}"
+    assert view.readout(5, 1.0, 1.0).startswith("koala, pixel (63, 63): ")  # the edge stays inside
+
+
+def test_the_overview_offers_a_why_button_per_class_and_fades_behind_the_box(net, trace):
+    from pyapp.state import State
+    from pyapp.views import detail_view, overview
+
+    page = overview.render(State(), trace, net, canvas=True)
+    buttons = re.findall(r'<g class="why-open" data-why="(\d+)" tabindex="0" role="button" aria-label="Why ([^?]+)\?',
+                         page)
+    assert buttons == [(str(i), name) for i, name in enumerate(net.classes)]
+    assert 'class="why-open"' not in overview.standalone_svg(State(), trace, net)  # a file has nothing to press
+    css = detail_view.build(_state(), trace, net).overview_css()
+    assert '.why-open[data-why="5"]' in css and '.column:not([data-column="output"])' in css
+
+
+def test_the_overlay_draws_each_maps_contribution_to_the_class_under_it(net, trace):
+    from pyapp import layout as geometry
+    from pyapp.views import detail_view
+
+    overlay = detail_view.build(_state(), trace, net).overlay()
+    bars = re.findall(r'<g class="why-contribution" data-layer="(\w+)" data-index="(\d+)" data-value="([^"]+)"'
+                      r'[^>]*>.*?<rect [^>]*width="([^"]+)"[^>]*fill="(#\w+)" class="why-bar"', overlay)
+    contributions = explain.map_contributions(net, trace, 5)
+    assert len(bars) == sum(len(v) for v in contributions.values()) == 100
+    for layer, index, value, width, fill in bars:
+        values = contributions[layer]
+        v = float(values[int(index)])
+        assert float(value) == pytest.approx(v, rel=1e-5, abs=1e-9)
+        assert float(width) == pytest.approx(geometry.NODE_SIZE * abs(v) / np.abs(values).max(), abs=0.01)
+        if abs(v) > 1e-6:
+            assert fill == (why_contributions.RAISES if v > 0 else why_contributions.LOWERS)
+    assert "contribution to \u201ckoala\u201d" in overlay and 'data-role="hover-info"' in overlay

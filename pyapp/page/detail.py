@@ -19,13 +19,14 @@ from .. import layout as geometry
 from ..views import registry
 from ..views.detail_box import box_style
 from ..views.detail_view import build
-from . import detail_clicks, detail_elastic, detail_flatten, detail_stepper, detail_warm_up, dom
+from . import detail_clicks, detail_elastic, detail_flatten, detail_stepper, detail_warm_up, detail_why, dom
 from .mounted import Mounted
 
 LOCKED = ("#examples", "#controls", "#overview .overview-bar")  # the top controls, off while a view is open
 SVG = "#overview-svg"
 # What a root view does in the page beyond frames (the elastic kernel's ticks, the flatten hover).
-BEHAVIOURS = {"conv-elastic": detail_elastic.ElasticOverlay, "flatten": detail_flatten.FlattenOverlay}
+BEHAVIOURS = {"conv-elastic": detail_elastic.ElasticOverlay, "flatten": detail_flatten.FlattenOverlay,
+              "why": detail_why.WhyBox}
 
 
 class DetailController:
@@ -53,7 +54,8 @@ class DetailController:
         self.trace_version += bool(change.trace_changed)  # a new image: every view is drawn again
         self._ensure_layer()
         root = registry.root(state.view)
-        root_key = (root, state.layer, state.neuron, state.colors, self.trace_version)
+        # method and compare: what the "Why?" view draws (the other views leave them at their defaults)
+        root_key = (root, state.layer, state.neuron, state.method, state.compare, state.colors, self.trace_version)
         opened = root_key != self.root_key
         if opened:
             self._close_views()
@@ -190,5 +192,6 @@ def install(app) -> DetailController:
     app.on("pointermove", ".detail-box [data-grid]", controller.stepper.hover_grid)
     detail_clicks.install(app, controller)
     detail_flatten.install(app, controller)
+    detail_why.install(app, controller)
     js.explainer.detailTimings = create_proxy(controller.timings_json)
     return controller

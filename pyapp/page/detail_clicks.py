@@ -8,6 +8,7 @@ import js
 from ..views import registry
 
 SVG = "#overview-svg"
+WHY = "why"  # the view a class's "Why?" button opens
 
 
 class Clicks:
@@ -38,14 +39,32 @@ class Clicks:
             return True
         return self.open_view(layer, index)
 
+    def _output_layer(self) -> str:
+        return [layer.name for layer in self.host.app.network.layers if layer.type == registry.OUTPUT_LAYER_TYPE][-1]
+
     def click_output(self, event, element):
         index = int(element.getAttribute("data-index"))
-        dense = [layer.name for layer in self.host.app.network.layers if layer.type == registry.OUTPUT_LAYER_TYPE][-1]
+        dense = self._output_layer()
         state, entry = self.host.app.state, registry.opened_by(registry.OUTPUT_LAYER_TYPE)
         if state.view != registry.OVERVIEW and registry.root(state.view) == entry.name and index != state.neuron:
             self.host.app.set_state(state.overview().with_(view=entry.name, layer=dense, neuron=index))  # another class
             return True
         return self.open_view(dense, index)
+
+    def click_why(self, event, element):
+        """A class's "Why?" button: the Why? view for that class (from the Why? view: same method, and the
+        class compared stays unless it is the new class itself)."""
+        if event.type == "keydown":
+            if event.key not in ("Enter", " "):
+                return None
+            event.preventDefault()
+        index, state = int(element.getAttribute("data-why")), self.host.app.state
+        if state.view == WHY:
+            state = state.with_(neuron=index, compare=None if state.compare == index else state.compare)
+        else:
+            state = state.overview().with_(view=WHY, layer=self._output_layer(), neuron=index)
+        self.host.app.set_state(state)
+        return True
 
     def action(self, event, element):
         name = element.getAttribute("data-action")
@@ -92,6 +111,8 @@ def install(app, host) -> Clicks:
     app.on("click", "#overview [data-action]", clicks.action)
     app.on("click", f"{SVG} .map[data-layer]", clicks.click_map)
     app.on("click", f"{SVG} .output-class", clicks.click_output)
+    app.on("click", f"{SVG} .why-open", clicks.click_why)
+    app.on("keydown", f"{SVG} .why-open", clicks.click_why)
     app.on("keydown", "#overview [data-action]", clicks.key)
     app.on("keydown", f"{SVG} .map[data-layer], {SVG} .output-class", clicks.key)
     app.on("pointerover", ".detail-overlay [data-hover]", clicks.hover_info)

@@ -2,10 +2,13 @@
 pooled map) shows that entry's value and weight."""
 from __future__ import annotations
 
+from .detail_behaviour import Behaviour, route
 
-class FlattenOverlay:
+
+class FlattenOverlay(Behaviour):
     def __init__(self, host, mounted):
-        self.host, self.mounted, self.hovered = host, mounted, None
+        super().__init__(host, mounted)
+        self.hovered = None
 
     def hover_entry(self, event, element):
         box = element.getBoundingClientRect()
@@ -23,28 +26,8 @@ class FlattenOverlay:
             self.hovered = None
             self.mounted.apply(self.mounted.view.hover_frame(None))
 
-    def follow(self, state) -> None:
-        pass
-
-    def click_map(self, layer: str, index: int) -> bool:
-        return False
-
-    def action(self, name: str, element) -> bool:
-        return False
-
-    def close(self) -> None:
-        pass
-
 
 def install(app, host) -> None:
     """The overlay's pointer events go to the open FlattenOverlay, if any."""
-    def to_overlay(method):
-        def handler(event, element):
-            overlay = host.behaviour
-            if isinstance(overlay, FlattenOverlay) and overlay.mounted.overlay is not None:
-                return getattr(overlay, method)(event, element)
-            return None
-        return handler
-
-    app.on("pointermove", ".detail-overlay [data-part]", to_overlay("hover_entry"))
-    app.on("pointerout", ".detail-overlay [data-part]", to_overlay("leave_entry"))
+    route(app, host, FlattenOverlay, "pointermove", ".detail-overlay [data-part]", "hover_entry")
+    route(app, host, FlattenOverlay, "pointerout", ".detail-overlay [data-part]", "leave_entry")

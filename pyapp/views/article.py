@@ -11,7 +11,7 @@ import re
 from pathlib import Path
 
 from .. import WEIGHTS_DIR
-from . import article_figures, hyperparameters, parameters
+from . import article_figures, hyperparameters, parameters, why_article
 
 TEMPLATE = Path(__file__).resolve().parents[2] / "site" / "article.html"
 SLOT = re.compile(r'(data-article-fill="([\w-]+)"[^>]*>)<!--fill-->')
@@ -35,13 +35,15 @@ def class_span(name: str, text: str) -> str:
 
 
 def slot_content(name: str, description: dict) -> str:
-    """The markup for one slot: ``figure-<name>``, ``parameters`` or ``hyperparameters``."""
+    """The markup for one slot: ``figure-<name>``, ``parameters``, ``hyperparameters`` or ``why``."""
     if name.startswith(FIGURE_PREFIX):
         return article_figures.render(name[len(FIGURE_PREFIX):], description["classes"])
     if name == "parameters":
         return parameters.render(description)
     if name == "hyperparameters":
         return hyperparameters.render(**hyperparameters.DEFAULTS)
+    if name == "why":
+        return why_article.section()
     raise KeyError(f"the article has a slot {name!r} that nothing fills")
 
 

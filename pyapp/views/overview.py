@@ -49,6 +49,7 @@ ICON_CROSSHAIR = ('<svg class="icon" viewBox="0 0 24 24" width="15" height="15" 
 FILE_PNG_LEVEL = 9  # 18% smaller than level 1 for the first paint's 103 maps
 TITLE_HEIGHT = 34.0  # the standalone file's title line, above the overview
 VALUE_DIGITS = 4  # hover values, as the reference's "Output value: 0.1234"
+WHY_GAP, WHY_WIDTH, WHY_HEIGHT = 4.0, 26.0, 12.0  # the "Why?" button right of each class's bar
 
 
 # -- what the trace decides --------------------------------------------------------------------
@@ -247,7 +248,24 @@ def _outputs(column: Column, rows: list[OutputRow], interactive: bool) -> list[s
                                data_class=row.name, data_index=row.index, data_probability=repr(row.probability),
                                tabindex=0 if interactive else None,
                                aria_label=f"{row.name}: probability {row.probability:.1%}"))
-    return [svg.group(parts, class_="outputs", font_size="11", fill=TEXT_COLOR)]
+    outputs = [svg.group(parts, class_="outputs", font_size="11", fill=TEXT_COLOR)]
+    return outputs + [_why_controls(column, rows)] if interactive else outputs
+
+
+def _why_controls(column: Column, rows: list[OutputRow]) -> str:
+    """A small "Why?" button beside each class's bar: opens the "Why?" view for that class. Outside the
+    class's row, so a click on it is not a click on the row (which opens the flatten view)."""
+    x = column.x + NODE_SIZE + WHY_GAP
+    parts = []
+    for row in rows:
+        y = column.ys[row.index] + geometry.OUTPUT_BAR_DY + geometry.OUTPUT_BAR_HEIGHT / 2 - WHY_HEIGHT / 2
+        parts.append(svg.group([
+            svg.element("rect", x=x, y=y, width=WHY_WIDTH, height=WHY_HEIGHT, rx=3, class_="why-open-box"),
+            svg.text("Why?", x=x + WHY_WIDTH / 2, y=y + WHY_HEIGHT / 2, class_="why-open-text",
+                     text_anchor="middle", dominant_baseline="central"),
+        ], class_="why-open", data_why=row.index, tabindex=0, role="button",
+            aria_label=f"Why {row.name}? The parts of the photo the network used for it"))
+    return svg.group(parts, class_="why-opens", font_size="8.5")
 
 
 def _defs() -> str:

@@ -34,6 +34,8 @@ ENTRIES = (
     ViewEntry("pool", "max_pool2d", OVERVIEW, "pooling", 1000, "pool:PoolView"),  # fewer windows: slower
     ViewEntry("flatten", "dense", OVERVIEW, "flatten", None, "flatten:FlattenView"),
     ViewEntry("softmax", "dense", "flatten", "softmax", None, "softmax:SoftmaxView"),
+    # after flatten: a click on an output class opens the flatten view, its "Why?" control this one
+    ViewEntry("why", "dense", OVERVIEW, "why", None, "why:WhyView"),
 )
 VIEWS = {entry.name: entry for entry in ENTRIES}
 NAMES = (OVERVIEW,) + tuple(VIEWS)

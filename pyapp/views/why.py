@@ -5,6 +5,8 @@ the photo and its heat map (and, to compare, the same method for a second class,
 range), a colour legend with the map's real minimum and maximum, two sentences on what it shows, and
 the NumPy code that computed it. ``figure`` is the drawing alone; ``python -m pyapp explain`` writes it
 as a standalone SVG, and ``overlay`` blends the same colours into the photo's pixels for a PNG.
+``WhyView`` is the page's view (the registry's ``why``): method, class and class to compare from the State,
+the method buttons, "compare with" and a read-out of the value under the pointer (pyapp/page/detail_why.py).
 """
 from __future__ import annotations
 
@@ -13,8 +15,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import explain, gradients, svg
+from .. import layout as geometry
 from ..network import INPUT
-from . import code_panel, detail_box, legend
+from . import code_panel, detail_box, legend, why_contributions
+from .detail_view import DetailView, Placement
 from .grids import picture
 from .scales import Scale
 
@@ -24,6 +28,7 @@ TOP = 22  # room for the class name above each photo
 LEGEND_WIDTH = 160
 ALPHA = 0.8  # how much the heat map's colour covers the photo where the map is strongest
 UNSIGNED_SCALE, SIGNED_SCALE = "oranges", "rdbu"  # signed: negative red, positive blue, as the overview
+FADED_OPACITY = 0.3  # the overview's columns behind the box (their maps' contribution bars stay strong)
 GRADIENT_ID = "why-gradient-{}"  # one per colour scale: two views on a page must not share an id
 # The engine functions behind each method's numbers, shown in the code panel (besides the method itself).
 BACKWARD_FUNCTIONS = (gradients.backward, gradients.dense_input_gradient, gradients.flatten_gradient,
@@ -122,9 +127,13 @@ def figure(network, trace, method: str, shown: list[Panel]) -> tuple[str, float,
             picture(photo, x, TOP, PHOTO, PHOTO, class_="why-photo"),
             picture(heat_rgba(p.heat, scale), x, TOP, PHOTO, PHOTO, class_="why-heat"),
         ], class_="why-panel", data_class=name, data_index=p.target))
-    width = len(shown) * PHOTO + (len(shown) - 1) * GAP
     parts.append(_legend(scale, shown, 0, TOP + PHOTO + 14))
-    return "".join(parts), max(width, LEGEND_WIDTH + 170), TOP + PHOTO + 44
+    return ("".join(parts), *figure_size(len(shown)))
+
+
+def figure_size(count: int) -> tuple[float, float]:
+    """(width, height) of the drawing of ``count`` photos, in px."""
+    return max(count * PHOTO + (count - 1) * GAP, LEGEND_WIDTH + 170), TOP + PHOTO + 44
 
 
 def sentences(network, method: str, target: int) -> str:
@@ -152,6 +161,26 @@ def code(method: str, network, shown: list[Panel]) -> str:
             f'<div class="code-body">{"".join(parts)}</div></details>')
 
 
+def compare_select(network, target: int, compare: int | None) -> str:
+    """"Compare with": no class, or any other class (drawn beside it on the same colour range)."""
+    options = [svg.element("option", "nothing", value="", selected=compare is None)]
+    options += [svg.element("option", svg.escape(name), value=i, selected=i == compare)
+                for i, name in enumerate(network.classes) if i != target]
+    return svg.element("label", "Compare with " + svg.element("select", options, data_why_compare=""),
+                       class_="why-compare")
+
+
+def readout(network, shown: list[Panel], target: int, fx: float, fy: float) -> str:
+    """What the read-out says with the pointer at fractions (fx, fy) of the photo of class ``target``."""
+    panel = next(p for p in shown if p.target == target)
+    h, w = panel.heat.shape
+    row, col = min(max(int(fy * h), 0), h - 1), min(max(int(fx * w), 0), w - 1)
+    return f"{network.classes[panel.target]}, pixel ({row}, {col}): {float(panel.heat[row, col]):.4g}"
+
+
+READOUT_HINT = "Point at a photo to read the heat map's value there."
+
+
 def method_buttons(current: str) -> str:
     """One button per method; the page switches ``data-method`` on a click."""
     return "".join(
@@ -169,15 +198,50 @@ def render(state, trace, network, method: str = explain.DEFAULT_METHOD, target=N
     shown = shown or panels(network, trace, method, target, compare)
     drawing, width, height = figure(network, trace, method, shown)
     info = explain.METHODS[method]
-    # a column (the detail body is a row); inline, so the view needs no style sheet of its own yet
-    body = (f'<div class="why-body" style="display:flex;flex-direction:column;gap:8px;max-width:{svg.num(width)}px">'
-            f'<div class="why-methods" role="group" aria-label="Method" style="display:flex;gap:4px;flex-wrap:wrap">'
-            f'{method_buttons(method)}</div>'
-            + detail_box.svg_block(drawing, width, height)
-            + f'<p class="why-text" style="margin:0">{svg.escape(sentences(network, method, shown[0].target))}</p></div>')
+    compared = shown[1].target if len(shown) > 1 else None
+    body = (f'<div class="why-body" style="max-width:{svg.num(width)}px">'
+            f'<div class="why-controls"><div class="why-methods" role="group" aria-label="Method">'
+            f'{method_buttons(method)}</div>{compare_select(network, shown[0].target, compared)}</div>'
+            + detail_box.svg_block(drawing, width, height, class_="detail-svg why-svg")
+            + f'<output class="why-readout" data-role="why-readout">{READOUT_HINT}</output>'
+            + f'<p class="why-text">{svg.escape(sentences(network, method, shown[0].target))}</p></div>')
     return detail_box.box("why", f"Why? {svg.escape(info.label)}", body, layer=INPUT, neuron=shown[0].target,
                           code=code(method, network, shown), steppable=False, data_method=method,
                           data_class=network.classes[shown[0].target])
+
+
+class WhyView(DetailView):
+    """The "Why?" box for class ``state.neuron`` with ``state.method`` (and ``state.compare`` beside it),
+    over the overview, whose earlier columns fade so the output classes (and their Why? controls) and the
+    bar under each map for its contribution to the class (``why_contributions``) stand out."""
+
+    view = "why"
+
+    def __init__(self, state, trace, network):
+        super().__init__(state, trace, network)
+        self.method = state.method if state.method in explain.METHODS else explain.DEFAULT_METHOD
+        self.shown = panels(network, trace, self.method, self.neuron, state.compare)
+        self.width, self.height = figure_size(len(self.shown))
+
+    def overview_css(self) -> str:
+        root = f'#overview-svg[data-detail="{self.view}"]'
+        return (f'{root} .column:not([data-column="{geometry.OUTPUT}"]),{root} .links,{root}.detail .legends'
+                f'{{opacity:{FADED_OPACITY};transition:opacity .3s}}\n'
+                f'{root} .output-class[data-index="{self.neuron}"] .output-text{{font-weight:700;opacity:1}}\n'
+                f'{root} .why-open[data-why="{self.neuron}"] .why-open-box{{stroke:#444;fill:#f1f1f1}}')
+
+    def overlay(self) -> str:
+        return why_contributions.overlay(self.network, self.trace, self.neuron)
+
+    def markup(self, pixel=None, playing=None) -> str:
+        return render(self.state, self.trace, self.network, self.method, self.neuron, shown=self.shown)
+
+    def placement(self) -> Placement:
+        # the box's size in px: the drawing plus the method buttons, read-out, text and header around it
+        return Placement((geometry.PADDING_LEFT, geometry.COLUMNS_TOP, "left", "top"), self.width, self.height + 150)
+
+    def readout(self, target: int, fx: float, fy: float) -> str:
+        return readout(self.network, self.shown, target, fx, fy)
 
 
 def standalone_svg(network, trace, method: str, target, compare=None) -> str:
