@@ -59,7 +59,7 @@ def _train():
     return reference_logits._train_module()
 
 
-FAST = ["--epochs", "8", "--warmup-epochs", "1", "--batch-size", "16", "--lr", "0.01", "--ema-decay", "0"]
+FAST = ["--epochs", "10", "--warmup-epochs", "1", "--batch-size", "8", "--lr", "0.01", "--ema-decay", "0"]
 
 
 def test_a_folder_of_shapes_trains_into_a_model_folder_the_engine_loads(shapes, tmp_path, capsys):

@@ -28,6 +28,7 @@ TOP = 22  # room for the class name above each photo
 LEGEND_WIDTH = 160
 ALPHA = 0.8  # how much the heat map's colour covers the photo where the map is strongest
 UNSIGNED_SCALE, SIGNED_SCALE = "oranges", "rdbu"  # signed: negative red, positive blue, as the overview
+CONTROLS_WIDTH = 350  # px: the four method buttons on one line
 FADED_OPACITY = 0.3  # the overview's columns behind the box (their maps' contribution bars stay strong)
 GRADIENT_ID = "why-gradient-{}"  # one per colour scale: two views on a page must not share an id
 # The engine functions behind each method's numbers, shown in the code panel (besides the method itself).
@@ -199,7 +200,7 @@ def render(state, trace, network, method: str = explain.DEFAULT_METHOD, target=N
     drawing, width, height = figure(network, trace, method, shown)
     info = explain.METHODS[method]
     compared = shown[1].target if len(shown) > 1 else None
-    body = (f'<div class="why-body" style="max-width:{svg.num(width)}px">'
+    body = (f'<div class="why-body" style="max-width:{svg.num(max(width, CONTROLS_WIDTH))}px">'
             f'<div class="why-controls"><div class="why-methods" role="group" aria-label="Method">'
             f'{method_buttons(method)}</div>{compare_select(network, shown[0].target, compared)}</div>'
             + detail_box.svg_block(drawing, width, height, class_="detail-svg why-svg")
@@ -238,7 +239,8 @@ class WhyView(DetailView):
 
     def placement(self) -> Placement:
         # the box's size in px: the drawing plus the method buttons, read-out, text and header around it
-        return Placement((geometry.PADDING_LEFT, geometry.COLUMNS_TOP, "left", "top"), self.width, self.height + 150)
+        return Placement((geometry.PADDING_LEFT, geometry.COLUMNS_TOP, "left", "top"), max(self.width, CONTROLS_WIDTH),
+                         self.height + 150)
 
     def readout(self, target: int, fx: float, fy: float) -> str:
         return readout(self.network, self.shown, target, fx, fy)
