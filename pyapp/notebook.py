@@ -24,6 +24,7 @@ VIEW_TABLE = {
     "pool": ("pool", "max_pool2d", None),
     "flatten": ("flatten", "dense", "flatten"),
     "softmax": ("softmax", "dense", "flatten"),
+    "why": ("why", "dense", None),
 }
 assert set(VIEW_TABLE) == set(VIEWS)
 

@@ -43,7 +43,7 @@ def slot_content(name: str, description: dict) -> str:
     if name == "hyperparameters":
         return hyperparameters.render(**hyperparameters.DEFAULTS)
     if name == "why":
-        return why_article.section()
+        return why_article.section(description["classes"])
     raise KeyError(f"the article has a slot {name!r} that nothing fills")
 
 

@@ -86,8 +86,23 @@ def _table() -> str:
     return f'<table class="article-table why-pointing"><thead>{head}</thead><tbody>{body}</tbody></table>'
 
 
-def section() -> str:
-    """The whole section as XHTML text."""
+# The example of what a heat map does not mean, told with the shipped model's classes when it has them.
+BUILT_IN_EXAMPLE = ("koala", "lifeboat")
+
+
+def _caveat(classes) -> str:
+    if classes is None or all(name in classes for name in BUILT_IN_EXAMPLE):
+        return ('score for\n    "koala" depended on that region of this photo. It does not mean that the region is what makes '
+                'a koala a\n    koala, nor that the network knows what a koala is: a network that learned to spot lifeboats '
+                'by the sea\n    around them is shown, correctly, looking at the sea.')
+    name = svg.escape(classes[0])
+    return (f'score for\n    "{name}" depended on that region of this photo. It does not mean that the region is what '
+            f'makes a\n    {name} one, nor that the network knows what a {name} is: a network that learned a class by '
+            'the background\n    it is usually photographed on is shown, correctly, looking at the background.')
+
+
+def section(classes=None) -> str:
+    """The whole section as XHTML text; ``classes``: the model's, for its example."""
     methods = "".join(f"<li><b>{svg.escape(explain.METHODS[k].label)}</b> ({svg.escape(explain.METHODS[k].citation)}): "
                       f"{text}</li>" for k, text in METHOD_TEXT.items())
     return f"""<section id="{SECTION_ID}" class="article-section">
@@ -101,10 +116,7 @@ def section() -> str:
   <ul class="article-list">{methods}</ul>
   <h3>What they show, and what they do not</h3>
   <p>
-    These maps explain this model, not the world. A bright region means that this network's score for
-    "koala" depended on that region of this photo. It does not mean that the region is what makes a koala a
-    koala, nor that the network knows what a koala is: a network that learned to spot lifeboats by the sea
-    around them is shown, correctly, looking at the sea.
+    These maps explain this model, not the world. A bright region means that this network's {_caveat(classes)}
   </p>
   <p>
     The methods answer different questions and often disagree; none of them is the truth about the network.
