@@ -264,7 +264,10 @@ class App:
                 self.notify(problem)
 
     def measure(self, repeat: int = 20) -> dict:
-        """Median milliseconds of one forward pass and of one full redraw, in this browser."""
+        """Median milliseconds of one forward pass, of one full redraw and of each explanation of the
+        network's answer (the Why? view's methods), in this browser."""
+        from .. import explain
+
         def median_ms(function) -> float:
             times = []
             for _ in range(repeat):
@@ -275,7 +278,10 @@ class App:
 
         forward = median_ms(lambda: self.network.forward(self.image))
         redraw = median_ms(lambda: self.render(Change(self.state, True)))
-        return {"forward_ms": forward, "render_ms": redraw, "repeat": repeat}
+        answer = int(self.trace["probabilities"].argmax())
+        explained = {f"{name}_ms": median_ms(lambda name=name: explain.explain(self.network, self.trace, answer, name))
+                     for name in explain.METHODS}
+        return {"forward_ms": forward, "render_ms": redraw, **explained, "repeat": repeat}
 
     def measure_json(self, repeat=20) -> str:
         return json.dumps(self.measure(int(repeat)))

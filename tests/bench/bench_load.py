@@ -187,6 +187,12 @@ def main() -> None:
     print(f"  the whole build gzipped: {site_bytes / 1e6:.1f} MB")
     print(f"  forward pass in the page: {statistics.median(m['forward_ms'] for m in measures):.1f} ms, "
           f"full redraw {statistics.median(m['render_ms'] for m in measures):.1f} ms")
+    explained = [key for key in measures[0] if key.endswith("_ms") and key not in ("forward_ms", "render_ms")]
+    if explained:  # the Why? view's methods, as multiples of one forward pass in the same page
+        forward = statistics.median(m["forward_ms"] for m in measures)
+        print("  explanations in the page: " + ", ".join(
+            f"{key[:-3]} {statistics.median(m[key] for m in measures):.1f} ms "
+            f"({statistics.median(m[key] for m in measures) / forward:.1f}x)" for key in explained))
     for kind, summaries in traces.items():
         names = sorted({name for summary in summaries for name in summary})
         if names:
