@@ -210,8 +210,13 @@
     }
     return response;
   };
+  // The WebAssembly goes around the service worker (?direct, which it leaves alone): Chromium reuses its
+  // compiled code only for responses of the HTTP cache, not for ones a worker serves from Cache Storage
+  // (tests/bench/bench_load.py --trace). Offline, that fetch fails and the worker's copy is used.
+  const direct = (url) => realFetch(`${url}?direct`).then((r) => (r.ok ? r : Promise.reject(new Error(r.status))))
+    .catch(() => realFetch(url));
   for (const [path, integrity] of plan.prefetch || []) {
-    const request = realFetch(absolute(path), integrity ? { integrity } : {});
+    const request = path.endsWith(".wasm") ? direct(absolute(path)) : realFetch(absolute(path), integrity ? { integrity } : {});
     request.catch(() => {}); // its failure is reported when it is used
     early.set(absolute(path), request);
   }

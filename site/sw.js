@@ -49,7 +49,8 @@ self.addEventListener("message", (event) => {
 self.addEventListener("fetch", (event) => {
   const request = event.request;
   const url = new URL(request.url);
-  if (request.method !== "GET" || url.origin !== location.origin) return;
+  // ?direct: the page asks for the network and HTTP cache (the WebAssembly, whose compiled code only they keep)
+  if (request.method !== "GET" || url.origin !== location.origin || url.searchParams.has("direct")) return;
   event.respondWith((async () => {
     const cache = await caches.open(CACHE);
     // a page address may carry a query (?embed): the page itself is the same file
