@@ -17,6 +17,7 @@ def run(args) -> int:
     from .preprocess import ImageError, load_image
     from .svg import png_bytes
     from .views import why
+    from .views.probabilities import input_pixels
 
     output = Path(args.output)
     if output.suffix.lower() not in EXPLAIN_FORMATS:
@@ -45,7 +46,7 @@ def run(args) -> int:
             output.write_text(why.standalone_svg(network, trace, args.method, target), encoding="utf-8")
         else:
             scale = why.heat_scale(methods.METHODS[args.method], [heat])
-            pixels = why.overlay(why.photo_pixels(trace), heat, scale)
+            pixels = why.overlay(input_pixels(trace), heat, scale)
             output.write_bytes(png_bytes(pixels.repeat(EXPLAIN_SCALE, 0).repeat(EXPLAIN_SCALE, 1)))
     except OSError as exc:
         raise CliError(f"{output}: cannot write ({exc.strerror or exc})") from None

@@ -8,6 +8,7 @@ from PIL import Image
 from pyapp import cli, explain
 from pyapp.preprocess import load_image
 from pyapp.views import why
+from pyapp.views.probabilities import input_pixels
 from test_cli import network, picture, run, weights  # noqa: F401 (the untrained network's fixtures)
 
 
@@ -21,7 +22,7 @@ def test_png_is_the_heat_map_over_the_photo_at_four_times_the_input(tmp_path, we
         pixels = np.asarray(im)
     trace = network.forward(load_image(photo))
     heat = explain.occlusion(network, trace, "koala")
-    expected = why.overlay(why.photo_pixels(trace), heat, why.heat_scale(explain.METHODS["occlusion"], [heat]))
+    expected = why.overlay(input_pixels(trace), heat, why.heat_scale(explain.METHODS["occlusion"], [heat]))
     np.testing.assert_array_equal(pixels[::4, ::4], expected)
     assert "koala" in capsys.readouterr().out
 

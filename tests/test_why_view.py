@@ -7,6 +7,7 @@ import pytest
 from engine_fixtures import random_network
 from pyapp import explain
 from pyapp.views import code_panel, why, why_contributions
+from pyapp.views.probabilities import input_pixels
 
 
 @pytest.fixture(scope="module")
@@ -65,7 +66,7 @@ def test_the_heat_map_is_drawn_over_the_photo_and_fades_where_weak(net, trace):
     scale = why.heat_scale(explain.METHODS["gradcam"], [heat])
     rgba = why.heat_rgba(heat, scale)
     assert rgba[..., 3].max() == round(255 * why.ALPHA) and rgba[..., 3][heat == heat.min()].max() == 0
-    photo = why.photo_pixels(trace)
+    photo = input_pixels(trace)
     blended = why.overlay(photo, heat, scale)
     weak = heat == heat.min()
     np.testing.assert_array_equal(blended[weak], photo[weak])  # where the map is at its minimum: the photo

@@ -20,6 +20,7 @@ from ..network import INPUT
 from . import code_panel, detail_box, legend, why_contributions
 from .detail_view import DetailView, Placement
 from .grids import picture
+from .probabilities import input_pixels
 from .scales import Scale
 
 PHOTO = 192  # px: side of each photo in the view (3 screen pixels per input pixel)
@@ -63,11 +64,6 @@ def heat_scale(method: explain.Method, heats) -> Scale:
         extent = max(abs(lo), abs(hi)) or 1.0
         return Scale(SIGNED_SCALE, -extent, extent)
     return Scale(UNSIGNED_SCALE, lo, hi if hi > lo else lo + 1.0)
-
-
-def photo_pixels(trace) -> np.ndarray:
-    """The input the network saw, as uint8 (H, W, 3)."""
-    return np.clip(np.round(trace[INPUT].transpose(1, 2, 0) * 255), 0, 255).astype(np.uint8)
 
 
 def strength(heat: np.ndarray, scale: Scale) -> np.ndarray:
@@ -116,7 +112,7 @@ def figure(network, trace, method: str, shown: list[Panel]) -> tuple[str, float,
     """The drawing: each photo with its heat map and class name, and the legend under them."""
     info = explain.METHODS[method]
     scale = heat_scale(info, [p.heat for p in shown])
-    photo = photo_pixels(trace)
+    photo = input_pixels(trace)
     probs = trace.probabilities
     parts = [f"<defs>{legend.gradient(GRADIENT_ID.format(scale.name), scale.name)}</defs>"]
     for i, p in enumerate(shown):
