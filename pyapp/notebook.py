@@ -13,20 +13,18 @@ from pathlib import Path
 
 from . import STYLES_DIR, WEIGHTS_DIR
 from . import svg
-from .state import CUSTOM_IMAGE, VIEWS, State
+from .state import CUSTOM_IMAGE, State
+from .views import registry
 
-# view -> (its module under pyapp.views, the layer type it explains, the overlay drawn under its box)
+# The views that draw over the overview itself; their children's boxes sit on that overlay.
+OVERLAID = ("conv-elastic", "flatten")
+# view -> (its module under pyapp.views, the layer type it explains, the overlay drawn under its box),
+# derived from the registry, the one list of views
 VIEW_TABLE = {
     "overview": ("overview", None, None),
-    "conv-elastic": ("conv_elastic", "conv2d", "conv-elastic"),
-    "conv-formula": ("conv_formula", "conv2d", "conv-elastic"),
-    "relu": ("relu", "relu", None),
-    "pool": ("pool", "max_pool2d", None),
-    "flatten": ("flatten", "dense", "flatten"),
-    "softmax": ("softmax", "dense", "flatten"),
-    "why": ("why", "dense", None),
+    **{e.name: (e.cls.split(":")[0], e.layer_type, registry.root(e.name) if registry.root(e.name) in OVERLAID else None)
+       for e in registry.ENTRIES},
 }
-assert set(VIEW_TABLE) == set(VIEWS)
 
 
 class Figure:
