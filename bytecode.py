@@ -10,6 +10,10 @@ Two forms, per archive:
   folders read those; zipimport never looks in ``__pycache__``). Used for the standard library and wheels.
 - ``cached``: each ``.py`` stays, and ``__pycache__/<name>.cpython-312.pyc`` is added beside it, so
   ``inspect.getsource`` (the show-the-code panel) and tracebacks keep the real source. Used for pyapp.
+The standard library is compiled with ``optimize=2`` (no docstrings, no asserts: a sixth of its bytes; nothing
+in the page reads them). The wheels and pyapp keep ``optimize=0``: NumPy passes its functions' docstrings to a C
+function that refuses None unless the interpreter itself runs with -OO, and pyapp's dataclasses would build a
+docstring from their signature at import time.
 Every ``.pyc`` is "unchecked hash" based: it is never compared with a source file, so the archive's
 timestamps do not matter and the output is byte-for-byte reproducible.
 
@@ -61,6 +65,7 @@ def compile_archives(argument: str) -> str:
     for job in json.loads(json.loads(argument)):
         src, dst, mode, prefix = "/host" + job["src"], "/host" + job["dst"], job["mode"], job["prefix"]
         only = set(job["only"]) if job.get("only") is not None else None
+        optimize = job.get("optimize", 0)
         compiled = kept = 0
         with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as zout:
             for info in zin.infolist():
@@ -69,7 +74,7 @@ def compile_archives(argument: str) -> str:
                     zout.writestr(info, data)
                     continue
                 try:
-                    code = compile(data, prefix + info.filename, "exec", dont_inherit=True, optimize=0)
+                    code = compile(data, prefix + info.filename, "exec", dont_inherit=True, optimize=optimize)
                 except (SyntaxError, ValueError):
                     zout.writestr(info, data)  # e.g. test data that is not Python: ship it as it was
                     kept += 1
@@ -160,7 +165,7 @@ def prepare(argument: str) -> str:
     options = json.loads(argument)
     found = json.loads(probe_imports(json.dumps([options["app"], options["extra"]])))
     jobs = [{"src": options["stdlib"], "dst": options["out"] + "/python_stdlib.zip", "mode": "sourceless",
-             "prefix": STDLIB_PREFIX, "only": found["stdlib"]},
+             "prefix": STDLIB_PREFIX, "only": found["stdlib"], "optimize": 2},
             {"src": options["app"], "dst": options["out"] + "/app.zip", "mode": "cached",
              "prefix": options["app_prefix"], "only": None}]
     jobs += [{"src": wheel, "dst": options["out"] + "/" + wheel.rpartition("/")[2], "mode": "sourceless",
