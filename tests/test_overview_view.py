@@ -361,3 +361,18 @@ def test_fast_colouring_gives_the_scale_colours_and_a_stable_middle():
     for half in rng.uniform(0.01, 50, 200).astype(np.float32):
         assert (colors.to_rgba(np.zeros(1, np.float32), -float(half), float(half), "rdbu")[0, :3]
                 == colors.lut("rdbu")[128]).all()
+
+
+def test_link_and_camera_messages_name_the_problem_whatever_the_address():
+    from pyapp.views import upload
+
+    loading = upload.link_loading("https://example.org/a/cat.jpg?x=1")
+    assert loading == "Loading the image of this link from example.org…"
+    assert len(upload.link_loading("javascript:" + "x" * 5000)) < 120  # a crafted link does not fill the screen
+    assert upload.link_loading("http://[::1").startswith("Loading")  # urlsplit refuses it: said, not raised
+    failed = upload.link_failed(upload.not_found(404), "espresso")
+    assert "404" in failed and failed.endswith("The espresso example is shown instead.")
+    assert "instead" not in upload.link_failed(upload.unreachable(), "custom")  # a copy without examples
+    assert "blocked" in upload.camera_problem("NotAllowedError")
+    assert "No camera" in upload.camera_problem("NotFoundError")
+    assert "AbortError" in upload.camera_problem("AbortError")  # an unforeseen refusal is still named

@@ -60,6 +60,9 @@ class App:
         self.image: np.ndarray | None = None  # (64, 64, 3) float32 in [0, 1]
         self.trace = None  # network.forward(image); None only while there is no image at all
         self.custom_image: np.ndarray | None = None
+        self.custom_url: str | None = None  # the web address custom_image came from (None: a file, a photo)
+        self.awaited_url: str | None = None  # a link's image_url still downloading: the address keeps it
+        self.follow_link = None  # follow_link(image_url, said): fetch a link's image (the upload dialog sets it)
         self.renderers: list[Renderer] = []
         self._handlers: dict[str, list] = {}
         self._example_images: dict[str, np.ndarray] = {}
@@ -126,7 +129,7 @@ class App:
     # -- state ------------------------------------------------------------------------------------
     def has_image(self, state: State) -> bool:
         if state.image == CUSTOM_IMAGE:
-            return self.custom_image is not None
+            return self.custom_image is not None and state.image_url in (None, self.custom_url)
         return state.image in self.examples
 
     def set_state(self, new: State, history: str | None = "auto") -> None:
@@ -143,16 +146,23 @@ class App:
         if self.image is not None:
             self._show(self.state, None, rerun=True)
 
-    def use_image(self, data: bytes, image_url: str | None = None) -> str | None:
-        """Classify the visitor's own image (a file, a drop, a paste or a web address): None when it is
-        shown, else why it cannot be used, in words (the image shown stays)."""
+    def use_image(self, data: bytes, image_url: str | None = None, history: str = "push") -> str | None:
+        """Classify the visitor's own image (a file, a drop, a paste, a photo, a web address or a link's):
+        None when it is shown, else why it cannot be used, in words (the image shown stays)."""
         try:
             image = load_image(data)
         except ImageError as error:
             return str(error)
-        self.custom_image = image
-        self._show(self.state.with_(image=CUSTOM_IMAGE, image_url=image_url), "push", rerun=True)
+        self.custom_image, self.custom_url = image, image_url
+        self._show(self.state.with_(image=CUSTOM_IMAGE, image_url=image_url), history, rerun=True)
         return None
+
+    def link_failed(self, message: str) -> None:
+        """A link's image_url could not be used: the address drops it (so Reload works) and the notice,
+        which stays until closed, says why."""
+        self.awaited_url = None
+        self._write_address(self.state, "replace")
+        self.notice.show(message, fades=False)
 
     def _show(self, new: State, history: str | None, rerun: bool = False, said: str | None = None) -> None:
         """The one commit path: fit the state to the network, run the network when the image (or the
@@ -172,6 +182,8 @@ class App:
         previous = self.state if self._rendered else None  # None: the first render
         image_changed = (new.image, new.image_url) != (self.state.image, self.state.image_url)
         trace_changed = self.trace is None or rerun or image_changed
+        if image_changed:
+            self.awaited_url = None  # another image was chosen: a link's image still on its way is dropped
         if trace_changed:
             self._run(self._image_for(new))
         self._commit(new, previous, trace_changed, history)
@@ -195,10 +207,19 @@ class App:
         self.notice.hide()
         self.render(Change(previous, trace_changed))
 
+    def address_state(self) -> State:
+        """The state the address holds: the one shown, or while a link's image downloads, that image."""
+        if self.awaited_url is None:
+            return self.state
+        return self.state.with_(image=CUSTOM_IMAGE, image_url=self.awaited_url)
+
+    def write_address(self) -> None:
+        self._write_address(self.state, "replace")
+
     def _write_address(self, previous: State | None, history) -> None:
         if history is None:
             return
-        text = self.state.to_url()
+        text = self.address_state().to_url()
         if ("#" + text if text else "") == js.location.hash:
             return
         url = "#" + text if text else js.location.pathname + js.location.search
@@ -215,10 +236,13 @@ class App:
 
     def _on_hashchange(self, event) -> None:
         new, problem = self.read_address(js.location.hash)
+        wanted = new.image_url if new.image == CUSTOM_IMAGE and not self.has_image(new) else None
         if not self.has_image(new):
             new = new.with_(image=self.state.image, image_url=self.state.image_url)
         try:
             self._show(new, "replace" if problem else None, said=problem)
+            if wanted and self.follow_link is not None and wanted != self.awaited_url:
+                self.follow_link(wanted, said=problem)
         except Exception as error:  # noqa: BLE001
             self.report(error)
 

@@ -32,21 +32,22 @@ def _install(name: str, app: App) -> None:
     importlib.import_module(f"{__package__}.{name}").install(app)
 
 
-def initial_state(examples: list[str], classes) -> tuple[State, str | None]:
-    """The address's state, on an image this copy has (the default example, else the first one), and
-    what of the address could not be read, in words."""
+def initial_state(examples: list[str], classes) -> tuple[State, str | None, str | None]:
+    """The address's state, on an image this copy has (the default example, else the first one), what
+    of the address could not be read, in words, and the image_url to fetch (None: none asked for)."""
     state, dropped = State.parse(js.location.hash, classes)
     if state.image in examples:
-        return state, notice(dropped)
+        return state, notice(dropped), None
+    wanted = state.image_url if state.image == CUSTOM_IMAGE else None
     fallback = DEFAULT_IMAGE if DEFAULT_IMAGE in examples else (examples[0] if examples else CUSTOM_IMAGE)
-    return state.with_(image=fallback, image_url=None), notice(dropped)
+    return state.with_(image=fallback, image_url=None), notice(dropped), wanted
 
 
 def start() -> App:
     js.explainer.stage("model", "Reading the weights")
     network = stored_network() or load_network()  # a model opened with "Open a model..." in this tab
     examples = [name for name in network.classes if Path(example_path(name)).is_file()]
-    state, problem = initial_state(examples, network.classes)
+    state, problem, wanted = initial_state(examples, network.classes)
     app = App(network, examples, state)
     app.installed = set()
     for name in CONTROLLERS:
@@ -58,6 +59,8 @@ def start() -> App:
             _on_first_use(app, name, selector)
     js.explainer.stage("model", "Running the network")
     app.start(problem)
+    if wanted:  # not awaited here: a slow site must not hold back the first interactive screen
+        app.follow_link(wanted, said=problem)
     js.explainer.measure = create_proxy(app.measure_json)  # for tests/bench: forward and redraw times
     js.explainer.sourceModules = create_proxy(modules_from_source)  # for tests: what start-up did not get as bytecode
     js.explainer.ready()

@@ -25,10 +25,10 @@ class EmbedController:
         js.document.documentElement.classList.toggle("embed", app.state.embed)
         if dom.query("#share-bar") is None:
             dom.query("#stage").insertAdjacentHTML("afterend", view.share_bar(app.state))
-        dom.set_attr("#embed-full", "href", view.full_address(js.location.href, app.state))
+        dom.set_attr("#embed-full", "href", view.full_address(js.location.href, app.address_state()))
 
     def copy(self, event, element) -> None:
-        state = self.app.state
+        state = self.app.address_state()  # a link's image still downloading is part of what to embed
         text = view.snippet(js.location.href, state)
         self.copied = text
         note = view.warning(state)

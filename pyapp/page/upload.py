@@ -1,12 +1,12 @@
-"""The visitor's own image: the "add your own image" dialog (a web address or a file), a file
-dropped anywhere on the page, or an image pasted (Ctrl+V).
+"""The visitor's own image: the "add your own image" dialog (a web address, a file or a photo), a
+file dropped anywhere on the page, an image pasted (Ctrl+V), or a link's ``image_url``.
 
 A click on the custom slot opens the dialog (or, when an own image was given before and another
 image is showing, goes back to it). Every failure is said in words from pyapp.views.upload: in the
 dialog when it is open, else in the page's notice. Cancel (or Esc, or a click outside) closes the
 dialog and leaves the image as it was. A download that the browser refuses is told apart from an
 unreachable address by asking again without CORS: an opaque answer means the site is there but
-does not share its images.
+does not share its images. Every way in ends in ``_accept`` (size limit, then the App's preprocessing).
 """
 from __future__ import annotations
 
@@ -15,14 +15,40 @@ from pyodide.ffi import JsException, create_proxy, to_js
 
 from ..state import CUSTOM_IMAGE
 from ..views import upload as view
-from . import dom
+from . import camera, dom
+
+
+async def download(address: str) -> tuple[bytes | None, str, str | None]:
+    """The web-address rules, for the dialog and for links: (bytes, media type, None), or
+    (None, "", what went wrong in words)."""
+    if not address.lower().startswith(("http://", "https://")):
+        return None, "", view.bad_address(address)
+    try:
+        response = await js.fetch(address)
+    except JsException:
+        return None, "", view.cross_origin() if await _reachable(address) else view.unreachable()
+    if not response.ok:
+        return None, "", view.not_found(int(response.status))
+    length = str(response.headers.get("content-length") or "")
+    if length.isascii() and length.isdigit() and int(length) > view.MAX_UPLOAD_BYTES:
+        return None, "", view.too_large(int(length))
+    mime = str(response.headers.get("content-type") or "").split(";")[0].strip()
+    return (await response.arrayBuffer()).to_bytes(), mime, None
+
+
+async def _reachable(address: str) -> bool:
+    try:
+        await js.fetch(address, to_js({"mode": "no-cors"}, dict_converter=js.Object.fromEntries))
+        return True
+    except JsException:
+        return False
 
 
 class UploadDialog:
     def __init__(self, app):
         self.app = app
         self.attempt = 0  # bumped on every load and on cancel: a late answer to an old attempt is dropped
-        self.custom_url = None
+        self.camera = camera.Camera(self)
 
     @property
     def dialog(self):
@@ -35,23 +61,25 @@ class UploadDialog:
         event.preventDefault()  # not the bare file picker: the dialog offers an address too
         app = self.app
         if app.custom_image is not None and app.state.image != CUSTOM_IMAGE:
-            app.set_state(app.state.with_(image=CUSTOM_IMAGE, image_url=self.custom_url))
+            app.set_state(app.state.with_(image=CUSTOM_IMAGE, image_url=app.custom_url))
         else:
             self.open()
         return True
 
     def open(self) -> None:
-        self._say("")
-        self._busy(False)
+        self.say("")
+        self.busy(False)
+        self.camera.offer()
         dialog = self.dialog
         if not dialog.open:
             dialog.showModal()
         dom.query("#upload-url").focus()
 
     def close(self, event=None, element=None) -> None:
-        """Cancel: forget any load under way; the image shown stays what it was."""
+        """Cancel: forget any load under way and turn the camera off; the image shown stays what it was."""
         self.attempt += 1
-        self._busy(False)
+        self.busy(False)
+        self.camera.stop()
         if self.dialog.open:
             self.dialog.close()
 
@@ -63,11 +91,17 @@ class UploadDialog:
     def add_address(self, event, element) -> bool:
         event.preventDefault()  # the form would close the dialog at once
         address = str(dom.query("#upload-url").value).strip()
-        if not address.lower().startswith(("http://", "https://")):
-            self._say(view.bad_address(address))
-            return True
         self.app.spawn(self._load_address(address, self._begin()))
         return True
+
+    def follow_link(self, address: str, said: str | None = None) -> None:
+        """A link's image_url (at start-up or on a running page): the image shown stays while it downloads
+        by the dialog's rules, and the address keeps asking for it (so copying a link or an embed keeps it);
+        then it is shown, or the notice says why not and the address drops it. ``said``: a notice to keep."""
+        self.app.awaited_url = address
+        self.app.write_address()
+        self.app.notice.show(" ".join(filter(None, (said, view.link_loading(address)))), fades=False)
+        self.app.spawn(self._load_link(address))
 
     def choose_file(self, event, element) -> None:
         files = element.files
@@ -82,8 +116,8 @@ class UploadDialog:
     def _begin(self) -> int:
         """Clear the last message and show busy before the load task runs, so no stale verdict shows."""
         self.attempt += 1
-        self._say("")
-        self._busy(True)
+        self.say("")
+        self.busy(True)
         return self.attempt
 
     # -- drop and paste -----------------------------------------------------------------------------
@@ -110,30 +144,22 @@ class UploadDialog:
 
     async def _load_address(self, address: str, attempt: int) -> None:
         try:
-            try:
-                response = await js.fetch(address)
-            except JsException:
-                message = view.cross_origin() if await self._reachable(address) else view.unreachable()
-                return self._fail(message, attempt)
-            if not response.ok:
-                return self._fail(view.not_found(int(response.status)), attempt)
-            length = response.headers.get("content-length")
-            if length and int(length) > view.MAX_UPLOAD_BYTES:
-                return self._fail(view.too_large(int(length)), attempt)
-            mime = str(response.headers.get("content-type") or "").split(";")[0].strip()
-            data = (await response.arrayBuffer()).to_bytes()
+            data, mime, problem = await download(address)
+            if problem:
+                return self._fail(problem, attempt)
             if attempt == self.attempt:
                 self._use(data, mime, attempt, address)
         finally:
             if attempt == self.attempt:
-                self._busy(False)
+                self.busy(False)
 
-    async def _reachable(self, address: str) -> bool:
-        try:
-            await js.fetch(address, to_js({"mode": "no-cors"}, dict_converter=js.Object.fromEntries))
-            return True
-        except JsException:
-            return False
+    async def _load_link(self, address: str) -> None:
+        data, mime, problem = await download(address)
+        if self.app.awaited_url != address:
+            return  # the visitor chose another image meanwhile
+        problem = problem or self._accept(data, mime, address, history="replace")
+        if problem:
+            self.app.link_failed(view.link_failed(problem, self.app.state.image))
 
     async def _load_file(self, file, attempt: int) -> None:
         try:
@@ -144,32 +170,38 @@ class UploadDialog:
                 self._use(data, str(file.type or ""), attempt, None)
         finally:
             if attempt == self.attempt:
-                self._busy(False)
+                self.busy(False)
 
     def _use(self, data: bytes, mime: str, attempt: int, address: str | None) -> None:
-        if len(data) > view.MAX_UPLOAD_BYTES:
-            return self._fail(view.too_large(len(data)), attempt)
-        problem = self.app.use_image(data, image_url=address)
+        problem = self._accept(data, mime, address)
         if problem:
-            return self._fail(view.unusable(problem, mime), attempt)
-        self.custom_url = address
+            return self._fail(problem, attempt)
         self.close()
+
+    def _accept(self, data: bytes, mime: str, address: str | None, history: str = "push") -> str | None:
+        """The gate of every way in: the size limit, then the App's preprocessing. None when the image is
+        shown, else why not, in words."""
+        if len(data) > view.MAX_UPLOAD_BYTES:
+            return view.too_large(len(data))
+        problem = self.app.use_image(data, image_url=address, history=history)
+        return view.unusable(problem, mime) if problem else None
 
     # -- the dialog's words -------------------------------------------------------------------------
     def _fail(self, message: str, attempt: int) -> None:
         if attempt != self.attempt:
             return
         if self.dialog.open:
-            self._say(message)
+            self.say(message)
         else:  # a drop or a paste: say it in the page
             self.app.notify(message)
 
-    def _say(self, message: str) -> None:
+    def say(self, message: str) -> None:
         element = dom.query("#upload-error")
         element.textContent = message
         element.hidden = not message
 
-    def _busy(self, busy: bool) -> None:
+    def busy(self, busy: bool, text: str = "Loading the image…") -> None:
+        dom.set_text("#upload-busy", text)
         dom.query("#upload-busy").hidden = not busy
         dom.set_attr("#upload-add", "disabled", busy)
 
@@ -188,7 +220,9 @@ def install(app) -> UploadDialog:
     app.on("click", "#upload-add", upload.add_address)
     app.on("click", "#upload-cancel", upload.close)
     app.on("click", "#upload-dialog", upload.backdrop)
-    app.on("change", "#upload-file", upload.choose_file)
+    app.on("change", "#upload-file, #upload-capture", upload.choose_file)
+    app.follow_link = upload.follow_link
+    camera.install(app, upload.camera)
     closed = create_proxy(lambda event: upload.close())  # Esc closes a modal dialog by itself
     app._proxies.append(closed)
     upload.dialog.addEventListener("close", closed)

@@ -1,12 +1,16 @@
 """The "add your own image" dialog, and what it says when an image cannot be used.
 
-The dialog takes a web address or a file; the page (pyapp/page/upload.py) fetches or reads it and
-runs pyapp.preprocess on it. Each failure has one message a visitor can act on.
+The dialog takes a web address, a file or a photo from the camera; the page (pyapp/page/upload.py,
+pyapp/page/camera.py) fetches, reads or captures it and runs pyapp.preprocess on it. A link's
+``image_url`` is fetched by the same rules. Each failure has one message a visitor can act on.
 """
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from .. import svg
 from ..preprocess import readable_format
+from ..state import CUSTOM_IMAGE
 
 MAX_UPLOAD_BYTES = 20_000_000  # a phone photo is 2-8 MB; anything bigger is almost surely a mistake
 
@@ -18,21 +22,42 @@ def dialog() -> str:
                     autocomplete="url", spellcheck="false", aria_describedby="upload-error"),
         svg.element("button", "Add", type="submit", id="upload-add", class_="upload-primary"),
     ], class_="upload-row")
-    file_row = svg.element("div", svg.element(
-        "label", "Choose a file…" + svg.element("input", type="file", accept="image/*", id="upload-file",
-                                                 class_="visually-hidden"),
-        class_="upload-file-button"), class_="upload-row")
-    body = [
-        svg.element("h2", "Add your own image", id="upload-title"),
-        svg.element("p", "Any photo works; the network says which of its classes it looks most like. It is "
-                         "cropped to its centre square and shrunk to 64 × 64 pixels, exactly as the network needs.",
-                    class_="upload-hint"),
+    # "Take a photo" is one of two controls, or neither (pyapp/page/camera.py picks at opening): on a
+    # touch screen the file input with ``capture`` (the phone's camera app), elsewhere the live preview.
+    file_row = svg.element("div", [
+        svg.element("label", "Choose a file…" + svg.element("input", type="file", accept="image/*", id="upload-file",
+                                                            class_="visually-hidden"), class_="upload-file-button"),
+        svg.element("label", "Take a photo" + svg.element("input", type="file", accept="image/*", capture="environment",
+                                                          id="upload-capture", class_="visually-hidden"),
+                    class_="upload-file-button", id="upload-capture-button", hidden=True),
+        svg.element("button", "Take a photo", type="button", id="upload-camera", class_="upload-file-button",
+                    hidden=True),
+    ], class_="upload-row")
+    choices = svg.element("div", [
         svg.element("label", "Address of an image on the web", for_="upload-url", class_="upload-label"),
         url_row,
         svg.element("p", "or", class_="upload-or"),
         file_row,
         svg.element("p", "You can also drop an image anywhere on the page, or paste one (Ctrl+V).",
                     class_="upload-more"),
+    ], id="upload-choices")
+    camera = svg.element("div", [
+        svg.element("video", "", id="upload-video", class_="upload-video", muted=True, playsinline=True,
+                    aria_label="What the camera sees"),
+        svg.element("div", [
+            svg.element("button", "Take the photo", type="button", id="upload-shutter", class_="upload-primary",
+                        disabled=True),
+            svg.element("button", "Back", type="button", id="upload-camera-back", class_="upload-file-button"),
+        ], class_="upload-row"),
+        svg.element("canvas", "", id="upload-frame", hidden=True),  # the frame taken, drawn to PNG bytes
+    ], id="upload-camera-panel", class_="upload-camera-panel", hidden=True)
+    body = [
+        svg.element("h2", "Add your own image", id="upload-title"),
+        svg.element("p", "Any photo works; the network says which of its classes it looks most like. It is "
+                         "cropped to its centre square and shrunk to 64 × 64 pixels, exactly as the network needs.",
+                    class_="upload-hint"),
+        choices,
+        camera,
         svg.element("p", "", id="upload-error", class_="upload-error", role="alert", hidden=True),
         svg.element("p", "Loading the image…", id="upload-busy", class_="upload-busy", hidden=True),
         svg.element("div", svg.element("button", "Cancel", type="button", id="upload-cancel"),
@@ -90,3 +115,36 @@ def unusable(reason: str, mime: str = "") -> str:
         kind = f" (it is {mime})" if mime else ""
         return f"That is not an image file{kind}. Choose a photo or picture (JPEG, PNG, GIF, WebP, TIFF, BMP)."
     return reason[:1].upper() + reason[1:] + "."
+
+
+def link_loading(address: str) -> str:
+    """While a link's image_url downloads (the example stays on screen meanwhile)."""
+    try:
+        where = urlsplit(address).hostname
+    except ValueError:  # e.g. an unclosed "[" of an IPv6 host: the download will say what is wrong
+        where = None
+    return f"Loading the image of this link from {where or address[:60]}…"
+
+
+def link_failed(message: str, shown: str) -> str:
+    """A link's image_url that could not be used: why (one of the messages above), and what is shown."""
+    instead = f" The {shown} example is shown instead." if shown != CUSTOM_IMAGE else ""
+    return f"The image in this link could not be shown. {message}{instead}"
+
+
+_CAMERA_BLOCKED = ("The camera is blocked for this page. Allow it in the browser's site settings (the icon "
+                   "beside the address) and try again, or use “Choose a file…”.")
+_NO_CAMERA = "No camera was found on this device. Use “Choose a file…” instead."
+# getUserMedia's refusals (DOMException names) in words.
+CAMERA_PROBLEMS = {
+    "NotAllowedError": _CAMERA_BLOCKED,
+    "SecurityError": _CAMERA_BLOCKED,
+    "NotFoundError": _NO_CAMERA,
+    "OverconstrainedError": _NO_CAMERA,
+    "NotReadableError": "The camera could not be started: another program may be using it. Close it and try again.",
+}
+
+
+def camera_problem(name: str) -> str:
+    return CAMERA_PROBLEMS.get(name, f"The camera could not be started ({name or 'no reason given'}). "
+                                     "Use “Choose a file…” instead.")
