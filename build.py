@@ -53,6 +53,8 @@ USER_CACHE = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / 
 PYODIDE_VERSION = "0.27.7"
 PYSCRIPT_VERSION = "0.6.66"
 PACKAGES = ("numpy", "pillow")
+# What Python loads before the first screen; Pillow follows once the page is ready (pyapp/page/pillow.py).
+STARTUP_PACKAGES = ("numpy",)
 WHEELS_URL = f"https://cdn.jsdelivr.net/pyodide/v{PYODIDE_VERSION}/full/"
 WHEELS_ENV = "PYODIDE_WHEELS"
 DATASET_URL = "http://cs231n.stanford.edu/tiny-imagenet-200.zip"
@@ -130,9 +132,9 @@ def verify(path: Path, expected: str) -> None:
             "delete it and build again.")
 
 
-def wheel_names(lock: dict) -> list[str]:
-    """The wheel files of PACKAGES and everything they depend on, from the lock file."""
-    packages, names, todo = lock["packages"], [], list(PACKAGES)
+def wheel_names(lock: dict, roots: tuple[str, ...] = PACKAGES) -> list[str]:
+    """The wheel files of roots (default PACKAGES) and everything they depend on, from the lock file."""
+    packages, names, todo = lock["packages"], [], list(roots)
     while todo:
         name = todo.pop(0)
         entry = packages[name]
@@ -546,7 +548,7 @@ def load_plan(out: Path, runtime: list[str], packages: list[str], model: list[st
     return {
         "stages": [
             {"id": "runtime", "label": "Python runtime", "after": "starting Python…", "files": files(runtime)},
-            {"id": "packages", "label": "NumPy and Pillow", "after": "installing…", "files": files(packages)},
+            {"id": "packages", "label": "NumPy", "after": "installing…", "files": files(packages)},
             {"id": "model", "label": "Tiny VGG", "after": "waiting for Python…", "files": files(model)},
         ],
         # fetched at once, in parallel, instead of one after the other as the runtime asks for them;
@@ -627,13 +629,14 @@ def build(out: Path = DIST, data: str | None = None, wheels: str | None = None,
     files.update({f"./{example_file(n)}": f"./{example_file(n)}" for n in chosen})
     write.text("pyscript.json", json.dumps({
         "interpreter": "./pyodide/pyodide.mjs",
-        "packages": list(PACKAGES),
+        "packages": list(STARTUP_PACKAGES),
         "packages_cache": "passthrough",
         "plugins": [f"!{p}" for p in DISABLED_PLUGINS],
         "files": files,
     }, indent=1))
     model = [zip_name, "main.py"] + [example_file(n) for n in chosen]
-    plan = load_plan(out, runtime + ["pyscript.json"], packages, model, lock)
+    startup = set(wheel_names(lock, STARTUP_PACKAGES))
+    plan = load_plan(out, runtime + ["pyscript.json"], [p for p in packages if Path(p).name in startup], model, lock)
     write.text("index.html", render_page(plan, styles, examples_html, first_paint, render_article(network),
                                           model_dir))
 

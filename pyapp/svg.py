@@ -101,6 +101,34 @@ def png_bytes(pixels: np.ndarray, compress_level: int = PNG_COMPRESS_LEVEL) -> b
             + _png_chunk(b"IDAT", zlib.compress(rows.tobytes(), compress_level)) + _png_chunk(b"IEND", b""))
 
 
+def png_pixels(data: bytes) -> np.ndarray:
+    """The pixels of a PNG that ``png_bytes`` wrote, as the uint8 array it was given.
+
+    The page reads its example pictures (which the build writes with ``png_bytes``) with this instead of
+    Pillow, so the first screen does not wait for Pillow to load. Any other PNG (another bit depth,
+    interlaced, filtered rows) is a ValueError: Pillow reads those (pyapp.preprocess).
+    """
+    if data[:8] != _PNG_SIGNATURE:
+        raise ValueError("not a PNG file")
+    chunks, at = {}, 8
+    while at + 8 <= len(data):
+        length, kind = struct.unpack(">I4s", data[at:at + 8])
+        chunks[kind] = chunks.get(kind, b"") + data[at + 8:at + 8 + length]  # IDAT may come in pieces
+        at += 12 + length
+    width, height, depth, colour, _, _, interlace = struct.unpack(">IIBBBBB", chunks.get(b"IHDR", b"")[:13] or bytes(13))
+    channels = {type_: n for n, type_ in _PNG_COLOUR_TYPE.items()}.get(colour)
+    if depth != 8 or channels is None or interlace or not width or not height:
+        raise ValueError("not a PNG of the plain kind png_bytes writes")
+    rows = np.frombuffer(zlib.decompress(chunks.get(b"IDAT", b"")), np.uint8)
+    if rows.size != height * (1 + width * channels):
+        raise ValueError("the PNG's pixel data does not match its size")
+    rows = rows.reshape(height, 1 + width * channels)
+    if rows[:, 0].any():
+        raise ValueError("the PNG's rows are filtered: not one png_bytes wrote")
+    shape = (height, width) if channels == 1 else (height, width, channels)
+    return rows[:, 1:].reshape(shape).copy()
+
+
 def png_data_url(pixels: np.ndarray, compress_level: int = PNG_COMPRESS_LEVEL) -> str:
     """A uint8 array as a 'data:image/png;base64,...' URL for an <image href>."""
     return "data:image/png;base64," + base64.b64encode(png_bytes(pixels, compress_level)).decode("ascii")

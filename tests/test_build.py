@@ -7,6 +7,7 @@ import re
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import build
@@ -42,6 +43,16 @@ def test_site_has_runtime_wheels_app_and_one_example_per_class(site):
     for name, entry in examples.items():
         # a validation image of its own class, shipped as the 64x64 picture the network sees
         assert entry["source"].startswith("val/") and load_image(out / entry["file"]).shape == (64, 64, 3)
+
+
+def test_the_page_reads_each_example_without_pillow_as_the_very_numbers_pillow_gives(site):
+    """The page starts before Pillow is loaded: its example pictures must still be the native input, bit for bit."""
+    from pyapp.views.examples import example_input
+
+    for name in json.loads((site.out / "examples.json").read_text()):
+        assert np.array_equal(example_input(name, site.out), load_image(site.out / build.example_file(name))), name
+    config = json.loads((site.out / "pyscript.json").read_text())
+    assert config["packages"] == ["numpy"]  # Pillow comes after the first screen (pyapp/page/pillow.py)
 
 
 def test_precache_manifest_lists_every_file_with_its_hash(site):

@@ -376,3 +376,22 @@ def test_link_and_camera_messages_name_the_problem_whatever_the_address():
     assert "blocked" in upload.camera_problem("NotAllowedError")
     assert "No camera" in upload.camera_problem("NotFoundError")
     assert "AbortError" in upload.camera_problem("AbortError")  # an unforeseen refusal is still named
+
+
+@pytest.mark.parametrize("shape", [(64, 64, 3), (5, 7), (3, 9, 4)])
+def test_png_pixels_reads_back_exactly_what_png_bytes_wrote(shape):
+    pixels = np.random.default_rng(1).integers(0, 256, shape, dtype=np.uint8)
+    assert np.array_equal(svg.png_pixels(svg.png_bytes(pixels)), pixels)
+
+
+def test_png_pixels_refuses_pngs_it_cannot_read_so_pillow_reads_them():
+    from PIL import Image
+
+    ramp = np.arange(16, dtype=np.uint8) * 16
+    pixels = np.stack(np.broadcast_arrays(ramp[:, None], ramp[None, :], ramp[:, None]), axis=-1)
+    buffer = io.BytesIO()
+    Image.fromarray(pixels).save(buffer, "PNG")  # Pillow filters a ramp's rows (Sub, Up, ...)
+    with pytest.raises(ValueError):
+        svg.png_pixels(buffer.getvalue())
+    with pytest.raises(ValueError):
+        svg.png_pixels(b"GIF89a not a png")

@@ -17,16 +17,14 @@ import statistics
 import time
 import traceback
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Callable
 
 import js
 import numpy as np
 from pyodide.ffi import create_proxy
 
-from ..preprocess import ImageError, load_image
 from ..state import CUSTOM_IMAGE, State, notice
-from ..views.examples import NO_IMAGE, example_path
+from ..views.examples import NO_IMAGE, example_input
 from . import dom
 from .notice import Notice
 
@@ -149,6 +147,8 @@ class App:
     def use_image(self, data: bytes, image_url: str | None = None, history: str = "push") -> str | None:
         """Classify the visitor's own image (a file, a drop, a paste, a photo, a web address or a link's):
         None when it is shown, else why it cannot be used, in words (the image shown stays)."""
+        from ..preprocess import ImageError, load_image  # Pillow: loaded after the first screen (page/pillow.py)
+
         try:
             image = load_image(data)
         except ImageError as error:
@@ -194,7 +194,7 @@ class App:
         if state.image == CUSTOM_IMAGE:
             return self.custom_image
         if state.image not in self._example_images:
-            self._example_images[state.image] = load_image(Path(example_path(state.image)))
+            self._example_images[state.image] = example_input(state.image)
         return self._example_images[state.image]
 
     def _run(self, image: np.ndarray) -> None:

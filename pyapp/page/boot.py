@@ -3,7 +3,7 @@
 Only what the first screen needs starts before ``ready`` (the examples, the overview and the detail views
 it opens, the receptive-field toggle); the controllers of what sits below it (the embed button, the kernel
 playground, the article's contents links and live figures) are imported and drawn one per idle moment
-afterwards.
+afterwards, and then Pillow is loaded (page/pillow.py: only the visitor's own images need it).
 A click made while Python was starting is carried out at ``ready`` (bootstrap.js keeps it).
 """
 from __future__ import annotations
@@ -18,6 +18,7 @@ from pyodide.ffi import create_once_callable, create_proxy
 from ..network import load_network
 from ..state import CUSTOM_IMAGE, DEFAULT_IMAGE, State, notice
 from ..views.examples import example_path
+from . import pillow
 from .app import App, Change
 from .model_open import stored_network
 
@@ -114,11 +115,11 @@ def modules_from_source() -> str:
 
 
 def _install_when_idle(app: App, names: list[str]) -> None:
-    """Install the deferred controllers one per idle callback and draw each for the current state;
-    ``settled`` marks the end, for tests and the benchmark."""
+    """Install the deferred controllers one per idle callback and draw each for the current state, then
+    load Pillow; ``settled`` marks the end, for tests and the benchmark."""
     def next_one(*_):
-        if not names:
-            js.explainer.mark("settled")
+        if not names:  # last, Pillow (the visitor's own images); its failure is said when an image comes in
+            pillow.start().add_done_callback(lambda _: js.explainer.mark("settled"))
             return
         try:
             _install_deferred(app, names.pop(0))

@@ -13,10 +13,9 @@ import js
 from ..model_files import from_text, open_files, to_text
 from ..model_import import ImportError_
 from ..network import NetworkError
-from ..preprocess import ImageError, load_image
 from ..state import CUSTOM_IMAGE
 from ..svg import png_bytes
-from ..views.article import class_texts
+from ..views.examples import plain_png_input
 from ..views.probabilities import input_pixels
 from . import dom
 
@@ -47,6 +46,8 @@ def install(app) -> None:
               'model</button>') if opened else ""
     dom.set_html("#model-status", status)
     if opened:  # the article was written for the built-in model's classes
+        from ..views.article import class_texts  # the article's views load after the first screen (boot.DEFERRED)
+
         for name, text in class_texts(app.network.classes).items():
             for element in dom.query_all(f'[data-article-text="{name}"]'):
                 element.textContent = text
@@ -59,8 +60,8 @@ def _keep_image(app) -> None:
     if not data or app.has_image(app.state):
         return
     try:
-        app.custom_image = load_image(base64.b64decode(data))
-    except (ImageError, ValueError):
+        app.custom_image = plain_png_input(base64.b64decode(data))  # written by restart() below: no Pillow needed
+    except ValueError:
         return
     app.state = app.state.with_(image=CUSTOM_IMAGE, image_url=None)
 

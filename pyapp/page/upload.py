@@ -6,7 +6,8 @@ image is showing, goes back to it). Every failure is said in words from pyapp.vi
 dialog when it is open, else in the page's notice. Cancel (or Esc, or a click outside) closes the
 dialog and leaves the image as it was. A download that the browser refuses is told apart from an
 unreachable address by asking again without CORS: an opaque answer means the site is there but
-does not share its images. Every way in ends in ``_accept`` (size limit, then the App's preprocessing).
+does not share its images. Every way in ends in ``_accept`` (size limit, Pillow loaded, then the App's
+preprocessing).
 """
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from pyodide.ffi import JsException, create_proxy, to_js
 
 from ..state import CUSTOM_IMAGE
 from ..views import upload as view
-from . import camera, dom
+from . import camera, dom, pillow
 
 
 async def download(address: str) -> tuple[bytes | None, str, str | None]:
@@ -148,7 +149,7 @@ class UploadDialog:
             if problem:
                 return self._fail(problem, attempt)
             if attempt == self.attempt:
-                self._use(data, mime, attempt, address)
+                await self._use(data, mime, attempt, address)
         finally:
             if attempt == self.attempt:
                 self.busy(False)
@@ -157,7 +158,7 @@ class UploadDialog:
         data, mime, problem = await download(address)
         if self.app.awaited_url != address:
             return  # the visitor chose another image meanwhile
-        problem = problem or self._accept(data, mime, address, history="replace")
+        problem = problem or await self._accept(data, mime, address, history="replace")
         if problem:
             self.app.link_failed(view.link_failed(problem, self.app.state.image))
 
@@ -167,22 +168,26 @@ class UploadDialog:
                 return self._fail(view.too_large(int(file.size)), attempt)
             data = (await file.arrayBuffer()).to_bytes()
             if attempt == self.attempt:
-                self._use(data, str(file.type or ""), attempt, None)
+                await self._use(data, str(file.type or ""), attempt, None)
         finally:
             if attempt == self.attempt:
                 self.busy(False)
 
-    def _use(self, data: bytes, mime: str, attempt: int, address: str | None) -> None:
-        problem = self._accept(data, mime, address)
+    async def _use(self, data: bytes, mime: str, attempt: int, address: str | None) -> None:
+        problem = await self._accept(data, mime, address)
         if problem:
             return self._fail(problem, attempt)
         self.close()
 
-    def _accept(self, data: bytes, mime: str, address: str | None, history: str = "push") -> str | None:
-        """The gate of every way in: the size limit, then the App's preprocessing. None when the image is
-        shown, else why not, in words."""
+    async def _accept(self, data: bytes, mime: str, address: str | None, history: str = "push") -> str | None:
+        """The gate of every way in: the size limit, Pillow loaded, then the App's preprocessing. None when
+        the image is shown, else why not, in words."""
         if len(data) > view.MAX_UPLOAD_BYTES:
             return view.too_large(len(data))
+        try:
+            await pillow.loaded()
+        except pillow.PillowError as error:
+            return str(error) + "."
         problem = self.app.use_image(data, image_url=address, history=history)
         return view.unusable(problem, mime) if problem else None
 

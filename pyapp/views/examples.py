@@ -5,6 +5,10 @@ the network sees once the visitor has given one.
 """
 from __future__ import annotations
 
+from pathlib import Path
+
+import numpy as np
+
 from .. import svg
 from ..state import CUSTOM_IMAGE
 
@@ -12,6 +16,21 @@ from ..state import CUSTOM_IMAGE
 def example_path(class_name: str) -> str:
     """Where the site keeps a class's example picture (relative to the page and to Python's home)."""
     return f"examples/{class_name.replace(' ', '-')}.png"
+
+
+def example_input(class_name: str, root: Path = Path(".")) -> np.ndarray:
+    """A class's example as the network's input: the very numbers ``preprocess.load_image`` gives for that
+    file, read without Pillow (the build wrote it with ``svg.png_bytes``), so the page starts before Pillow."""
+    return plain_png_input((root / example_path(class_name)).read_bytes())
+
+
+def plain_png_input(data: bytes) -> np.ndarray:
+    """A 64x64 RGB PNG written by ``svg.png_bytes`` as (64, 64, 3) float32 in [0, 1], as preprocess.to_array
+    scales it; ValueError for any other file."""
+    pixels = svg.png_pixels(data)
+    if pixels.shape != (64, 64, 3):
+        raise ValueError(f"not a 64x64 RGB picture: {pixels.shape}")
+    return pixels.astype(np.float32) / np.float32(255)
 
 
 def render(state, trace, network, available) -> str:

@@ -9,7 +9,6 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from .. import svg
-from ..preprocess import readable_format
 from ..state import CUSTOM_IMAGE
 
 MAX_UPLOAD_BYTES = 20_000_000  # a phone photo is 2-8 MB; anything bigger is almost surely a mistake
@@ -106,6 +105,8 @@ def unusable(reason: str, mime: str = "") -> str:
     """A file or download that preprocessing refused; ``reason`` is its ImageError message, ``mime``
     the type the browser or the server gave it."""
     if reason.startswith("not an image file"):  # the generic case: say what we know about it
+        from ..preprocess import readable_format  # Pillow: in the page, loaded once an image came in
+
         name = readable_format(mime)
         if name:  # named .jpg/.png (or served so), but the bytes are no such image
             return (f"This file is not a readable image: it is labelled {name} ({mime}) but holds no {name} "

@@ -137,3 +137,40 @@ def test_parts_installed_after_ready_work_on_their_first_use(site, context):
                            timeout=5000)
     assert page.evaluate("location.hash") == "#image=koala"
     assert page.eval_on_selector("#app", "e => e.dataset.status") == "ready"
+
+
+def test_first_screen_comes_before_pillow_and_an_image_given_meanwhile_waits_for_it(browser, site, native):
+    """Pillow loads after ready (only own images need it): an image given before it arrived is still
+    classified, once it has."""
+    import io
+
+    import numpy as np
+    import pytest
+    from PIL import Image
+
+    from explainer_page import VIEWPORT, read_probabilities
+    from pyapp.preprocess import load_image
+
+    context = browser.new_context(viewport=VIEWPORT, service_workers="block")  # page.route sees every fetch
+    page = context.new_page()
+    held = []
+    page.route("**/pyodide/pillow-*.whl", lambda route: held.append(route))  # Pillow arrives when we say
+    page.goto(site.url + "#image=koala")
+    wait_until_started(page, settled=False)
+    assert read_probabilities(page) == pytest.approx(native.probabilities("koala"), abs=1e-5)
+    page.wait_for_function("document.getElementById('app').dataset.status === 'ready'")
+    picture = io.BytesIO()
+    Image.fromarray(np.random.default_rng(5).integers(0, 256, (40, 70, 3), dtype=np.uint8)).save(picture, "PNG")
+    page.set_input_files("input[data-image-input]", files=[
+        {"name": "mine.png", "mimeType": "image/png", "buffer": picture.getvalue()}])
+    page.wait_for_timeout(500)
+    assert not page.evaluate("document.querySelector('[data-custom]').classList.contains('active')")
+    assert len(held) == 1  # asked for, and not yet given: the image waits
+    held[0].continue_()
+    page.wait_for_function("document.querySelector('[data-custom]').classList.contains('active')", timeout=30000)
+    expected = native.probabilities_of(load_image(picture.getvalue()))
+    assert read_probabilities(page) == pytest.approx(expected, abs=1e-5)
+    asked_at = page.evaluate("""performance.getEntriesByType('resource')
+        .filter(e => /pillow-.*\\.whl/.test(e.name)).map(e => e.startTime)""")
+    assert asked_at and min(asked_at) >= page.evaluate("explainer.timings.ready")  # not before the first screen
+    context.close()
