@@ -1,6 +1,6 @@
 """Start-up benchmark in headless Chromium (prints figures; not a test).
 
-    .venv/bin/python tests/bench/bench_load.py [--runs 5] [--dist DIR] [--trace]
+    .venv/bin/python tests/bench/bench_load.py [--runs 5] [--dist DIR] [--trace] [--mbps 50]
 
 Each round loads, in turn, each in a fresh browser profile (a real on-disk profile, as a visitor has,
 so the HTTP cache and V8's code cache work as they do for people):
@@ -98,6 +98,17 @@ class Tracer:
         return summary
 
 
+def throttle(context, page, mbps: float | None) -> None:
+    """A connection of mbps megabits per second and 20 ms latency for this page's requests (None: none).
+    What a service worker answers from its cache never touches the network, as for a visitor."""
+    if mbps:
+        cdp = context.new_cdp_session(page)
+        cdp.send("Network.enable")
+        cdp.send("Network.emulateNetworkConditions", {"offline": False, "latency": 20,
+                                                       "downloadThroughput": mbps * 1e6 / 8,
+                                                       "uploadThroughput": mbps * 1e6 / 8})
+
+
 def site_visit(page, url: str) -> dict:
     page.goto(url)
     wait_until_started(page, settled=False)
@@ -129,6 +140,7 @@ def main() -> None:
                         help="block the service worker: the repeat visit comes from the HTTP cache")
     parser.add_argument("--cache-control", default=build.SiteHandler.cache_control,
                         help="the Cache-Control header the site is served with (GitHub Pages: max-age=600)")
+    parser.add_argument("--mbps", type=float, help="a connection of this many Mbit/s (default: 127.0.0.1 unthrottled)")
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
 
@@ -147,6 +159,7 @@ def main() -> None:
             for run in range(args.runs):
                 context = profile(f"site-{run}")
                 page = context.new_page()
+                throttle(context, page, args.mbps)
                 tracer = Tracer(context, page) if args.trace else None
                 rows["site"].append(site_visit(page, url))
                 if tracer:
@@ -157,6 +170,7 @@ def main() -> None:
                 page.wait_for_timeout(3000)  # V8 writes its code cache a little after tier-up ends
                 page.close()
                 page = context.new_page()
+                throttle(context, page, args.mbps)
                 tracer = Tracer(context, page) if args.trace else None
                 rows["repeat"].append(site_visit(page, url))
                 if tracer:
@@ -165,7 +179,9 @@ def main() -> None:
                     "performance.getEntriesByType('resource').filter(e => e.workerStart > 0).length")
                 context.close()
                 context = profile(f"baseline-{run}")
-                rows["baseline"].append(baseline_visit(context.new_page(), base_url))
+                page = context.new_page()
+                throttle(context, page, args.mbps)
+                rows["baseline"].append(baseline_visit(page, base_url))
                 context.close()
                 print(f"round {run + 1}: site {rows['site'][-1]['ready']:.2f} s, baseline "
                       f"{rows['baseline'][-1]['ready']:.2f} s, repeat {rows['repeat'][-1]['ready']:.2f} s", flush=True)
@@ -176,7 +192,8 @@ def main() -> None:
     def med(kind, key):
         return statistics.median(row[key] for row in rows[kind])
 
-    print(f"\n{args.runs} rounds, medians (s since navigation):")
+    where = f"a {args.mbps:g} Mbit/s connection" if args.mbps else "127.0.0.1, unthrottled"
+    print(f"\n{args.runs} rounds, medians (s since navigation; {where}):")
     print(f"  {'':9} {'runtime up':>10} {'packages up':>11} {'Python start':>12} {'ready':>7} {'MB moved':>9}")
     for kind in rows:
         print(f"  {kind:9} {med(kind, 'runtime'):10.2f} {med(kind, 'packages'):11.2f} {med(kind, 'python'):12.2f} "
