@@ -93,7 +93,7 @@ class Keyboard:
         self._adopt()
         root, child, active, identity = self.before or (None, None, None, None)
         host = self.host
-        scroll = change.previous is not None  # a view a link opened at start-up: the page stays at its top
+        running = change.previous is not None  # a view a link opens at start-up leaves the focus alone
         if host.root is None and root is not None:  # back to the overview
             target = self.openers["root"] or self._item_of(root.view)
             self.openers = {"root": None, "child": None}
@@ -103,11 +103,13 @@ class Keyboard:
         if host.root is not root:
             if root is None or not _holds(root, active):
                 self.openers["root"] = active if _in_overview(active) else None
-            self._open(host.root, identity, scroll)
+            if running:
+                self._open(host.root, identity)
         if host.child is not None and host.child is not child:
             if host.root is not None and _holds(host.root, active):
                 self.openers["child"] = active
-            self._open(host.child, identity, scroll)
+            if running:
+                self._open(host.child, identity)
 
     def _item_of(self, view):
         """The overview's item a view explains (a view opened by a link has no opener)."""
@@ -116,11 +118,11 @@ class Keyboard:
             layer = geometry.OUTPUT
         return self._item(layer, view.neuron)
 
-    def _open(self, mounted, identity: str | None, scroll: bool) -> None:
+    def _open(self, mounted, identity: str | None) -> None:
         """The view drawn (again) takes the focus: the same control as before, else its first one."""
         same = _find(mounted, identity) if identity else None
         controls = self.controls([mounted])
-        self._later(same or (controls[0] if controls else None), scroll)
+        self._later(same or (controls[0] if controls else None))
 
     def _refocus(self, element) -> None:
         """A view closed: its opener takes the focus unless the visitor already put it elsewhere."""
@@ -129,16 +131,16 @@ class Keyboard:
         if lost and element is not None and element.isConnected:
             self._later(element)
 
-    def _later(self, element, scroll: bool = True) -> None:
+    def _later(self, element) -> None:
         # after this task: focusing now would force a layout in the middle of drawing
-        self.pending = (element, scroll)
+        self.pending = element
         if element is not None:
             js.setTimeout(self._focus_proxy, 0)
 
     def _focus_pending(self, *_) -> None:
-        (element, scroll), self.pending = self.pending or (None, True), None
+        element, self.pending = self.pending, None
         if element is not None and element.isConnected:
-            dom.focus(element, scroll)
+            dom.focus(element)
 
     def controls(self, mounted_views) -> list:
         """The visible controls of some mounted views, in Tab order (overlay, then box)."""
