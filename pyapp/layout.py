@@ -153,3 +153,22 @@ def frame_path(nodes: list[tuple[Column, int]]) -> str:
     """Outlines of several maps as one path (the hover highlight of a map and its sources)."""
     s = NODE_SIZE
     return "".join(f"M{c.x:.1f},{c.ys[i]:.1f}h{s:g}v{s:g}h{-s:g}z" for c, i in nodes)
+
+
+# The keys that move the keyboard focus over the overview's maps and a formula's output pixel: (columns, rows).
+ARROWS = {"ArrowUp": (0, -1), "ArrowDown": (0, 1), "ArrowLeft": (-1, 0), "ArrowRight": (1, 0)}
+
+
+def neighbour(layout: OverviewLayout, name: str, index: int, key: str) -> tuple[str, int]:
+    """Where ``key`` moves the focus from map ``index`` of column ``name``: up and down the column (Home and
+    End to its ends), left and right to the map of the next column nearest in height; it stops at the edges."""
+    position = [c.name for c in layout.columns].index(name)
+    column = layout.columns[position]
+    if key in ("Home", "End"):
+        return name, 0 if key == "Home" else column.count - 1
+    dx, dy = ARROWS[key]
+    if dy:
+        return name, min(max(index + dy, 0), column.count - 1)
+    target = layout.columns[min(max(position + dx, 0), len(layout.columns) - 1)]
+    middle = column.ys[index] + column.size / 2
+    return target.name, min(range(target.count), key=lambda i: abs(target.ys[i] + target.size / 2 - middle))

@@ -358,6 +358,31 @@ def test_stepping_goes_row_by_row_and_wraps():
     assert frames.clamp_pixel(None, (13, 13)) == (0, 0)
 
 
+def test_arrow_keys_move_the_output_pixel_and_stop_at_the_edges():
+    assert frames.moved_pixel((3, 5), "ArrowRight", (13, 13)) == (3, 6)
+    assert frames.moved_pixel((3, 5), "ArrowUp", (13, 13)) == (2, 5)
+    assert frames.moved_pixel((0, 12), "ArrowUp", (13, 13)) == (0, 12)
+    assert frames.moved_pixel((0, 12), "ArrowRight", (13, 13)) == (0, 12)
+    assert frames.moved_pixel((4, 7), "Home", (13, 13)) == (4, 0)
+    assert frames.moved_pixel((4, 7), "End", (13, 13)) == (4, 12)
+
+
+def test_arrow_keys_move_between_the_overviews_maps(network):
+    grid = geometry.overview_layout(network)
+    assert geometry.neighbour(grid, "conv_1_1", 4, "ArrowDown") == ("conv_1_1", 5)
+    assert geometry.neighbour(grid, "conv_1_1", 9, "ArrowDown") == ("conv_1_1", 9)  # the column's end
+    assert geometry.neighbour(grid, "conv_1_1", 4, "End") == ("conv_1_1", 9)
+    assert geometry.neighbour(grid, "relu_1_1", 4, "ArrowLeft") == ("conv_1_1", 4)
+    assert geometry.neighbour(grid, "output", 2, "ArrowRight") == ("output", 2)  # the last column
+    # the input's 3 channels sit apart: left and right go to the map nearest in height
+    inputs = grid.column("input")
+    for channel in range(3):
+        name, index = geometry.neighbour(grid, "input", channel, "ArrowRight")
+        gaps = [abs(y - inputs.ys[channel]) for y in grid.column(name).ys]
+        assert name == "conv_1_1" and gaps[index] == min(gaps)
+        assert geometry.neighbour(grid, name, index, "ArrowLeft") == ("input", channel)
+
+
 def test_frames_only_rewrite_what_changed(network, trace):
     view = pool.prepare(State(view="pool", layer="max_pool_2", neuron=0), trace, network)
     a, b = view.frame((0, 0)), view.frame((0, 1))

@@ -27,8 +27,7 @@ class Widget:
         self.notes: list[str] = []  # what clamping changed; kept until the next edit so animation steps keep it
         self.hovering = False
         self.visible = False
-        reduced = js.window.matchMedia("(prefers-reduced-motion: reduce)").matches
-        self.playing = not reduced
+        self.playing = not dom.reduced_motion()
         self._timer = None
         self._tick_proxy = create_proxy(self.tick)
 

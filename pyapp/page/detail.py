@@ -19,7 +19,7 @@ from .. import layout as geometry
 from ..views import registry
 from ..views.detail_box import box_style
 from ..views.detail_view import build
-from . import detail_clicks, detail_elastic, detail_flatten, detail_stepper, detail_warm_up, detail_why, dom
+from . import detail_clicks, detail_elastic, detail_flatten, detail_stepper, detail_warm_up, detail_why, dom, keyboard
 from .mounted import Mounted
 
 LOCKED = ("#examples", "#controls", "#overview .overview-bar")  # the top controls, off while a view is open
@@ -42,7 +42,8 @@ class DetailController:
         self.shown_view = None  # what data-detail and the locked controls say now
         self.timings = {}
         self.warm_up = detail_warm_up.WarmUp(self)
-        self._focus_proxy = create_proxy(lambda *_: self._focus_box())
+        self.still = False  # prefers-reduced-motion, read when a view opens: it opens still
+        self.keyboard = None  # keyboard.Keyboard: focus into, within and out of the views
 
     def render(self, app, change) -> None:
         state = app.state
@@ -57,13 +58,15 @@ class DetailController:
         # method and compare: what the "Why?" view draws (the other views leave them at their defaults)
         root_key = (root, state.layer, state.neuron, state.method, state.compare, state.colors, self.trace_version)
         opened = root_key != self.root_key
+        child_key = (state.view, state.channel) + root_key if state.view != root else None
+        if opened or child_key != self.child_key:
+            self.still = dom.reduced_motion()
         if opened:
             self._close_views()
             self.root = self._mount(build(state, app.trace, app.network, root), with_overlay=True)
             self.root_key = root_key
             behaviour = BEHAVIOURS.get(root)
             self.behaviour = behaviour(self, self.root) if behaviour else None
-        child_key = (state.view, state.channel) + root_key if state.view != root else None
         if child_key != self.child_key:
             self._unmount(self.child)
             self.child = self._mount(build(state, app.trace, app.network)) if child_key else None
@@ -99,14 +102,14 @@ class DetailController:
                 mounted.frame = view.overlay_frame()
         placement = view.placement()
         if placement is not None:
-            pixel, playing = view.start_pixel(), view.state.pixel is None  # a pinned link opens paused
+            # a pinned link opens paused, and every view under prefers-reduced-motion
+            pixel, playing = view.start_pixel(), view.state.pixel is None and not self.still
             self.layer_el.insertAdjacentHTML("beforeend", view.markup(pixel, playing))
             mounted.box = self.layer_el.lastElementChild
             grid = geometry.overview_layout(self.app.network)
             mounted.box.style.cssText = box_style(grid.width, grid.height, placement.anchor, placement.width,
                                                   placement.height)
             self._hide_info_without_article(mounted.box)
-            js.setTimeout(self._focus_proxy, 0)  # after this task: focusing now would force a layout
         self.timings.update(box_ms=js.performance.now() - start, box_view=view.view)
         return mounted
 
@@ -157,19 +160,12 @@ class DetailController:
         if info is not None and (not section or js.document.getElementById(section) is None):
             info.hidden = True  # no article in this page: no button that does nothing
 
-    def _focus_box(self) -> None:
-        """The open box takes the keyboard focus (Tab reaches its buttons; Esc still closes it)."""
-        shown = self.child or self.root
-        box = shown.box if shown is not None else None
-        if box is not None and box.isConnected and box.hasAttribute("data-view"):  # not a part of a view
-            box.focus(js.Object.fromEntries([["preventScroll", True]]))
-
     def _keep_focus(self, element) -> None:
         """Before ``element`` goes: if it holds the keyboard focus, hand it to the detail layer (inside
         #app), so the next Esc still reaches the page instead of an orphaned <body>."""
         active = js.document.activeElement
         if active is not None and element.contains(active) and self.layer_el is not None:
-            self.layer_el.focus(js.Object.fromEntries([["preventScroll", True]]))
+            dom.focus(self.layer_el, scroll=False)
 
     def _lock_controls(self, locked: bool) -> None:
         for selector in LOCKED:
@@ -188,8 +184,10 @@ class DetailController:
 def install(app) -> DetailController:
     controller = DetailController(app)
     app.detail = controller  # tests and the benchmark read controller.timings
-    app.renderers.append(controller.render)
+    controller.keyboard = keys = keyboard.install(app, controller)
+    app.renderers += [keys.remember, controller.render, keys.follow]  # the focus before and after a view draws
     app.on("pointermove", ".detail-box [data-grid]", controller.stepper.hover_grid)
+    app.on("keydown", ".detail-box [data-grid]", controller.stepper.key_grid)
     detail_clicks.install(app, controller)
     detail_flatten.install(app, controller)
     detail_why.install(app, controller)

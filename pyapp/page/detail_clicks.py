@@ -6,6 +6,7 @@ from __future__ import annotations
 import js
 
 from ..views import registry
+from . import dom
 
 SVG = "#overview-svg"
 WHY = "why"  # the view a class's "Why?" button opens
@@ -95,8 +96,7 @@ class Clicks:
     def _scroll_to(self, section: str | None) -> None:
         target = js.document.getElementById(section) if section else None
         if target is not None:
-            smooth = "auto" if js.window.matchMedia("(prefers-reduced-motion: reduce)").matches else "smooth"
-            target.scrollIntoView(js.Object.fromEntries([["behavior", smooth], ["block", "start"]]))
+            dom.scroll_to(target)
 
     def hover_info(self, event, element):
         """A pointer on an overlay's glyph, link or node: what it is, in the overlay's read-out."""

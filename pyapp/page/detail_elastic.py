@@ -1,6 +1,7 @@
 """The convolution's elastic view in the page, beyond its frames: the kernel slides over the maps on a
-timer (skip / replay), a click on an input map or an intermediate row opens that channel's formula
-box, and the open channel's row stays highlighted."""
+timer (skip / replay; under prefers-reduced-motion it waits at its first position for play), a click on
+an input map or an intermediate row opens that channel's formula box, and the open channel's row stays
+highlighted."""
 from __future__ import annotations
 
 import js
@@ -16,14 +17,16 @@ class ElasticOverlay:
         self.tick, self.done, self.timer, self.open_row = 0, False, None, None
         self._proxy = create_proxy(self._tick)
         if mounted.overlay is not None:
-            self.start()
+            self.start(still=host.still)
 
-    def start(self) -> None:
+    def start(self, still: bool = False) -> None:
+        """The kernel at its first position, sliding on (``still``: waiting for the play button)."""
         self.close()
         self.tick, self.done = 0, False
         self.mounted.apply(conv_elastic.tick_frame(0))
-        self._replay_icon(False)
-        self.timer = js.setInterval(self._proxy, conv_elastic.TICK_MS)
+        self._button("play" if still else "skip")
+        if not still:
+            self.timer = js.setInterval(self._proxy, conv_elastic.TICK_MS)
 
     def _tick(self, *_) -> None:
         start = js.performance.now()
@@ -40,20 +43,25 @@ class ElasticOverlay:
         self.done = True
         self.mounted.apply(conv_elastic.tick_frame(0, done=True))
         self._sliders("hidden")
-        self._replay_icon(True)
+        self._button("replay")
 
     def _sliders(self, visibility: str) -> None:
         for slider in dom.query_all(".sliders", self.mounted.overlay):
             slider.setAttribute("visibility", visibility)
 
-    def _replay_icon(self, replay: bool) -> None:
+    def _button(self, face: str) -> None:
+        """The animation button shows what a click does: play, skip or replay."""
         button = self.mounted.overlay.querySelector('[data-action="animation"]')
         if button is None:
             return
-        button.querySelector(".icon-skip").setAttribute("visibility", "hidden" if replay else "visible")
-        button.querySelector(".icon-replay").setAttribute("visibility", "visible" if replay else "hidden")
-        button.querySelector("title").textContent = "Replay the animation" if replay else "Skip the animation"
-        if not replay:
+        for name in conv_elastic.ANIMATION_LABELS:
+            icon = button.querySelector(f".icon-{name}")
+            if icon is not None:
+                icon.setAttribute("visibility", "visible" if name == face else "hidden")
+        label = conv_elastic.ANIMATION_LABELS[face]
+        button.querySelector("title").textContent = label
+        button.setAttribute("aria-label", label)
+        if face != "replay":
             self._sliders("visible")
 
     def close(self) -> None:
@@ -92,7 +100,7 @@ class ElasticOverlay:
     def action(self, name: str, element) -> bool:
         if name == "channel":
             return self.open_channel(int(element.getAttribute("data-channel")))
-        if name == "animation":
-            self.start() if self.done else self.finish()
+        if name == "animation":  # still or done: (re)start; sliding: skip to the end
+            self.finish() if self.timer is not None else self.start()
             return True
         return False

@@ -2,7 +2,8 @@
 its own every ``step_ms`` (the registry's), a pointer on a map pins it, play/pause toggles.
 
 ``state.pixel`` is the pin: None while the window steps on its own, the pinned output pixel while
-paused (hover, the pause button, or a deep link).
+paused (hover, the arrow keys, the pause button, or a deep link). Under prefers-reduced-motion a view
+opens still at its first pixel with nothing pinned (``held``) until play is pressed.
 """
 from __future__ import annotations
 
@@ -10,8 +11,9 @@ import js
 from pyodide.ffi import create_proxy
 
 from ..views.detail_box import PLAY_LABELS, icon
-from ..views.frames import clamp_pixel, next_pixel
+from ..views.frames import clamp_pixel, moved_pixel, next_pixel
 from . import dom
+from .keyboard import KEYS
 from .mounted import Mounted
 
 
@@ -22,6 +24,7 @@ class Stepper:
         self.box = None
         self.pixel = (0, 0)
         self.playing = False
+        self.held = False  # opened still (reduced motion): paused with nothing pinned
         self.timer = None
         self._proxy = create_proxy(self._step)
 
@@ -36,7 +39,8 @@ class Stepper:
         self.box.cells = {el.getAttribute("data-u"): el for el in dom.query_all("[data-u]", mounted.box)}
         self.pixel = mounted.view.start_pixel()
         self.box.frame = mounted.view.frame(self.pixel)
-        self._set_playing(state.pixel is None)
+        self.held = state.pixel is None and self.host.still
+        self._set_playing(state.pixel is None and not self.held)
 
     def stop(self) -> None:
         if self.timer is not None:
@@ -77,14 +81,25 @@ class Stepper:
         if self.mounted is None:
             return
         if state.pixel is not None:
+            self.held = False
             self.show_pixel(clamp_pixel(state.pixel, self.mounted.view.out_shape))
-        if (state.pixel is None) != self.playing:
-            self._set_playing(state.pixel is None)
+        playing = state.pixel is None and not self.held
+        if playing != self.playing:
+            self._set_playing(playing)
 
     def toggle(self) -> None:
-        """The play/pause button: pausing pins the pixel shown now."""
+        """The play/pause button: pausing pins the pixel shown now; play after a still opening steps."""
+        if self.held:
+            self.held = False
+            return self._set_playing(True)
         app = self.host.app
         app.set_state(app.state.with_(pixel=self.pixel if self.playing else None), history="replace")
+
+    def _pin(self, pixel) -> None:
+        """Pause at ``pixel`` (in the address, as a link would)."""
+        if pixel != self.pixel or self.playing:
+            self.show_pixel(pixel)
+            self.host.app.set_state(self.host.app.state.with_(pixel=pixel), history="replace")
 
     def hover_grid(self, event, element):
         """A pointer on the input or output map of the box pins the window there."""
@@ -96,8 +111,15 @@ class Stepper:
         rows, cols = int(element.getAttribute("data-rows")), int(element.getAttribute("data-cols"))
         row = min(max(int((event.clientY - box.top) / box.height * rows), 0), rows - 1)
         col = min(max(int((event.clientX - box.left) / box.width * cols), 0), cols - 1)
-        pixel = self.mounted.view.hover(element.getAttribute("data-grid"), row, col)
-        if pixel != self.pixel or self.playing:
-            self.show_pixel(pixel)
-            self.host.app.set_state(self.host.app.state.with_(pixel=pixel), history="replace")
+        self._pin(self.mounted.view.hover(element.getAttribute("data-grid"), row, col))
+        return True
+
+    def key_grid(self, event, element):
+        """The arrow keys on the box's maps move the output pixel as a pointer does, and say where it is."""
+        if self.mounted is None or event.key not in KEYS:
+            return None
+        event.preventDefault()
+        pixel = moved_pixel(self.pixel, event.key, self.mounted.view.out_shape)
+        self._pin(pixel)
+        self.host.keyboard.say(self.mounted.view.describe(pixel))
         return True

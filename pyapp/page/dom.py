@@ -4,6 +4,7 @@ Views hand over whole strings, so drawing costs one ``set_html`` however many el
 """
 from __future__ import annotations
 
+import js
 from js import document
 
 
@@ -42,3 +43,19 @@ def set_attr(selector, name: str, value) -> None:
 
 def show(selector, visible: bool = True) -> None:
     _element(selector).hidden = not visible
+
+
+def focus(element, scroll: bool = True) -> None:
+    """Give ``element`` the keyboard focus; ``scroll`` False keeps the page where it is."""
+    element.focus(js.Object.fromEntries([["preventScroll", not scroll]]))
+
+
+def reduced_motion() -> bool:
+    """The visitor asked for less motion (prefers-reduced-motion): nothing moves on its own."""
+    return bool(js.window.matchMedia("(prefers-reduced-motion: reduce)").matches)
+
+
+def scroll_to(element) -> None:
+    """Bring ``element`` to the top of the window: smoothly, or at once for prefers-reduced-motion."""
+    behaviour = "auto" if reduced_motion() else "smooth"
+    element.scrollIntoView(js.Object.fromEntries([["behavior", behaviour], ["block", "start"]]))

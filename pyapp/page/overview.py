@@ -213,9 +213,7 @@ class OverviewController:
         if target is None:
             return
         event.preventDefault()
-        reduced = js.window.matchMedia("(prefers-reduced-motion: reduce)").matches
-        target.scrollIntoView(js.Object.fromEntries([["behavior", "auto" if reduced else "smooth"],
-                                                      ["block", "start"]]))
+        dom.scroll_to(target)
         return True
 
 

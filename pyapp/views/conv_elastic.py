@@ -28,6 +28,8 @@ from .slide import GLYPH, PLUS_RADIUS, N, Elastic, elastic_layout, long_gap, sli
 
 TICKS_1D = 5  # the sliding kernel visits 5 x 5 positions on each map
 TICK_MS = 400  # one position: 200 ms wait + 200 ms slide, as in the reference
+# The animation button's three faces (its icon is .icon-<face>): what a click does.
+ANIMATION_LABELS = {"skip": "Skip the animation", "replay": "Replay the animation", "play": "Play the animation"}
 EDGE_COLOR = "gray"
 FADED_OPACITY = 0.15  # the other maps of the selected layer
 MASK_FILL = "#f2f2f2"
@@ -211,8 +213,9 @@ def render(state, trace, network, intermediates: np.ndarray | None = None, tick:
                     class_="icon-skip"),
         svg.element("path", d="M3.2,-1.2A3.4,3.4 0 1 0 3.4,1.6 M3.6,-3.6V-0.8H0.8", fill="none", stroke="white",
                     stroke_width=1.3, class_="icon-replay", visibility="hidden"),
+        svg.element("path", d="M-2.2,-3.6 3.8,0 -2.2,3.6Z", fill="white", class_="icon-play", visibility="hidden"),
     ], transform=f"translate({svg.num(x1 + N / 2 + 54)},{svg.num(label_y - 4)})", class_="hit",
-        data_action="animation", role="button", tabindex=0, aria_label="Skip or replay the animation")
+        data_action="animation", role="button", tabindex=0, aria_label=ANIMATION_LABELS["skip"])
     info = svg.text("", x=min(x_in, x1) - 2 * GLYPH, y=label_y + 20, class_="hover-info", data_role="hover-info")
     notes = _annotations(e, grid, src, n, out_y, plus_cy, x_in, x1, x2)
     legends = _legends(e, grid, intermediates, k_scale, kernels, extent)

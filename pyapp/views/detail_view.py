@@ -67,6 +67,10 @@ class DetailView:
     def frame(self, pixel: tuple[int, int]) -> Frame:
         return {}
 
+    def describe(self, pixel: tuple[int, int]) -> str:
+        """The output position in words (said aloud when the arrow keys move it)."""
+        return f"output pixel ({pixel[0]}, {pixel[1]})"
+
 
 def build(state, trace, network, view: str | None = None) -> DetailView:
     """The view ``view`` (default: the state's) of this state, from the registry."""

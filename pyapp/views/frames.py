@@ -7,6 +7,7 @@ markup is built from its first frame and the page applies later frames attribute
 from __future__ import annotations
 
 from .. import svg
+from ..layout import ARROWS
 
 Frame = dict[str, dict[str, str]]
 
@@ -69,3 +70,11 @@ def clamp_pixel(pixel, out_shape: tuple[int, int]) -> tuple[int, int]:
         return (0, 0)
     h, w = out_shape
     return min(max(int(pixel[0]), 0), h - 1), min(max(int(pixel[1]), 0), w - 1)
+
+
+def moved_pixel(pixel: tuple[int, int], key: str, out_shape: tuple[int, int]) -> tuple[int, int]:
+    """Where an arrow key moves a formula's output pixel (Home and End: its row's ends); it stops at the edges."""
+    if key in ("Home", "End"):
+        return pixel[0], 0 if key == "Home" else out_shape[1] - 1
+    dx, dy = ARROWS[key]
+    return clamp_pixel((pixel[0] + dy, pixel[1] + dx), out_shape)

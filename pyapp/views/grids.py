@@ -88,8 +88,11 @@ class MapGrid:
 
     def markup(self, frame: Frame) -> str:
         h, w = self.values.shape
+        # the output map is a tab stop: the arrow keys move the output pixel (the page's keyboard)
+        keys = {"tabindex": 0, "aria_label": f"Output map ({h} by {w}): the arrow keys move the output pixel"} \
+            if self.role == "output" else {}
         return (heatmap(self.values, self.scale, self.x, self.y, self.size, class_="map", opacity=0.85,
-                        data_grid=self.role, data_rows=h, data_cols=w)
+                        data_grid=self.role, data_rows=h, data_cols=w, **keys)
                 + svg.element("rect", x=float(self.x), y=float(self.y), width=float(self.size),
                               height=float(self.size), fill="none", class_="map-border")
                 + dynamic("rect", f"{self.role}-win", frame, fill="none", stroke=WINDOW_STROKE,
@@ -130,6 +133,11 @@ class GridView(DetailView):
         return ""
 
     # -- shared ------------------------------------------------------------------------------
+    def describe(self, pixel: tuple[int, int]) -> str:
+        """The output pixel in words (what a screen reader says when the arrow keys move it)."""
+        y, x = pixel
+        return f"output pixel ({y}, {x}): {value_text(self.output.values[y, x])}"
+
     def frame(self, pixel: tuple[int, int]) -> Frame:
         y, x = pixel
         k, s = self.window_size, self.stride

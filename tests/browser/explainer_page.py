@@ -53,6 +53,12 @@ def click_example(page, name: str) -> None:
         f"""document.querySelector('[data-example="{name}"]').getAttribute('aria-pressed') === 'true'""")
 
 
+def shown_pixel(page) -> tuple[int, int]:
+    """The output pixel a formula box (convolution, ReLU, max pool) shows now."""
+    row, col = page.eval_on_selector("[data-u='pixel']", "e => [e.dataset.row, e.dataset.col]")
+    return int(row), int(col)
+
+
 def drop_or_paste(page, kind: str, data: bytes, name: str, mime: str) -> None:
     """Drop a file on the overview, or paste it, as the browser delivers it (name and type included)."""
     page.evaluate("""([kind, bytes, name, mime]) => {

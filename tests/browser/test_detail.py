@@ -9,7 +9,7 @@ import json
 
 import numpy as np
 import pytest
-from explainer_page import app_status
+from explainer_page import app_status, shown_pixel
 
 IMAGE = "espresso"  # the default example: what the page shows without a hash
 RTOL = 1e-5
@@ -26,11 +26,6 @@ def trace(site, native):
 
 def value(page, key: str, root: str = "") -> float:
     return float(page.get_attribute(f"{root} [data-u='{key}']".strip(), "data-value"))
-
-
-def shown_pixel(page) -> tuple[int, int]:
-    row, col = page.eval_on_selector("[data-u='pixel']", "e => [e.dataset.row, e.dataset.col]")
-    return int(row), int(col)
 
 
 def open_map(page, layer: str, index: int, view: str) -> None:
@@ -263,7 +258,8 @@ def test_a_link_to_a_view_that_cannot_exist_says_so(page, open_app):
     assert open_views(page) == []
 
 
-def test_reduced_motion_steps_without_motion(browser, site):
+def test_reduced_motion_opens_views_still_with_play(browser, site):
+    """prefers-reduced-motion: nothing moves on its own; each view waits at its first position for play."""
     from explainer_page import VIEWPORT, wait_until_started
 
     context = browser.new_context(viewport=VIEWPORT, reduced_motion="reduce")
@@ -273,14 +269,37 @@ def test_reduced_motion_steps_without_motion(browser, site):
         wait_until_started(page)
         overlay = "#overview-svg .detail-overlay[data-view='conv-elastic']"
         page.wait_for_selector(overlay)
-        page.wait_for_function(f"+document.querySelector(\"{overlay}\").dataset.tick >= 2", timeout=5000)
         duration = page.eval_on_selector(f"{overlay} .slider", "e => getComputedStyle(e).transitionDuration")
         assert duration == "0s"
         slide = page.eval_on_selector("[data-column='conv_1_2']", "e => getComputedStyle(e).transitionDuration")
         assert set(slide.replace(" ", "").split(",")) == {"0s"}
+        # The kernel waits at its first position (it took 4 steps in this time before), and play moves it.
+        page.wait_for_timeout(1500)
+        assert page.get_attribute(overlay, "data-tick") == "0"
+        button = f"{overlay} [data-action='animation']"
+        assert page.get_attribute(button, "aria-label") == "Play the animation"
+        page.click(button)
+        page.wait_for_function(f"+document.querySelector(\"{overlay}\").dataset.tick >= 2", timeout=5000)
+        assert page.get_attribute(button, "aria-label") == "Skip the animation"
+        # The formula boxes open paused at their first pixel, stay there, and play steps them.
+        for opener, view in ((f"{overlay} .row-hit[data-channel='1']", "conv-formula"),
+                             ("#overview-svg .map[data-layer='relu_1_1'][data-index='3']", "relu")):
+            if view == "relu":
+                page.keyboard.press("Escape")
+                page.keyboard.press("Escape")
+                page.wait_for_function("!document.querySelector('[data-view]')")
+            page.click(opener)
+            box = f"[data-view='{view}']"
+            page.wait_for_selector(box)
+            assert page.get_attribute(box, "data-playing") == "false"
+            assert page.get_attribute(f"{box} [data-action='play']", "aria-label") == "Play the animation"
+            page.wait_for_timeout(1500)  # 6 steps at 250 ms each before
+            assert shown_pixel(page) == (0, 0), f"the {view} view must not step on its own"
+            page.click(f"{box} [data-action='play']")
+            page.wait_for_function("document.querySelector('[data-u=pixel]').dataset.col !== '0'", timeout=3000)
+            assert page.get_attribute(box, "data-playing") == "true"
     finally:
         context.close()
-
 
 
 # A crafted link -> the address the page keeps: only what can be shown (Reload then works).

@@ -60,6 +60,9 @@ def test_receptive_field_of_a_pool_pixel_outlines_its_16x16_input_patch(page, op
     page.keyboard.press("ArrowRight")
     page.wait_for_selector("#overview-svg .rf-overlay[data-layer='conv_1_1'][data-col='32']", state="attached")
     assert "3x3 patch" in page.inner_text("#rf-caption")
+    page.keyboard.press("Shift+ArrowDown")  # Shift+arrows move between maps while the arrows pick pixels
+    page.wait_for_selector("#overview-svg .rf-overlay[data-layer='conv_1_1'][data-index='1']", state="attached")
+    assert page.evaluate("document.activeElement.dataset.index") == "1"
     page.click("#rf-toggle")
     assert page.locator("#overview-svg .rf-overlay").count() == 0 and not page.is_visible("#rf-caption")
 

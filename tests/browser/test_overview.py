@@ -175,7 +175,7 @@ def test_hover_highlights_sources_and_reads_the_value_under_the_pointer(page, op
     m = trace["relu_1_1"][2]
     assert state["shown"] and state["frames"].count("M") == 2
     assert f"{float(m.min()):.4f}" in state["text"] and f"{float(m.max()):.4f}" in state["text"]
-    page.keyboard.press("Tab")  # focus moves on to the next map
+    page.keyboard.press("ArrowDown")  # focus moves on to the next map of the column
     assert "relu_1_1, map 4" in hover_state(page)["text"]
 
 
