@@ -52,7 +52,9 @@ class ElasticOverlay:
             return
         button.querySelector(".icon-skip").setAttribute("visibility", "hidden" if replay else "visible")
         button.querySelector(".icon-replay").setAttribute("visibility", "visible" if replay else "hidden")
-        button.querySelector("title").textContent = "Replay the animation" if replay else "Skip the animation"
+        label = "Replay the animation" if replay else "Skip the animation"
+        button.setAttribute("aria-label", label)
+        button.parentNode.querySelector(":scope > title").textContent = label  # its tooltip (svg.with_tooltip)
         if not replay:
             self._sliders("visible")
 
