@@ -59,8 +59,8 @@ class ElasticOverlay:
             if icon is not None:
                 icon.setAttribute("visibility", "visible" if name == face else "hidden")
         label = conv_elastic.ANIMATION_LABELS[face]
-        button.querySelector("title").textContent = label
         button.setAttribute("aria-label", label)
+        button.parentNode.querySelector(":scope > title").textContent = label  # its tooltip (svg.with_tooltip)
         if face != "replay":
             self._sliders("visible")
 

@@ -104,6 +104,10 @@ def panel(calls: list[Call], values: Frame, open_: bool = False) -> str:
     parts.append('<p class="code-note">A layer name stands for its array in the trace '
                  '(<code>trace["relu_1_1"]</code>) or, before <code>.weight</code> / <code>.bias</code>, '
                  'for the layer (<code>network.layer("conv_1_2")</code>).</p>')
+    return collapsible("".join(parts), open_)
+
+
+def collapsible(body: str, open_: bool = False) -> str:
+    """The <details> around a panel's markup; its body scrolls, so it takes the keyboard focus too."""
     return (f'<details class="code-panel" data-role="code"{" open" if open_ else ""}>'
-            '<summary>Show the code</summary>'
-            f'<div class="code-body">{"".join(parts)}</div></details>')
+            f'<summary>Show the code</summary><div class="code-body" tabindex="0">{body}</div></details>')

@@ -156,12 +156,12 @@ def render(state, trace, network, intermediates: np.ndarray | None = None, tick:
     for i, y in enumerate(src.ys):
         # The row as one clickable band under the input map and its intermediate result (which let the
         # pointer through, so hovering either lights the band).
-        rows.append(svg.element("rect", svg.element("title", svg.escape(
-                                    f"input channel {i} \u2217 kernel {i}: click for the formula")),
-                                x=x_in - 6, y=y - 6, width=x1 + N - x_in + 12, height=N + 12, rx=10,
-                                class_="row-hit hit" + (" is-open" if channel == i else ""),
-                                data_action="channel", data_channel=i, role="button", tabindex=0,
-                                aria_label=f"channel {i}: open the convolution formula"))
+        rows.append(svg.with_tooltip(
+            f"input channel {i} \u2217 kernel {i}: click for the formula",
+            svg.element("rect", x=x_in - 6, y=y - 6, width=x1 + N - x_in + 12, height=N + 12, rx=10,
+                        class_="row-hit hit" + (" is-open" if channel == i else ""),
+                        data_action="channel", data_channel=i, role="button", tabindex=0,
+                        aria_label=f"channel {i}: open the convolution formula")))
         edges.append(geometry.link_path(x_in + N, y + N / 2, x1, y + N / 2))
         edges.append(geometry.link_path(x1 + N, y + N / 2, x2, plus_cy))
         maps.append(svg.group([
@@ -206,8 +206,7 @@ def render(state, trace, network, intermediates: np.ndarray | None = None, tick:
     # Labels, annotations, legends, the skip/replay button and the hover read-out.
     label_y = geometry.LABEL_Y + 4
     title = svg.text("intermediate", x=x1 + N / 2, y=label_y, class_="layer-label")
-    button = svg.group([
-        svg.element("title", "Skip the animation"),
+    button = svg.with_tooltip(ANIMATION_LABELS["skip"], svg.group([
         svg.element("circle", cx=0, cy=0, r=7, fill="#7a7a7a"),
         svg.element("path", d="M-3.5,-3.2 0,0 -3.5,3.2Z M0.5,-3.2 4,0 0.5,3.2Z", fill="white",
                     class_="icon-skip"),
@@ -215,7 +214,7 @@ def render(state, trace, network, intermediates: np.ndarray | None = None, tick:
                     stroke_width=1.3, class_="icon-replay", visibility="hidden"),
         svg.element("path", d="M-2.2,-3.6 3.8,0 -2.2,3.6Z", fill="white", class_="icon-play", visibility="hidden"),
     ], transform=f"translate({svg.num(x1 + N / 2 + 54)},{svg.num(label_y - 4)})", class_="hit",
-        data_action="animation", role="button", tabindex=0, aria_label=ANIMATION_LABELS["skip"])
+        data_action="animation", role="button", tabindex=0, aria_label=ANIMATION_LABELS["skip"]))
     info = svg.text("", x=min(x_in, x1) - 2 * GLYPH, y=label_y + 20, class_="hover-info", data_role="hover-info")
     notes = _annotations(e, grid, src, n, out_y, plus_cy, x_in, x1, x2)
     legends = _legends(e, grid, intermediates, k_scale, kernels, extent)
@@ -271,7 +270,9 @@ def _annotations(e: Elastic, grid, src, n, out_y, plus_cy, x_in, x1, x2) -> list
     last = n == grid.column(e.layer).count - 1
     tx = x2 + (30 if n == 0 else 0)
     ty = out_y + N + 3 * GLYPH if not last else out_y - 2.5 * N
-    notes.append(_annotation([("Add up all intermediate", None), ("results and then add bias", None)], tx, ty))
+    # Short lines: the note must end before the formula box, which opens beside the output map.
+    notes.append(_annotation([("Add up all", None), ("intermediate", None), ("results, then", None),
+                              ("add bias", None)], tx, ty))
     if last:
         notes.append(_arrow(x2 + 50, out_y - (N / 2 + 2 * GLYPH), x2 + 2 * PLUS_RADIUS + 5, plus_cy - PLUS_RADIUS,
                             50, marker="detail-arrow"))

@@ -251,14 +251,13 @@ class FlattenView(DetailView):
                         stroke=EDGE_COLOR, class_="bias-node hit", data_hover=f"Bias: {self.bias:.4f}",
                         data_value=exact(self.bias)),
         ], class_="sum-node")
-        softmax = svg.group([
-            svg.element("title", "Open the softmax view"),
+        softmax = svg.with_tooltip("Open the softmax view", svg.group([
             svg.element("rect", x=f.softmax_x, y=sy - PLUS_RADIUS, width=SOFTMAX_WIDTH, height=2 * PLUS_RADIUS,
                         rx=2, fill="#fafafa", stroke=EDGE_COLOR),
             svg.text("softmax", x=f.softmax_x + 5, y=sy + 1, dominant_baseline="middle", font_size=12,
                      opacity=0.6),
         ], class_="softmax-symbol hit", data_action="softmax", role="button", tabindex=0,
-            aria_label="Open the softmax view")
+            aria_label="Open the softmax view"))
         # Hover marks, read-out, labels, annotations and legends.
         hover = svg.group([
             dynamic("path", "hover-in", frame, fill="none", stroke="gray", stroke_width=1),

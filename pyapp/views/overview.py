@@ -209,7 +209,7 @@ def _article_topic(kind: str) -> str:
 def _label(column: Column, detail: bool | None) -> str:
     """The layer's name over its column; ``detail`` None draws both forms (the page toggles them)."""
     cx = column.x + NODE_SIZE / 2
-    texts = [svg.element("title", "Go to the article section on this layer")]
+    texts = []
     if detail is not True:
         texts.append(svg.text(SHORT_NAMES[column.kind], x=cx, y=geometry.LABEL_Y + 8, class_="label-short"))
     if detail is not False:
@@ -217,10 +217,11 @@ def _label(column: Column, detail: bool | None) -> str:
         dims = svg.element("tspan", svg.escape(_dimension(column)), x=cx, dy="1.4em", font_size="8.5",
                            class_="label-dims")
         texts.append(svg.element("text", name + dims, x=cx, y=geometry.LABEL_Y, class_="label-detail"))
-    return svg.group(texts, class_="layer-label", data_article=_article_topic(column.kind),
-                     tabindex=0 if detail is None else None, role=None if detail is not None else "link",
-                     aria_label=f"{column.name}: read about this layer", text_anchor="middle", font_size="12",
-                     fill=TEXT_COLOR)
+    label = svg.group(texts, class_="layer-label", data_article=_article_topic(column.kind),
+                      tabindex=0 if detail is None else None, role=None if detail is not None else "link",
+                      aria_label=f"{column.name}: read about this layer", text_anchor="middle", font_size="12",
+                      fill=TEXT_COLOR)
+    return svg.with_tooltip("Go to the article section on this layer", label)
 
 
 def _captions(column: Column) -> str:

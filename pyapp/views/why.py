@@ -154,8 +154,7 @@ def code(method: str, network, shown: list[Panel]) -> str:
                 f"# {network.classes[p.target]}\n\u2192 {code_panel.describe(p.heat)}, "
                 f"min {float(p.heat.min()):.6g}, max {float(p.heat.max()):.6g}")
         parts.append(f'<pre class="code-call"><code>{svg.escape(call)}</code></pre>')
-    return (f'<details class="code-panel" data-role="code"><summary>Show the code</summary>'
-            f'<div class="code-body">{"".join(parts)}</div></details>')
+    return code_panel.collapsible("".join(parts))
 
 
 def compare_select(network, target: int, compare: int | None) -> str:
