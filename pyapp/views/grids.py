@@ -89,7 +89,9 @@ class MapGrid:
     def markup(self, frame: Frame) -> str:
         h, w = self.values.shape
         # the output map is a tab stop: the arrow keys move the output pixel (the page's keyboard)
-        keys = {"tabindex": 0, "aria_label": f"Output map ({h} by {w}): the arrow keys move the output pixel"} \
+        # (role application: a focusable widget with its own keys; an <image> may not carry a label without a role)
+        keys = {"tabindex": 0, "role": "application",
+                "aria_label": f"Output map ({h} by {w}): the arrow keys move the output pixel"} \
             if self.role == "output" else {}
         return (heatmap(self.values, self.scale, self.x, self.y, self.size, class_="map", opacity=0.85,
                         data_grid=self.role, data_rows=h, data_cols=w, **keys)
