@@ -353,6 +353,11 @@ def render_article(network) -> str:
 def render_page(load_plan: dict, styles: list[str], examples_html: str, first_paint: str, article: str,
                 model_dir: Path = WEIGHTS) -> str:
     template = (SITE / "index.html").read_text()
+    integrity = load_plan["integrity"]
+    # the modules (PyScript's, and Pyodide's, which it imports itself) are checked through the import map
+    import_map = json.dumps({"integrity": {f"./{rel}": value for rel, value in integrity.items()
+                                           if rel.endswith((".js", ".mjs")) and rel != "bootstrap.js"}},
+                            separators=(",", ":"))
     stages = "".join(
         f'<li data-stage="{s["id"]}" data-state="waiting"><span class="stage-label">{s["label"]}</span>'
         f'<progress max="1" value="0"></progress><span class="stage-amount"></span></li>'
@@ -367,13 +372,27 @@ def render_page(load_plan: dict, styles: list[str], examples_html: str, first_pa
         "download-size": f"{sum(size for s in load_plan['stages'] for _, size in s['files']) / 1e6:.0f} MB",
         "model-card": ' <a href="./weights/MODEL_CARD.md">Model card</a>.' if (model_dir / "MODEL_CARD.md").is_file() else "",
         "mpy-config": json.dumps({"plugins": [f"!{p}" for p in DISABLED_PLUGINS]}),
+        "import-map": import_map,
+        "script-hashes": "'sha256-" + base64.b64encode(hashlib.sha256(import_map.encode()).digest()).decode() + "'",
     }
     for name, value in parts.items():
         marker = f"<!--@{name}-->"
         if marker not in template:
             raise BuildError(f"site/index.html has no {marker} placeholder")
         template = template.replace(marker, value)
-    return template
+    return with_integrity(template, integrity)
+
+
+def with_integrity(html: str, integrity: dict[str, str]) -> str:
+    """integrity="..." on each script, stylesheet and module preload of the page whose file is in integrity."""
+    def tag(match: re.Match) -> str:
+        text, path = match.group(0), match.group(1)
+        if path not in integrity or 'type="py"' in text or (
+                text.startswith("<link") and not re.search(r'rel="(stylesheet|modulepreload)"', text)):
+            return text
+        return f'{text[:-1]} integrity="{integrity[path]}">'
+
+    return re.sub(r'<(?:script|link)\b[^>]*?\b(?:src|href)="\./([^"]+)"[^>]*>', tag, html)
 
 
 def app_zip(network_files: list[Path]) -> bytes:
@@ -538,9 +557,9 @@ def write_examples(write: Writer, network, root: Path | None) -> dict[str, Path]
     return chosen
 
 
-def load_plan(out: Path, runtime: list[str], packages: list[str], model: list[str], lock: dict) -> dict:
-    """What bootstrap.js needs to show the loading stages and to fetch files early."""
-    hashes = lock_hashes(lock)
+def load_plan(out: Path, runtime: list[str], packages: list[str], model: list[str], checked: list[str]) -> dict:
+    """What bootstrap.js needs to show the loading stages, to fetch files early and to check every start-up
+    file: integrity, the SRI hash of each (the stages' files and ``checked``, e.g. styles and scripts)."""
 
     def files(paths):
         return [[rel, (out / rel).stat().st_size] for rel in paths]
@@ -551,11 +570,10 @@ def load_plan(out: Path, runtime: list[str], packages: list[str], model: list[st
             {"id": "packages", "label": "NumPy", "after": "installing…", "files": files(packages)},
             {"id": "model", "label": "Tiny VGG", "after": "waiting for Python…", "files": files(model)},
         ],
-        # fetched at once, in parallel, instead of one after the other as the runtime asks for them;
-        # wheels with the lock file's hash (the WebAssembly without: integrity would stop streaming compilation)
-        "prefetch": ([[f"pyodide/{name}", ""] for name in ("pyodide.asm.wasm", "python_stdlib.zip", "pyodide-lock.json")]
-                     + [[rel, sri(hashes[Path(rel).name])] for rel in packages]
-                     + [[rel, sri(sha256_file(out / rel))] for rel in model]),
+        # fetched at once, in parallel, instead of one after the other as the runtime asks for them
+        "prefetch": [f"pyodide/{name}" for name in ("pyodide.asm.wasm", "python_stdlib.zip", "pyodide-lock.json")]
+                    + packages + model,
+        "integrity": {rel: sri(sha256_file(out / rel)) for rel in runtime + packages + model + checked},
         "serviceWorker": "sw.js",
     }
 
@@ -635,8 +653,9 @@ def build(out: Path = DIST, data: str | None = None, wheels: str | None = None,
         "files": files,
     }, indent=1))
     model = [zip_name, "main.py"] + [example_file(n) for n in chosen]
-    startup = set(wheel_names(lock, STARTUP_PACKAGES))
-    plan = load_plan(out, runtime + ["pyscript.json"], [p for p in packages if Path(p).name in startup], model, lock)
+    startup = set(wheel_names(lock, STARTUP_PACKAGES))  # Pillow's wheel: fetched by Pyodide after ready
+    plan = load_plan(out, runtime + ["pyscript.json"], [p for p in packages if Path(p).name in startup], model,
+                     ["bootstrap.js"] + [f"styles/{name}" for name in styles])
     write.text("index.html", render_page(plan, styles, examples_html, first_paint, render_article(network),
                                           model_dir))
 

@@ -1,5 +1,6 @@
 // The page's own JavaScript, kept to what must happen before Python runs: the loading stages driven
-// by the bytes that actually arrive, a clear message when start-up fails, and offline support.
+// by the bytes that actually arrive, every start-up file checked against its sha256 (plan.integrity),
+// a clear message when start-up fails, and offline support.
 // Python (pyapp.page) reports back through window.explainer: stage(), ready(), fail().
 "use strict";
 (() => {
@@ -12,12 +13,22 @@
   let status = "loading";
   let lastSign = started;
 
+  // What went wrong with one file of the site, in words that say what to do.
+  const damaged = (path) =>
+    `A file of the site is damaged or out of date (${path}). Reload, and if this persists the site needs rebuilding.`;
+  const missing = (path, code) =>
+    `A file of the site is missing (${path}: the server answered ${code}). Reload, and if this persists the site needs rebuilding.`;
+  const unreachable = (path) => `Could not download ${path}: the connection failed. Check your connection and reload.`;
+
+  const sri = async (buffer) =>
+    "sha256-" + btoa(String.fromCharCode(...new Uint8Array(await crypto.subtle.digest("SHA-256", buffer))));
+
   // Every start-up file by absolute URL: its stage, size and the bytes seen so far.
   const files = new Map();
   for (const stage of plan.stages) {
     Object.assign(stage, { total: 0, loaded: 0, state: "waiting", text: "" });
     for (const [path, size] of stage.files) {
-      files.set(absolute(path), { path, stage, size, seen: 0, done: false });
+      files.set(absolute(path), { path, stage, size, seen: 0, done: false, integrity: plan.integrity[path] });
       stage.total += size;
     }
   }
@@ -73,17 +84,25 @@
     });
   }
 
-  function fail(message) {
+  // better: a promise of a more precise message (which file is missing or damaged), shown when it comes.
+  function fail(message, better) {
     if (status !== "loading") return; // the first failure is the one to show; later ones are the app's
     status = "error";
     console.error("[explainer] start-up failed:", message);
+    // a traceback is for the console: on screen, its last line says what happened
+    const lines = String(message).trim().split("\n");
+    const shown = lines.length > 1 && /Traceback/.test(message) ? lines[lines.length - 1] : lines.join(" ");
     whenDom(() => {
       root().dataset.status = "error";
       document.getElementById("loading").hidden = true;
       const box = document.getElementById("error");
-      box.querySelector(".error-message").textContent = message;
+      box.querySelector(".error-message").textContent = shown;
       box.hidden = false;
     });
+    if (better) better.then((text) => text && whenDom(() => {
+      console.error("[explainer] start-up failed:", text);
+      document.querySelector("#error .error-message").textContent = text;
+    }), () => {});
   }
 
   function ready() {
@@ -177,56 +196,119 @@
     setState(current, "active", text);
   }
 
-  // Count the bytes of start-up files as they stream in (on a copy: the caller gets the original
-  // response, so the browser can still cache the compiled WebAssembly), and hand out early fetches.
+  // Every start-up file the page fetches is downloaded here: its bytes counted as they arrive and checked
+  // against its sha256 before anyone uses it. The WebAssembly's response is handed over untouched (V8 keeps
+  // compiled code only for the response of the HTTP cache) and checked on a copy; WebAssembly.instantiateStreaming
+  // below waits for that check.
   const realFetch = window.fetch.bind(window);
   const early = new Map();
-  async function count(url, body) {
+  const checked = new Map(); // url -> promise of the WebAssembly's check
+
+  async function read(file, url, body) {
     const reader = body.getReader();
+    const chunks = [];
     for (;;) {
       const { done, value } = await reader.read();
-      if (done) return arrived(url, 0, true);
+      if (done) break;
+      chunks.push(value);
       arrived(url, value.byteLength, false);
     }
+    arrived(url, 0, true);
+    const whole = new Uint8Array(chunks.reduce((sum, chunk) => sum + chunk.byteLength, 0));
+    chunks.reduce((offset, chunk) => (whole.set(chunk, offset), offset + chunk.byteLength), 0);
+    return whole.buffer;
   }
+
+  async function download(file, url, request) {
+    let response;
+    try {
+      response = await request;
+    } catch (error) {
+      fail(unreachable(file.path));
+      throw error;
+    }
+    if (!response.ok) {
+      const message = missing(file.path, `${response.status} ${response.statusText}`.trim());
+      fail(message);
+      throw new Error(message);
+    }
+    const check = async (body) => {
+      if ((await sri(body)) === file.integrity) return body;
+      fail(damaged(file.path));
+      throw new Error(damaged(file.path));
+    };
+    if (url.endsWith(".wasm")) {
+      const verified = read(file, url, response.clone().body).then(check);
+      verified.catch(() => {}); // reported by fail(); instantiateStreaming rejects with it
+      checked.set(url, verified);
+      return response;
+    }
+    const body = await check(await read(file, url, response.body));
+    return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
+  }
+
   window.fetch = async (input, init) => {
     const url = absolute(input instanceof Request ? input.url : String(input));
     const file = files.get(url);
     if (!file || status !== "loading") return realFetch(input, init);
-    let pending = early.get(url);
-    if (pending) early.delete(url);
-    else pending = realFetch(input, init);
-    let response;
+    const pending = early.get(url) || download(file, url, realFetch(input, init));
+    early.delete(url);
+    return pending;
+  };
+
+  const realInstantiate = WebAssembly.instantiateStreaming;
+  WebAssembly.instantiateStreaming = async (source, imports) => {
+    const response = await source;
+    const url = absolute(response.url.split("?")[0]);
+    const file = files.get(url);
+    if (!file) return realInstantiate(source, imports);
     try {
-      response = await pending;
+      const [result] = await Promise.all([realInstantiate(response, imports), checked.get(url)]);
+      return result;
     } catch (error) {
-      fail(`Could not download ${file.path}: ${error.message || error}. Check your connection.`);
+      // bytes that are not WebAssembly: the file is damaged (Pyodide itself only warns in the console)
+      if (error instanceof WebAssembly.CompileError) fail(damaged(file.path));
       throw error;
     }
-    if (!response.ok) {
-      fail(`Could not download ${file.path} (the server answered ${response.status} ${response.statusText}).`);
-    } else if (response.body && !file.done) {
-      count(url, response.clone().body).catch(() => {});
-    }
-    return response;
   };
+
   // The WebAssembly goes around the service worker (?direct, which it leaves alone): Chromium reuses its
   // compiled code only for responses of the HTTP cache, not for ones a worker serves from Cache Storage
   // (tests/bench/bench_load.py --trace). Offline, that fetch fails and the worker's copy is used.
   const direct = (url) => realFetch(`${url}?direct`).then((r) => (r.ok ? r : Promise.reject(new Error(r.status))))
     .catch(() => realFetch(url));
-  for (const [path, integrity] of plan.prefetch || []) {
-    const request = path.endsWith(".wasm") ? direct(absolute(path)) : realFetch(absolute(path), integrity ? { integrity } : {});
-    request.catch(() => {}); // its failure is reported when it is used
-    early.set(absolute(path), request);
+  for (const path of plan.prefetch || []) {
+    const url = absolute(path);
+    const request = download(files.get(url), url, path.endsWith(".wasm") ? direct(url) : realFetch(url));
+    request.catch(() => {}); // reported by fail(); the caller gets the rejection
+    early.set(url, request);
   }
+
+  // A file the browser refused or could not load by itself (a script, a module, a stylesheet): which of
+  // these files is missing or damaged, checked by fetching them again; null if all are fine.
+  async function diagnose(paths) {
+    for (const path of paths) {
+      let response;
+      try {
+        response = await realFetch(absolute(path));
+      } catch {
+        return unreachable(path);
+      }
+      if (!response.ok) return missing(path, response.status);
+      if ((await sri(await response.arrayBuffer())) !== plan.integrity[path]) return damaged(path);
+    }
+    return null;
+  }
+  // the modules (a module graph reports its failure on its first script or on an import)
+  const modules = Object.keys(plan.integrity).filter((path) => /\.m?js$/.test(path) && path !== "bootstrap.js");
+  const pathOf = (url) => Object.keys(plan.integrity).find((path) => absolute(path) === url.split("?")[0]);
 
   // Files the page loads without fetch (scripts, modules): their completion, or their failure.
   if (window.PerformanceObserver) {
     new PerformanceObserver((list) => {
       for (const entry of list.getEntries()) {
         if (!files.has(entry.name)) continue;
-        if (entry.responseStatus >= 400) fail(`Could not download ${files.get(entry.name).path} (the server answered ${entry.responseStatus}).`);
+        if (entry.responseStatus >= 400) fail(missing(files.get(entry.name).path, entry.responseStatus));
         else arrived(entry.name, 0, true);
       }
     }).observe({ type: "resource", buffered: true });
@@ -235,12 +317,15 @@
   addEventListener("error", (event) => {
     if (status !== "loading") return;
     const target = event.target;
-    if (target && target !== window && (target.src || target.href)) fail(`Could not load ${target.src || target.href}.`);
-    else if (event.message) fail(`Python could not start: ${event.message.replace(/^Uncaught\s*/, "")}`);
+    if (target && target !== window && (target.src || target.href)) {
+      const path = pathOf(target.src || target.href);
+      fail(`Could not load ${path || target.src || target.href}.`, path && diagnose([path, ...modules]));
+    } else if (event.message) fail(`Python could not start: ${event.message.replace(/^Uncaught\s*/, "")}`);
   }, true);
   addEventListener("unhandledrejection", (event) => {
     const reason = event.reason;
-    fail(`Python could not start: ${(reason && reason.message) || reason}`);
+    const message = String((reason && reason.message) || reason);
+    fail(`Python could not start: ${message}`, /import|module/i.test(message) ? diagnose(modules) : null);
   });
   addEventListener("py:progress", (event) => {
     lastSign = performance.now();

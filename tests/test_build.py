@@ -66,6 +66,33 @@ def test_precache_manifest_lists_every_file_with_its_hash(site):
     assert manifest["build"] == site.build_hash and json.dumps(manifest, separators=(",", ":")) in worker
 
 
+def test_every_start_up_file_is_pinned_to_its_hash_in_the_page(site):
+    """The page names each file it starts with and its sha256: the load plan for what is fetched, integrity
+    attributes for scripts and stylesheets, the import map for modules; the policy allows that import map."""
+    import base64
+    import hashlib
+
+    html = (site.out / "index.html").read_text()
+    plan = json.loads(re.search(r'id="load-plan">(.*?)</script>', html).group(1))
+    sri = {rel: build.sri(build.sha256_file(site.out / rel)) for rel in plan["integrity"]}
+    assert plan["integrity"] == sri
+    fetched = {rel for stage in plan["stages"] for rel, _ in stage["files"]}
+    wanted = {"pyodide/pyodide.asm.wasm", "pyodide/python_stdlib.zip", "pyodide/pyodide-lock.json",
+              "pyodide/pyodide.asm.js", "pyodide/pyodide.mjs", "pyscript/core.js", "pyscript.json", "main.py"}
+    assert wanted | fetched <= set(sri) and any(rel.startswith("app-") for rel in fetched)
+    pinned = set()
+    for tag in re.findall(r'<(?:script|link) [^>]*(?:stylesheet|modulepreload|src="\./[^"]+\.js")[^>]*>', html):
+        rel = re.search(r'(?:src|href)="\./([^"]+)"', tag).group(1)
+        assert f'integrity="{sri[rel]}"' in tag, tag
+        pinned.add(rel)
+    assert {"bootstrap.js", "pyscript/core.js", "styles/base.css"} <= pinned
+    import_map = re.search(r'<script type="importmap">(.*?)</script>', html).group(1)
+    assert json.loads(import_map)["integrity"]["./pyodide/pyodide.asm.js"] == sri["pyodide/pyodide.asm.js"]
+    policy = re.search(r'http-equiv="Content-Security-Policy" content="([^"]+)"', html).group(1)
+    digest = base64.b64encode(hashlib.sha256(import_map.encode()).digest()).decode()
+    assert f"'sha256-{digest}'" in policy and "'unsafe-inline'" not in policy.split("style-src")[0]
+
+
 def test_first_paint_shows_the_default_example_classified(site):
     html = (site.out / "index.html").read_text()
     overview = html[html.index('id="overview"'):html.index('id="article"')]
