@@ -32,7 +32,7 @@ class State:
     image: str = DEFAULT_IMAGE  # an example's class name, or "custom"
     image_url: str | None = None  # where a custom image came from, when it was a URL
     colors: str = "unit"  # colour range: per map's layer ("unit"), per block ("module"), whole network
-    detail: bool = False  # "Show detail": (H, W, C) in layer names, and colour legends
+    detail: bool = True  # "Show detail": (H, W, C) under the layer names, and the colour legends: on, they teach
     view: str = "overview"
     layer: str | None = None  # the layer the detail view is about, e.g. "conv_1_1"
     neuron: int | None = None  # map index in that layer (for the output layer: the class index)

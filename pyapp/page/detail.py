@@ -24,6 +24,8 @@ from .mounted import Mounted
 
 LOCKED = ("#examples", "#controls", "#overview .overview-bar")  # the top controls, off while a view is open
 SVG = "#overview-svg"
+SCROLL_AREA = "#overview .overview-scroll"
+NARROW = "(max-width: 56rem)"  # overview.css: below this width the overview scrolls sideways in its own area
 # What a root view does in the page beyond frames (the elastic kernel's ticks, the flatten hover).
 BEHAVIOURS = {"conv-elastic": detail_elastic.ElasticOverlay, "flatten": detail_flatten.FlattenOverlay,
               "why": detail_why.WhyBox}
@@ -67,6 +69,7 @@ class DetailController:
             self.root_key = root_key
             behaviour = BEHAVIOURS.get(root)
             self.behaviour = behaviour(self, self.root) if behaviour else None
+            self._bring_into_view(state)
         if child_key != self.child_key:
             self._unmount(self.child)
             self.child = self._mount(build(state, app.trace, app.network)) if child_key else None
@@ -85,6 +88,24 @@ class DetailController:
             self._lock_controls(True)
             self.shown_view = state.view
         self.timings["render_ms"] = js.performance.now() - start
+
+    def _bring_into_view(self, state) -> None:
+        """Where the overview scrolls sideways (narrow screens), scroll it to what the opened view draws."""
+        area = dom.query(SCROLL_AREA)
+        if area is None or not js.matchMedia(NARROW).matches:
+            return  # a wide screen shows the whole overview: nothing to read from the layout
+        grid = geometry.overview_layout(self.app.network)
+        names = [column.name for column in grid.columns]
+        column = grid.column(state.layer if state.layer in names else geometry.OUTPUT)
+        left, right = column.x, column.x + geometry.NODE_SIZE
+        overlay = self.root.overlay if self.root is not None else None
+        if overlay is not None:  # the elastic and flatten views draw across several columns
+            box = overlay.getBBox()
+            left, right = min(left, box.x), max(right, box.x + box.width)
+        scale = area.scrollWidth / grid.width
+        view = area.clientWidth
+        centre = (left + right) / 2 * scale - view / 2
+        area.scrollLeft = max(0, min(centre, left * scale - 8))  # its left edge in view when it is wider
 
     # -- mounting -----------------------------------------------------------------------------------
     def _mount(self, view, with_overlay: bool = False) -> Mounted:

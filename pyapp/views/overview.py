@@ -34,7 +34,6 @@ TEXT_COLOR = "#222"
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif"
 CHANNELS = (("Red", "#C95E67"), ("Green", "#3DB665"), ("Blue", "#3F7FBC"))
 NAME_CHARS = 16  # longest class name the output column shows whole (the rest: its aria-label)
-SHORT_NAMES = {"input": "input", "conv2d": "conv", "relu": "relu", "max_pool2d": "max_pool", OUTPUT: "output"}
 ACTIVATION_GRADIENT = "overview-gradient-activation"
 INPUT_GRADIENT = "overview-gradient-input"
 XHTML_NS = "http://www.w3.org/1999/xhtml"
@@ -207,17 +206,15 @@ def _article_topic(kind: str) -> str:
 
 
 def _label(column: Column, detail: bool | None) -> str:
-    """The layer's name over its column; ``detail`` None draws both forms (the page toggles them)."""
+    """The layer's name over its column, its size (H, W, C) under it with ``detail`` (None: both, the page
+    toggles the size with a class). The name always shows: "conv relu conv" twice says less than conv_1_1."""
     cx = column.x + NODE_SIZE / 2
-    texts = []
-    if detail is not True:
-        texts.append(svg.text(SHORT_NAMES[column.kind], x=cx, y=geometry.LABEL_Y + 8, class_="label-short"))
+    content = svg.element("tspan", svg.escape(column.name), font_size="11.5")
     if detail is not False:
-        name = svg.element("tspan", svg.escape(column.name), font_size="11.5")
-        dims = svg.element("tspan", svg.escape(_dimension(column)), x=cx, dy="1.4em", font_size="8.5",
-                           class_="label-dims")
-        texts.append(svg.element("text", name + dims, x=cx, y=geometry.LABEL_Y, class_="label-detail"))
-    label = svg.group(texts, class_="layer-label", data_article=_article_topic(column.kind),
+        content += svg.element("tspan", svg.escape(_dimension(column)), x=cx, dy="1.4em", font_size="8.5",
+                               class_="label-dims")
+    label = svg.group([svg.element("text", content, x=cx, y=geometry.LABEL_Y, class_="label-name")],
+                      class_="layer-label", data_article=_article_topic(column.kind),
                       tabindex=0 if detail is None else None, role=None if detail is not None else "link",
                       aria_label=f"{column.name}: read about this layer", text_anchor="middle", font_size="12",
                       fill=TEXT_COLOR)
@@ -353,7 +350,8 @@ def render(state: State, trace, network, canvas: bool = False) -> str:
                           viewBox=f"0 0 {svg.num(grid.width)} {svg.num(grid.height)}", role="group",
                           aria_label=f"The network's overview: {summary(trace, network)}",
                           font_family=FONT, data_colors=state.colors, data_maps="canvas" if canvas else "png")
-    return controls(state) + picture
+    # The <svg> scrolls sideways in its own area where the screen is too narrow for legible maps (overview.css).
+    return controls(state) + svg.element("div", picture, class_="overview-scroll")
 
 
 STANDALONE_STYLE = """

@@ -89,9 +89,9 @@ def test_columns_maps_and_pixels_follow_the_engine_across_switches(page, open_ap
     }""")
     assert counts == {"input": 3, **{name: 10 for name in HIDDEN}}
     assert page.eval_on_selector_all("#overview-svg [data-class]", "els => els.length") == 10
-    labels = page.eval_on_selector_all("#overview-svg .layer-label .label-short", "els => els.map(e => e.textContent)")
-    assert labels == ["input", "conv", "relu", "conv", "relu", "max_pool", "conv", "relu", "conv", "relu",
-                      "max_pool", "output"]
+    labels = page.eval_on_selector_all("#overview-svg .layer-label .label-name tspan:first-child",
+                                       "els => els.map(e => e.textContent)")
+    assert labels == ["input", *HIDDEN, "output"]
     captions = page.text_content("#overview-svg .input-captions")
     assert "Red" in captions and "Green" in captions and "Blue" in captions
 
@@ -182,13 +182,9 @@ def test_hover_highlights_sources_and_reads_the_value_under_the_pointer(page, op
 # -- colour modes, legends, detail -----------------------------------------------------------------
 
 def test_colour_modes_and_legends_stay_right_after_switches(page, open_app, site, native):
-    open_app(page)
-    assert page.is_hidden("#overview-svg .legends text") or page.evaluate(
-        "getComputedStyle(document.querySelector('#overview-svg .legends')).opacity") == "0"
-    page.click("#overview-detail")
-    page.wait_for_function("document.getElementById('overview-svg').classList.contains('detail')")
+    open_app(page)  # detail is on by default: sizes and legends say what the maps and colours are
     assert page.get_attribute("#overview-detail", "aria-pressed") == "true"
-    assert "detail=1" in page.evaluate("location.hash")
+    assert "detail" not in page.evaluate("location.hash")
     page.wait_for_function("getComputedStyle(document.querySelector('#overview-svg .legends')).opacity === '1'")
     dims = page.eval_on_selector_all("#overview-svg .label-dims", "els => els.filter(e => e.getClientRects().length)"
                                      ".map(e => e.textContent)")
@@ -209,9 +205,12 @@ def test_colour_modes_and_legends_stay_right_after_switches(page, open_app, site
 
     page.click("#overview-detail")
     page.wait_for_function("!document.getElementById('overview-svg').classList.contains('detail')")
-    short = page.eval_on_selector_all("#overview-svg .label-short", "els => els.filter(e => e.getClientRects().length)"
-                                      ".length")
-    assert short == 12
+    assert "detail=0" in page.evaluate("location.hash")
+    page.wait_for_function("getComputedStyle(document.querySelector('#overview-svg .legends')).opacity === '0'")
+    shown = "els => els.filter(e => e.getClientRects().length).map(e => e.textContent)"
+    names = page.eval_on_selector_all("#overview-svg .label-name > tspan:first-child", shown)
+    assert names[1:3] == ["conv_1_1", "relu_1_1"] and len(names) == 12  # the names stay, the sizes go
+    assert page.eval_on_selector_all("#overview-svg .label-dims", shown) == []
 
 
 def test_switch_fades_old_out_and_new_in_unless_reduced_motion(page, open_app):
