@@ -156,32 +156,30 @@ def main() -> None:
                     str(scratch / name), executable_path=CHROMIUM, args=CHROMIUM_ARGS, viewport=VIEWPORT,
                     service_workers="block" if args.no_worker else "allow")
 
-            for run in range(args.runs):
-                context = profile(f"site-{run}")
+            def load(kind, context, visit, address):
+                """One visit of kind in a new page of context (throttled, traced as asked); returns the page."""
                 page = context.new_page()
                 throttle(context, page, args.mbps)
-                tracer = Tracer(context, page) if args.trace else None
-                rows["site"].append(site_visit(page, url))
+                tracer = Tracer(context, page) if args.trace and kind in traces else None
+                rows[kind].append(visit(page, address))
                 if tracer:
-                    traces["site"].append(tracer.stop())
+                    traces[kind].append(tracer.stop())
+                return page
+
+            for run in range(args.runs):
+                context = profile(f"site-{run}")
+                page = load("site", context, site_visit, url)
                 measures.append(json.loads(page.evaluate("explainer.measure(20)")))
                 if not args.no_worker:
                     page.evaluate("navigator.serviceWorker.ready.then(() => true)")
                 page.wait_for_timeout(3000)  # V8 writes its code cache a little after tier-up ends
                 page.close()
-                page = context.new_page()
-                throttle(context, page, args.mbps)
-                tracer = Tracer(context, page) if args.trace else None
-                rows["repeat"].append(site_visit(page, url))
-                if tracer:
-                    traces["repeat"].append(tracer.stop())
+                page = load("repeat", context, site_visit, url)
                 rows["repeat"][-1]["from_worker"] = page.evaluate(
                     "performance.getEntriesByType('resource').filter(e => e.workerStart > 0).length")
                 context.close()
                 context = profile(f"baseline-{run}")
-                page = context.new_page()
-                throttle(context, page, args.mbps)
-                rows["baseline"].append(baseline_visit(page, base_url))
+                load("baseline", context, baseline_visit, base_url)
                 context.close()
                 print(f"round {run + 1}: site {rows['site'][-1]['ready']:.2f} s, baseline "
                       f"{rows['baseline'][-1]['ready']:.2f} s, repeat {rows['repeat'][-1]['ready']:.2f} s", flush=True)
