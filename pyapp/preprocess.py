@@ -23,6 +23,8 @@ import warnings
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from .image_error import ImageError
+
 SIZE = 64
 # 64 MP: a 48 or 50 MP phone photo (8064x6048, 8160x6144) passes; a decompression bomb (a small file
 # claiming 81 MP and more) does not. Decoding holds at most 4 bytes per pixel of it, once (see _shrink).
@@ -41,10 +43,6 @@ BITS = "pyapp.bits"  # our note in im.info of a 16-bit image that Pillow opened 
 RANGE = "pyapp.range"  # our note in im.info: (min, max) of a 32-bit or float image before it was averaged
 # Modes Image.reduce averages correctly (it premultiplies LA/RGBA itself); others are converted first.
 REDUCIBLE = ("L", "LA", "La", "RGB", "RGBA", "RGBa", "RGBX", "CMYK", "YCbCr", "LAB", "I", "F")
-
-
-class ImageError(ValueError):
-    """An input that cannot be used as an image; the message says why, in plain words."""
 
 
 # -- reading ------------------------------------------------------------------------------------

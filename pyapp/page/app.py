@@ -23,6 +23,7 @@ import js
 import numpy as np
 from pyodide.ffi import create_proxy
 
+from ..image_error import ImageError
 from ..state import CUSTOM_IMAGE, State, notice
 from ..views.examples import NO_IMAGE, example_input
 from . import dom
@@ -147,7 +148,7 @@ class App:
     def use_image(self, data: bytes, image_url: str | None = None, history: str = "push") -> str | None:
         """Classify the visitor's own image (a file, a drop, a paste, a photo, a web address or a link's):
         None when it is shown, else why it cannot be used, in words (the image shown stays)."""
-        from ..preprocess import ImageError, load_image  # Pillow: loaded after the first screen (page/pillow.py)
+        from ..preprocess import load_image  # Pillow: loaded after the first screen (page/pillow.py)
 
         try:
             image = load_image(data)
