@@ -18,6 +18,8 @@ from ..state import CUSTOM_IMAGE
 from ..views import upload as view
 from . import camera, dom, pillow
 
+STALE = object()  # _accept's answer for an image the visitor no longer wants (they chose another meanwhile)
+
 
 async def download(address: str) -> tuple[bytes | None, str, str | None]:
     """The web-address rules, for the dialog and for links: (bytes, media type, None), or
@@ -158,7 +160,10 @@ class UploadDialog:
         data, mime, problem = await download(address)
         if self.app.awaited_url != address:
             return  # the visitor chose another image meanwhile
-        problem = problem or await self._accept(data, mime, address, history="replace")
+        problem = problem or await self._accept(data, mime, address, lambda: self.app.awaited_url == address,
+                                                history="replace")
+        if problem is STALE:
+            return
         if problem:
             self.app.link_failed(view.link_failed(problem, self.app.state.image))
 
@@ -174,20 +179,25 @@ class UploadDialog:
                 self.busy(False)
 
     async def _use(self, data: bytes, mime: str, attempt: int, address: str | None) -> None:
-        problem = await self._accept(data, mime, address)
+        problem = await self._accept(data, mime, address, lambda: attempt == self.attempt)
+        if problem is STALE:
+            return
         if problem:
             return self._fail(problem, attempt)
         self.close()
 
-    async def _accept(self, data: bytes, mime: str, address: str | None, history: str = "push") -> str | None:
+    async def _accept(self, data: bytes, mime: str, address: str | None, wanted, history: str = "push"):
         """The gate of every way in: the size limit, Pillow loaded, then the App's preprocessing. None when
-        the image is shown, else why not, in words."""
+        the image is shown, STALE when ``wanted()`` says the visitor moved on while Pillow loaded, else why
+        not, in words."""
         if len(data) > view.MAX_UPLOAD_BYTES:
             return view.too_large(len(data))
         try:
             await pillow.loaded()
         except pillow.PillowError as error:
             return str(error) + "."
+        if not wanted():
+            return STALE
         problem = self.app.use_image(data, image_url=address, history=history)
         return view.unusable(problem, mime) if problem else None
 
