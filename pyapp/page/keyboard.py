@@ -100,15 +100,17 @@ class Keyboard:
             return self._refocus(target)
         if host.child is None and child is not None and host.root is root:  # a formula box closed
             return self._refocus(self.openers["child"])
+        # a view drawn again (a new image) takes the focus only if it had it: reading the article, stay there
         if host.root is not root:
-            if root is None or not _holds(root, active):
+            had_focus = root is not None and _holds(root, active)
+            if not had_focus:
                 self.openers["root"] = active if _in_overview(active) else None
-            if running:
+            if running and (root is None or had_focus):
                 self._open(host.root, identity)
         if host.child is not None and host.child is not child:
             if host.root is not None and _holds(host.root, active):
                 self.openers["child"] = active
-            if running:
+            if running and (child is None or _holds(child, active) or _holds(host.root, active)):
                 self._open(host.child, identity)
 
     def _item_of(self, view):
