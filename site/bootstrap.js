@@ -292,7 +292,7 @@
       try {
         response = await realFetch(absolute(path));
       } catch {
-        return unreachable(path);
+        return null; // offline now says nothing about the files: the first message stands
       }
       if (!response.ok) return missing(path, response.status);
       if ((await sri(await response.arrayBuffer())) !== plan.integrity[path]) return damaged(path);
@@ -323,6 +323,7 @@
     } else if (event.message) fail(`Python could not start: ${event.message.replace(/^Uncaught\s*/, "")}`);
   }, true);
   addEventListener("unhandledrejection", (event) => {
+    if (status !== "loading") return; // a running page's rejections are not start-up failures: no diagnosis
     const reason = event.reason;
     const message = String((reason && reason.message) || reason);
     fail(`Python could not start: ${message}`, /import|module/i.test(message) ? diagnose(modules) : null);
