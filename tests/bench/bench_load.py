@@ -11,7 +11,7 @@ so the HTTP cache and V8's code cache work as they do for people):
 It prints each load, then the medians, the ratios site/baseline and repeat/cold, and the breakdown
 (runtime up, packages up, Python start, first render). With --trace, the repeat visits record a Chromium
 trace and print V8's WebAssembly compile and code-cache events (did the repeat visit reuse the compiled
-pyodide.asm.wasm?). Served by build.py's server on 127.0.0.1 (no latency, no compression); the bytes
+pyodide.asm.wasm?). Served by build.py's server on 127.0.0.1 (no latency unless --mbps, no compression); the bytes
 are also given gzipped, as GitHub Pages serves them.
 """
 from __future__ import annotations
@@ -110,7 +110,7 @@ def throttle(context, page, mbps: float | None) -> None:
 
 
 def site_visit(page, url: str) -> dict:
-    page.goto(url, wait_until="domcontentloaded")  # "load" would wait for the prefetched runtime too
+    page.goto(url, wait_until="domcontentloaded")  # "load" would wait for the runtime's modulepreloads too
     wait_until_started(page, settled=False)
     timings = page.evaluate("explainer.timings")
     seconds = {state: t / 1000 for t, source, state in page.evaluate("explainer.history") if source == "py"}
@@ -120,7 +120,7 @@ def site_visit(page, url: str) -> dict:
 
 
 def baseline_visit(page, url: str) -> dict:
-    page.goto(url, wait_until="domcontentloaded")  # "load" would wait for the prefetched runtime too
+    page.goto(url, wait_until="domcontentloaded")  # "load" would wait for the runtime's modulepreloads too
     page.wait_for_function("window.baseline", timeout=120_000)
     marks = page.evaluate("window.baseline")
     return {"ready": marks["imports"] / 1000, "runtime": marks["runtime"] / 1000,
