@@ -10,6 +10,7 @@ import json
 import numpy as np
 import pytest
 from explainer_page import app_status, shown_pixel
+from pyapp.views import registry
 
 IMAGE = "espresso"  # the default example: what the page shows without a hash
 RTOL = 1e-5
@@ -273,7 +274,7 @@ def test_reduced_motion_opens_views_still_with_play(browser, site):
         assert duration == "0s"
         slide = page.eval_on_selector("[data-column='conv_1_2']", "e => getComputedStyle(e).transitionDuration")
         assert set(slide.replace(" ", "").split(",")) == {"0s"}
-        # The kernel waits at its first position (it took 4 steps in this time before), and play moves it.
+        # The kernel waits at its first position (playing, it takes 4 steps in this time), and play moves it.
         page.wait_for_timeout(1500)
         assert page.get_attribute(overlay, "data-tick") == "0"
         button = f"{overlay} [data-action='animation']"
@@ -293,7 +294,7 @@ def test_reduced_motion_opens_views_still_with_play(browser, site):
             page.wait_for_selector(box)
             assert page.get_attribute(box, "data-playing") == "false"
             assert page.get_attribute(f"{box} [data-action='play']", "aria-label") == "Play the animation"
-            page.wait_for_timeout(1500)  # 6 steps at 250 ms each before
+            page.wait_for_timeout(registry.entry(view).step_ms * 3 + 300)  # time for 3 steps if it were playing
             assert shown_pixel(page) == (0, 0), f"the {view} view must not step on its own"
             page.click(f"{box} [data-action='play']")
             page.wait_for_function("document.querySelector('[data-u=pixel]').dataset.col !== '0'", timeout=3000)
