@@ -4,6 +4,47 @@
 // Python (pyapp.page) reports back through window.explainer: stage(), ready(), fail().
 "use strict";
 (() => {
+  // The compact embed mode (embed=1 in the hash, read as pyapp/state.py reads it) holds from the first
+  // paint: this script runs in <head>, before the body is parsed, so a blog's iframe never shows the page.
+  const compact = () => new URLSearchParams(location.hash.replace(/^#+/, "")).getAll("embed").pop() === "1";
+  const setCompact = () => document.documentElement.classList.toggle("embed", compact());
+  setCompact();
+  addEventListener("hashchange", setCompact);
+
+  // PyScript keeps its package cache in IndexedDB, which a browser refuses to a third-party iframe when it
+  // blocks third-party storage (an embed in a blog, in a private window); @webreflection/idb-map then
+  // re-dispatches the trusted error event, throws, and Python never starts. There, an in-memory store.
+  if (self.indexedDB) {
+    const open = IDBFactory.prototype.open;
+    IDBFactory.prototype.open = function (...args) {
+      const request = open.apply(this, args);
+      request.addEventListener("error", (event) => {
+        event.stopImmediatePropagation(); // before the library's own onerror
+        event.preventDefault();
+        if (request.onsuccess) request.onsuccess({ target: { result: memoryDatabase() } });
+      });
+      return request;
+    };
+  }
+  function memoryDatabase() {
+    const entries = new Map();
+    const answer = (value) => {
+      const request = { result: value };
+      queueMicrotask(() => request.onsuccess && request.onsuccess({ target: request }));
+      return request;
+    };
+    const store = {
+      count: () => answer(entries.size),
+      clear: () => answer(entries.clear()),
+      delete: (key) => answer(entries.delete(key) && undefined),
+      get: (key) => answer(entries.get(key)),
+      getKey: (key) => answer(entries.has(key) ? key : undefined),
+      getAllKeys: () => answer([...entries.keys()]),
+      put: (value, key) => answer(entries.set(key, value) && key),
+    };
+    return { transaction: () => ({ objectStore: () => store }), close() {} };
+  }
+
   const plan = JSON.parse(document.getElementById("load-plan").textContent);
   const STALL_MS = 90000; // no byte and no event for this long while loading: give up with a message
   const absolute = (path) => new URL(path, document.baseURI).href;

@@ -1,4 +1,7 @@
-"""Embedding in the page: the compact mode (``embed=1`` in the address) and "Copy embed code".
+"""Embedding in the page: "Copy embed code" and the embed's link to the full explainer.
+
+The compact mode itself (``embed=1`` in the address) is set by bootstrap.js from the address before the
+first paint, and on every change of the address, so it needs no Python.
 
 The snippet goes to the clipboard; when the browser refuses (no permission, an insecure page, an old
 browser) a small dialog shows it selected, to copy by hand.
@@ -22,7 +25,6 @@ class EmbedController:
         self._clear = None
 
     def render(self, app, change) -> None:
-        js.document.documentElement.classList.toggle("embed", app.state.embed)
         if dom.query("#share-bar") is None:
             dom.query("#stage").insertAdjacentHTML("afterend", view.share_bar(app.state))
         dom.set_attr("#embed-full", "href", view.full_address(js.location.href, app.address_state()))

@@ -24,15 +24,37 @@ IMAGE_KEY = "cnn-explainer-model-image"  # the picture on screen when the model 
 INPUT = "#model-file"
 
 
+class _NoStorage:
+    """Where the browser refuses the tab's storage (a third-party embed with storage blocked)."""
+
+    def getItem(self, key):  # noqa: N802 - the Web Storage API's names
+        return None
+
+    def removeItem(self, key):  # noqa: N802
+        return None
+
+    def setItem(self, key, value):  # noqa: N802
+        raise PermissionError("this browser keeps no storage for this page")
+
+
+def _storage():
+    """The tab's sessionStorage, or a stand-in that keeps nothing: reading the property itself throws a
+    SecurityError in an iframe of another site when the browser blocks third-party storage."""
+    try:
+        return js.sessionStorage
+    except Exception:  # noqa: BLE001 - JsException(SecurityError)
+        return _NoStorage()
+
+
 def stored_network():
     """The model opened earlier in this tab, or None; a damaged one is forgotten."""
-    text = js.sessionStorage.getItem(KEY)
+    text = _storage().getItem(KEY)
     if not text:
         return None
     try:
         return from_text(text)
     except NetworkError:
-        js.sessionStorage.removeItem(KEY)
+        _storage().removeItem(KEY)
         return None
 
 
@@ -40,7 +62,7 @@ def install(app) -> None:
     app.on("change", INPUT, lambda event, element: open_chosen(app, element))
     app.on("click", "[data-action='builtin-model']", lambda event, element: restart(app, None))
     _keep_image(app)
-    opened = js.sessionStorage.getItem(KEY) is not None
+    opened = _storage().getItem(KEY) is not None
     status = (f'Showing the model you opened ({len(app.network.classes)} classes). '
               '<button type="button" class="link-button" data-action="builtin-model">Back to the built-in '
               'model</button>') if opened else ""
@@ -55,8 +77,8 @@ def install(app) -> None:
 
 def _keep_image(app) -> None:
     """Before the first render: the picture of the previous model, when the address has none for this one."""
-    data = js.sessionStorage.getItem(IMAGE_KEY)
-    js.sessionStorage.removeItem(IMAGE_KEY)
+    data = _storage().getItem(IMAGE_KEY)
+    _storage().removeItem(IMAGE_KEY)
     if not data or app.has_image(app.state):
         return
     try:
@@ -67,12 +89,13 @@ def _keep_image(app) -> None:
 
 
 def restart(app, text: str | None) -> None:
+    storage = _storage()
     if app.trace is not None:
-        js.sessionStorage.setItem(IMAGE_KEY, base64.b64encode(png_bytes(input_pixels(app.trace))).decode())
+        storage.setItem(IMAGE_KEY, base64.b64encode(png_bytes(input_pixels(app.trace))).decode())
     if text is None:
-        js.sessionStorage.removeItem(KEY)
+        storage.removeItem(KEY)
     else:
-        js.sessionStorage.setItem(KEY, text)
+        storage.setItem(KEY, text)
     js.location.reload()
 
 
@@ -91,5 +114,8 @@ async def open_chosen(app, element) -> None:
         return
     try:
         restart(app, to_text(network))
+    except PermissionError:
+        app.notify("This browser keeps no storage for the explainer inside another site's page, so it cannot "
+                   "switch models here: open the explainer in its own tab. The current model stays.")
     except Exception:  # noqa: BLE001 - the browser's storage is full or off: say so, keep the current model
         app.notify("That model is too large to keep in this browser tab; the current model stays.")
