@@ -14,7 +14,7 @@ import sys
 import textwrap
 from pathlib import Path
 
-from . import WEIGHTS_DIR, cli_explain, cli_import
+from . import WEIGHTS_DIR, cli_atlas, cli_explain, cli_import
 from .cli_shared import CliError, model as _network, percent as _percent, stderr as _stderr
 
 BATCH = 128  # images per forward pass: big enough to be fast, small enough for little memory
@@ -36,6 +36,7 @@ examples:
   python -m pyapp stats tiny-imagenet-10/val
   python -m pyapp render photo.jpg -o overview.svg --colors global --detail
   python -m pyapp explain photo.jpg --class koala --method occlusion -o why.png
+  python -m pyapp atlas tiny-imagenet-10/val -o atlas
   python -m pyapp import cnn-explainer/model.json --classes classes.txt -o my-model
   python -m pyapp --model my-model classify photo.jpg
 
@@ -310,6 +311,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     cli_explain.add_command(commands, [weights], formatter)
     cli_import.add_command(commands, formatter)
+    cli_atlas.add_command(commands, [weights], formatter)
     return parser
 
 
