@@ -1,4 +1,4 @@
-"""How alive the maps are (pyapp.activity) and `python -m pyapp stats DIR`, on untrained networks."""
+"""How alive the maps are (pyapp.data.activity) and `python -m pyapp stats DIR`, on untrained networks."""
 import json
 
 import numpy as np
@@ -6,10 +6,11 @@ import pytest
 from PIL import Image
 
 from engine_fixtures import tiny_vgg_description
-from pyapp import activity, cli
-from pyapp.dataset import WNIDS
-from pyapp.network import load_network, random_weights, save_network
-from pyapp.preprocess import load_image
+from pyapp.cli.main import main
+from pyapp.data import activity
+from pyapp.data.dataset import WNIDS
+from pyapp.engine.network import load_network, random_weights, save_network
+from pyapp.images.preprocess import load_image
 
 
 def _network_with_a_dead_unit(directory, classes=None):
@@ -72,7 +73,7 @@ def test_stats_prints_the_table_for_the_folder(tmp_path, capsys):
     weights = tmp_path / "weights"
     network = _network_with_a_dead_unit(weights)
     truth = _labelled_folder(tmp_path / "data", [WNIDS[0], WNIDS[1], WNIDS[2]])
-    assert cli.main(["stats", "--weights", str(weights), str(tmp_path / "data")]) == 0
+    assert main(["stats", "--weights", str(weights), str(tmp_path / "data")]) == 0
     lines = capsys.readouterr().out.splitlines()
     images = np.stack([load_image(p) for p in truth])
     figures = activity.activity(network, images, np.array(list(truth.values())))
@@ -87,7 +88,7 @@ def test_stats_reads_a_model_trained_on_named_folders_and_skips_bad_files(tmp_pa
     _network_with_a_dead_unit(model, classes=["circle", "square", "triangle"])
     truth = _labelled_folder(tmp_path / "data", ["circle", "square", "triangle"], per_class=2)
     (tmp_path / "data" / "square" / "broken.jpg").write_bytes(b"\xff\xd8\xff not an image")
-    assert cli.main(["stats", "--model", str(model), "--json", str(tmp_path / "data")]) == 1
+    assert main(["stats", "--model", str(model), "--json", str(tmp_path / "data")]) == 1
     captured = capsys.readouterr()
     figures = json.loads(captured.out)
     assert figures["images"] == len(truth) == 6 and figures["layers"][0]["dead_units"] >= 1
@@ -99,6 +100,6 @@ def test_stats_on_a_folder_without_the_classes_is_one_line(tmp_path, capsys):
     Image.new("RGB", (8, 8)).save(tmp_path / "holiday" / "beach.png")
     weights = tmp_path / "weights"
     _network_with_a_dead_unit(weights)
-    assert cli.main(["stats", "--weights", str(weights), str(tmp_path)]) == 1
+    assert main(["stats", "--weights", str(weights), str(tmp_path)]) == 1
     err = capsys.readouterr().err
     assert err.startswith("error: ") and "no images of the 10 classes" in err and len(err.splitlines()) == 1

@@ -12,8 +12,8 @@ from hypothesis import given, settings, strategies as st
 from scipy.signal import correlate2d
 
 from pyapp import WEIGHTS_DIR
-from pyapp.views import article, article_figures, hyperparameters, parameters
-from pyapp.views.hyperparameters import Hyperparameters
+from pyapp.views.article import article, figures, hyperparameters, parameters
+from pyapp.views.article.hyperparameters import Hyperparameters
 
 ARTICLE = Path(__file__).resolve().parent.parent / "site" / "article.html"
 MATHML = "{http://www.w3.org/1998/Math/MathML}"
@@ -197,28 +197,28 @@ def test_article_asks_for_nothing_from_the_network(rendered):
 # -- the figures --------------------------------------------------------------------------------
 
 def test_convolution_figure_agrees_with_scipy():
-    inter, output = article_figures.convolution_numbers()
+    inter, output = figures.convolution_numbers()
     for channel in range(3):
-        expected = correlate2d(article_figures.CONV_INPUT[channel], article_figures.CONV_KERNELS[channel],
+        expected = correlate2d(figures.CONV_INPUT[channel], figures.CONV_KERNELS[channel],
                                mode="valid")
         np.testing.assert_allclose(inter[channel], expected)
-    np.testing.assert_allclose(output, inter.sum(axis=0) + article_figures.CONV_BIAS)
-    figure = article_figures.render("convolution")
+    np.testing.assert_allclose(output, inter.sum(axis=0) + figures.CONV_BIAS)
+    figure = figures.render("convolution")
     assert f"= {int(output[0, 0])}" in figure  # the worked top-left value is the computed one
 
 
 def test_pooling_figure_keeps_each_window_maximum():
-    figure = ET.fromstring(article_figures.render("pooling"))
+    figure = ET.fromstring(figures.render("pooling"))
     bold = [e.text for e in figure.iter(f"{SVG}text") if e.get("font-weight") == "bold"]
-    blocks = article_figures.POOL_INPUT[0].reshape(2, 2, 2, 2).max(axis=(1, 3))
+    blocks = figures.POOL_INPUT[0].reshape(2, 2, 2, 2).max(axis=(1, 3))
     expected = [str(int(v)) for v in blocks.ravel()]
     assert sorted(bold[:4]) == sorted(expected)  # the winners in the input (in reading order) ...
     assert bold[4:] == expected  # ... and the output, window by window
 
 
 def test_every_figure_is_an_accessible_svg():
-    for name in article_figures.FIGURES:
-        figure = ET.fromstring(article_figures.render(name))
+    for name in figures.FIGURES:
+        figure = ET.fromstring(figures.render(name))
         assert figure.tag == f"{SVG}svg"
         assert figure.get("role") == "img" and len(figure.get("aria-label")) > 20
         assert figure.get("viewBox")

@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 
 import build
-from pyapp.network import load_network
-from pyapp.preprocess import load_image
+from pyapp.engine.network import load_network
+from pyapp.images.preprocess import load_image
 
 ROOT = Path(build.__file__).resolve().parent
 needs_data = pytest.mark.skipif(not os.environ.get("TINY_IMAGENET_DIR"), reason="no dataset (TINY_IMAGENET_DIR)")
@@ -47,7 +47,7 @@ def test_site_has_runtime_wheels_app_and_one_example_per_class(site):
 
 def test_the_page_reads_each_example_without_pillow_as_the_very_numbers_pillow_gives(site):
     """The page starts before Pillow is loaded: its example pictures must still be the native input, bit for bit."""
-    from pyapp.views.examples import example_input
+    from pyapp.views.widgets.examples import example_input
 
     for name in json.loads((site.out / "examples.json").read_text()):
         assert np.array_equal(example_input(name, site.out), load_image(site.out / build.example_file(name))), name
@@ -252,7 +252,7 @@ def test_pyapp_ships_as_source_with_bytecode_beside_every_module(site):
         folder, _, name = module.rpartition("/")
         cached = f"{folder}/__pycache__/{name[:-3]}.cpython-312.pyc"
         assert cached in names, module
-    pyc = zipfile.ZipFile(app_zip).read("pyapp/__pycache__/network.cpython-312.pyc")
+    pyc = zipfile.ZipFile(app_zip).read("pyapp/engine/__pycache__/network.cpython-312.pyc")
     assert int.from_bytes(pyc[:2], "little") == 3531  # Python 3.12's bytecode magic number (Pyodide 0.27.7)
 
 

@@ -12,10 +12,10 @@ import pytest
 from PIL import Image
 
 from engine_fixtures import write_random_network
-from pyapp import cli
-from pyapp.dataset import CLASS_NAMES, WNIDS
-from pyapp.network import load_network
-from pyapp.preprocess import load_image
+from pyapp.cli.main import main
+from pyapp.data.dataset import CLASS_NAMES, WNIDS
+from pyapp.engine.network import load_network
+from pyapp.images.preprocess import load_image
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -56,7 +56,7 @@ def expected(network, path):
 
 def test_classify_prints_class_and_probability_per_file(tmp_path, weights, network, capsys):
     a, b = picture(tmp_path / "a.png", 1), picture(tmp_path / "b.jpg", 2)
-    assert cli.main(["classify", "--weights", str(weights), str(a), str(b)]) == 0
+    assert main(["classify", "--weights", str(weights), str(a), str(b)]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert len(lines) == 2
     for line, path in zip(lines, (a, b)):
@@ -67,7 +67,7 @@ def test_classify_prints_class_and_probability_per_file(tmp_path, weights, netwo
 
 def test_classify_top_k_lists_the_runners_up(tmp_path, weights, network, capsys):
     a = picture(tmp_path / "a.png", 3)
-    assert cli.main(["classify", "--top", "3", "--weights", str(weights), str(a)]) == 0
+    assert main(["classify", "--top", "3", "--weights", str(weights), str(a)]) == 0
     _, _, probs = expected(network, a)
     order = np.argsort(-probs)
     out = capsys.readouterr().out
@@ -76,7 +76,7 @@ def test_classify_top_k_lists_the_runners_up(tmp_path, weights, network, capsys)
 
 def test_classify_json_lines(tmp_path, weights, network, capsys):
     paths = [picture(tmp_path / f"{i}.png", i) for i in range(3)]
-    assert cli.main(["classify", "--json", "--weights", str(weights), *map(str, paths)]) == 0
+    assert main(["classify", "--json", "--weights", str(weights), *map(str, paths)]) == 0
     records = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert [r["file"] for r in records] == [str(p) for p in paths]
     for record, path in zip(records, paths):
@@ -226,7 +226,7 @@ def test_evaluate_reports_accuracy_last(tmp_path, weights, network, capsys, layo
     root = tmp_path / "data"
     truth = make_official_val(root) if layout == "official validation" else \
         make_class_folders(root, nested=layout.endswith("images/"))
-    assert cli.main(["evaluate", "--weights", str(weights), str(root)]) == 0
+    assert main(["evaluate", "--weights", str(weights), str(root)]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert lines[-1] == f"accuracy: {expected_accuracy(network, truth):.4f} ({len(truth)} images)"
     # one per-class row for each class, with its image count
@@ -244,7 +244,7 @@ def test_evaluate_reports_accuracy_last(tmp_path, weights, network, capsys, layo
 
 def test_evaluate_matches_the_network_on_a_mixed_folder(tmp_path, weights, network, capsys):
     truth = make_class_folders(tmp_path, per_class=4, classes=tuple(range(10)))
-    cli.main(["evaluate", "--weights", str(weights), str(tmp_path)])
+    main(["evaluate", "--weights", str(weights), str(tmp_path)])
     out = capsys.readouterr().out.splitlines()
     predicted = {p: int(network.forward(load_image(p))["probabilities"].argmax()) for p in truth}
     matrix = np.zeros((10, 10), int)
@@ -277,8 +277,8 @@ def test_evaluate_skips_an_unreadable_image_and_says_so(tmp_path, weights):
 # -- render ---------------------------------------------------------------------------------------
 
 def test_render_without_the_overview_view_is_a_clear_error(tmp_path, weights, monkeypatch, capsys):
-    monkeypatch.setitem(sys.modules, "pyapp.views.overview", None)  # makes the import fail
-    code = cli.main(["render", "--weights", str(weights), str(picture(tmp_path / "a.png", 1)),
+    monkeypatch.setitem(sys.modules, "pyapp.views.widgets.overview", None)  # makes the import fail
+    code = main(["render", "--weights", str(weights), str(picture(tmp_path / "a.png", 1)),
                      "-o", str(tmp_path / "o.svg")])
     assert code == 1
     assert "overview" in capsys.readouterr().err
@@ -292,13 +292,13 @@ def test_render_passes_options_to_the_overview_and_writes_its_svg(tmp_path, weig
         seen.update(state=state, trace=trace, net=net)
         return svg
 
-    fake = types.ModuleType("pyapp.views.overview")
+    fake = types.ModuleType("pyapp.views.widgets.overview")
     fake.standalone_svg = standalone_svg
-    monkeypatch.setitem(sys.modules, "pyapp.views.overview", fake)
+    monkeypatch.setitem(sys.modules, "pyapp.views.widgets.overview", fake)
     image = picture(tmp_path / "a.png", 1)
     out = tmp_path / "slides" / "fig.svg"
     out.parent.mkdir()
-    assert cli.main(["render", "--weights", str(weights), str(image), "-o", str(out),
+    assert main(["render", "--weights", str(weights), str(image), "-o", str(out),
                      "--colors", "global", "--detail"]) == 0
     assert out.read_text() == svg
     assert seen["state"].colors == "global" and seen["state"].detail is True

@@ -14,12 +14,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from pyapp import layers
-from pyapp import layout as geometry
-from pyapp.network import load_network
-from pyapp.preprocess import load_image
-from pyapp.state import State
-from pyapp.views import conv_elastic, conv_formula, flatten, frames, pool, relu, scales, slide, softmax
+from pyapp.engine import layers
+from pyapp.ui import geometry
+from pyapp.engine.network import load_network
+from pyapp.images.preprocess import load_image
+from pyapp.ui.state import State
+from pyapp.views.detail import conv_elastic, softmax
+from pyapp.views.detail.base import build
+from pyapp.views.parts import frames, scales, slide
 
 CONV_LAYERS = ("conv_1_1", "conv_1_2", "conv_2_1", "conv_2_2")
 RTOL, ATOL = 1e-5, 1e-6  # float32 sums in another order (np.sum vs the im2col matmul)
@@ -101,7 +103,7 @@ def frame_value(frame, key) -> float:
 @pytest.mark.parametrize("layer, neuron", [("relu_1_1", 3), ("relu_2_2", 7)])
 def test_relu_view_shows_the_traced_input_and_output(network, trace, layer, neuron):
     state = State(view="relu", layer=layer, neuron=neuron, pixel=(5, 9))
-    view = relu.prepare(state, trace, network)
+    view = build(state, trace, network)
     markup = Markup(view.markup())
     assert markup.one(data_view="relu").attrs["data-layer"] == layer
     source = network.sources[layer]
@@ -119,8 +121,8 @@ def test_relu_view_shows_the_traced_input_and_output(network, trace, layer, neur
 
 
 def test_a_pinned_link_opens_paused_and_an_unpinned_one_plays(network, trace):
-    paused = Markup(relu.render(State(view="relu", layer="relu_1_1", neuron=0, pixel=(4, 4)), trace, network))
-    playing = Markup(relu.render(State(view="relu", layer="relu_1_1", neuron=0), trace, network))
+    paused = Markup(build(State(view="relu", layer="relu_1_1", neuron=0, pixel=(4, 4)), trace, network).markup())
+    playing = Markup(build(State(view="relu", layer="relu_1_1", neuron=0), trace, network).markup())
     assert paused.one(data_view="relu").attrs["data-playing"] == "false"
     assert paused.one(data_action="play").attrs["aria-pressed"] == "false"
     assert playing.one(data_view="relu").attrs["data-playing"] == "true"
@@ -132,7 +134,7 @@ def test_a_pinned_link_opens_paused_and_an_unpinned_one_plays(network, trace):
 
 @pytest.mark.parametrize("layer, neuron", [("max_pool_1", 2), ("max_pool_2", 9)])
 def test_pool_view_takes_the_max_of_the_real_window_and_marks_the_winner(network, trace, layer, neuron):
-    view = pool.prepare(State(view="pool", layer=layer, neuron=neuron), trace, network)
+    view = build(State(view="pool", layer=layer, neuron=neuron), trace, network)
     source = trace[network.sources[layer]][neuron]
     h, w = view.out_shape
     for y, x in [(0, 0), (h - 1, w - 1), (h // 3, w // 2)]:
@@ -152,7 +154,7 @@ def test_pool_view_takes_the_max_of_the_real_window_and_marks_the_winner(network
 @pytest.mark.parametrize("layer, neuron, channel", [("conv_1_1", 4, 2), ("conv_2_1", 6, 9)])
 def test_conv_formula_multiplies_the_real_window_by_the_real_kernel(network, trace, layer, neuron, channel):
     state = State(view="conv-formula", layer=layer, neuron=neuron, channel=channel, pixel=(7, 11))
-    view = conv_formula.prepare(state, trace, network)
+    view = build(state, trace, network)
     markup = Markup(view.markup())
     kernel = network.kernel(layer, neuron)[channel]
     shown_kernel = np.array([e.value() for e in markup.find(class_="kernel-cell")]).reshape(3, 3)
@@ -174,16 +176,16 @@ def test_conv_formula_multiplies_the_real_window_by_the_real_kernel(network, tra
 
 def test_conv_formula_refuses_a_channel_the_layer_does_not_have(network, trace):
     with pytest.raises(ValueError, match="3 input channels"):
-        conv_formula.prepare(State(view="conv-formula", layer="conv_1_1", neuron=0, channel=5), trace, network)
+        build(State(view="conv-formula", layer="conv_1_1", neuron=0, channel=5), trace, network)
     with pytest.raises(ValueError, match="not a convolution"):
-        conv_formula.prepare(State(view="conv-formula", layer="relu_1_1", neuron=0, channel=0), trace, network)
+        build(State(view="conv-formula", layer="relu_1_1", neuron=0, channel=0), trace, network)
 
 
 # -- show the code -------------------------------------------------------------------------------
 
 def test_the_code_panel_shows_the_engines_own_source_and_what_it_returned(network, trace):
     state = State(view="conv-formula", layer="conv_1_2", neuron=5, channel=3, pixel=(20, 30))
-    view = conv_formula.prepare(state, trace, network)
+    view = build(state, trace, network)
     markup = view.markup()
     parsed = Markup(markup)
     source = [e.text for e in parsed.elements if e.tag == "code" and "def conv_pixel" in e.text]
@@ -200,12 +202,12 @@ def test_the_code_panel_shows_the_engines_own_source_and_what_it_returned(networ
     assert float(share.text) == pytest.approx(share.value(), rel=1e-6)
 
 
-@pytest.mark.parametrize("module, state, func, expected", [
-    (relu, State(view="relu", layer="relu_2_1", neuron=1, pixel=(3, 4)), "relu_value", ("relu_2_1", (1, 3, 4))),
-    (pool, State(view="pool", layer="max_pool_1", neuron=8, pixel=(10, 2)), "pool_value", ("max_pool_1", (8, 10, 2))),
+@pytest.mark.parametrize("state, func, expected", [
+    (State(view="relu", layer="relu_2_1", neuron=1, pixel=(3, 4)), "relu_value", ("relu_2_1", (1, 3, 4))),
+    (State(view="pool", layer="max_pool_1", neuron=8, pixel=(10, 2)), "pool_value", ("max_pool_1", (8, 10, 2))),
 ])
-def test_every_formula_view_has_its_engine_function_in_the_code_panel(network, trace, module, state, func, expected):
-    parsed = Markup(module.render(state, trace, network))
+def test_every_formula_view_has_its_engine_function_in_the_code_panel(network, trace, state, func, expected):
+    parsed = Markup(build(state, trace, network).markup())
     sources = [e.text for e in parsed.elements if e.tag == "code" and e.text.startswith("def ")]
     assert sources == [inspect.getsource(getattr(layers, func)).rstrip()]
     outs = [e for e in parsed.elements if e.attrs.get("data-u", "").endswith("-out")]
@@ -311,7 +313,7 @@ def test_elastic_slide_moves_columns_and_fades_the_other_maps(network):
 
 @pytest.mark.parametrize("k", [0, 6])
 def test_flatten_hover_shows_the_entry_its_pixel_and_its_weight(network, trace, k):
-    view = flatten.prepare(State(view="flatten", layer="logits", neuron=k), trace, network)
+    view = build(State(view="flatten", layer="logits", neuron=k), trace, network)
     pooled = trace["max_pool_2"]
     weights = network.kernel("logits", k)
     for index in (0, 168, 169 * 9 + 50):
@@ -333,7 +335,7 @@ def test_flatten_hover_shows_the_entry_its_pixel_and_its_weight(network, trace, 
 
 
 def test_flatten_sum_box_adds_products_and_bias_into_the_logit(network, trace):
-    view = flatten.prepare(State(view="flatten", layer="logits", neuron=3), trace, network)
+    view = build(State(view="flatten", layer="logits", neuron=3), trace, network)
     parsed = Markup(view.code_box())
     assert parsed.one(data_part="flatten-sum").attrs["data-neuron"] == "3"
     numbers = [e.value() for e in parsed.find(class_="num")]
@@ -384,7 +386,7 @@ def test_arrow_keys_move_between_the_overviews_maps(network):
 
 
 def test_frames_only_rewrite_what_changed(network, trace):
-    view = pool.prepare(State(view="pool", layer="max_pool_2", neuron=0), trace, network)
+    view = build(State(view="pool", layer="max_pool_2", neuron=0), trace, network)
     a, b = view.frame((0, 0)), view.frame((0, 1))
     diff = frames.changes(a, b)
     assert diff["input-win"] == {"x": b["input-win"]["x"]}  # moved right only

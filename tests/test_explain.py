@@ -1,12 +1,12 @@
-"""The explanations (pyapp/explain.py): what each heat map is, checked against its definition."""
+"""The explanations (pyapp/engine/explain.py): what each heat map is, checked against its definition."""
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
 from engine_fixtures import random_network
-from pyapp import explain
-from pyapp.network import load_network
+from pyapp.engine import explain
+from pyapp.engine.network import load_network
 
 
 @pytest.fixture(scope="module")

@@ -5,17 +5,18 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from pyapp import cli, explain
-from pyapp.preprocess import load_image
-from pyapp.views import why
-from pyapp.views.probabilities import input_pixels
+from pyapp.cli.main import main
+from pyapp.engine import explain
+from pyapp.images.preprocess import load_image
+from pyapp.views.detail import why
+from pyapp.images.png import input_pixels
 from test_cli import network, picture, run, weights  # noqa: F401 (the untrained network's fixtures)
 
 
 def test_png_is_the_heat_map_over_the_photo_at_four_times_the_input(tmp_path, weights, network, capsys):
     photo = picture(tmp_path / "p.png", 4, size=(90, 70))
     out = tmp_path / "why.png"
-    assert cli.main(["explain", str(photo), "--class", "koala", "--method", "occlusion", "-o", str(out),
+    assert main(["explain", str(photo), "--class", "koala", "--method", "occlusion", "-o", str(out),
                      "--weights", str(weights)]) == 0
     with Image.open(out) as im:
         assert im.format == "PNG" and im.size == (256, 256) and im.mode == "RGB"
@@ -30,7 +31,7 @@ def test_png_is_the_heat_map_over_the_photo_at_four_times_the_input(tmp_path, we
 def test_npy_is_the_raw_array_for_the_networks_answer_by_default(tmp_path, weights, network):
     photo = picture(tmp_path / "p.jpg", 5)
     out = tmp_path / "heat.npy"
-    assert cli.main(["explain", str(photo), "--method", "saliency", "-o", str(out), "--weights", str(weights)]) == 0
+    assert main(["explain", str(photo), "--method", "saliency", "-o", str(out), "--weights", str(weights)]) == 0
     trace = network.forward(load_image(photo))
     answer = int(trace["probabilities"].argmax())
     np.testing.assert_array_equal(np.load(out), explain.saliency(network, trace, answer))
@@ -39,7 +40,7 @@ def test_npy_is_the_raw_array_for_the_networks_answer_by_default(tmp_path, weigh
 def test_svg_has_the_photo_the_map_and_the_real_range(tmp_path, weights, network):
     photo = picture(tmp_path / "p.png", 6)
     out = tmp_path / "why.svg"
-    assert cli.main(["explain", str(photo), "--class", "pizza", "-o", str(out), "--weights", str(weights)]) == 0
+    assert main(["explain", str(photo), "--class", "pizza", "-o", str(out), "--weights", str(weights)]) == 0
     root = ET.parse(out).getroot()
     heat = explain.gradcam(network, network.forward(load_image(photo)), "pizza")
     legend = [g for g in root.iter("{http://www.w3.org/2000/svg}g") if g.get("class") == "why-legend"]

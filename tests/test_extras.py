@@ -8,11 +8,11 @@ import numpy as np
 import pytest
 from scipy.signal import correlate2d
 
-from pyapp.layout import NODE_SIZE, overview_layout
-from pyapp.network import load_network
-from pyapp.state import State
-from pyapp.views import embed, playground
-from pyapp.views import receptive_field as rf
+from pyapp.ui.geometry import NODE_SIZE, overview_layout
+from pyapp.engine.network import load_network
+from pyapp.ui.state import State
+from pyapp.views.widgets import embed, playground
+from pyapp.views.widgets import receptive_field as rf
 
 
 @pytest.fixture(scope="module")

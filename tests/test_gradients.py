@@ -1,4 +1,4 @@
-"""The engine's backward pass (pyapp/gradients.py) against PyTorch autograd.
+"""The engine's backward pass (pyapp/engine/gradients.py) against PyTorch autograd.
 
 Every layer's gradient on random shapes, strides and paddings (hypothesis); the whole network's gradients
 with the trained weights on synthetic and real validation images; and, without PyTorch, the committed
@@ -17,10 +17,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from engine_fixtures import weights_module
-from pyapp import WEIGHTS_DIR, dataset, gradients
-from pyapp.layers import Conv2D, Dense, MaxPool2D, Softmax
-from pyapp.network import load_network
-from pyapp.preprocess import load_image
+from pyapp import WEIGHTS_DIR
+from pyapp.data import dataset
+from pyapp.engine import gradients
+from pyapp.engine.layers import Conv2D, Dense, MaxPool2D, Softmax
+from pyapp.engine.network import load_network
+from pyapp.images.preprocess import load_image
 
 REPO = Path(__file__).resolve().parent.parent
 REFERENCE = REPO / "tests" / "data" / "reference_gradients.npz"

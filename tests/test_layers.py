@@ -7,8 +7,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.signal import correlate
 
-from pyapp import layers
-from pyapp.layers import Conv2D, Dense, Flatten, MaxPool2D, ReLU, Softmax
+from pyapp.engine import layers
+from pyapp.engine.layers import Conv2D, Dense, Flatten, MaxPool2D, ReLU, Softmax
 
 
 # -- references -----------------------------------------------------------------------------------

@@ -15,10 +15,10 @@ import numpy as np
 import pytest
 
 from engine_fixtures import TINY_VGG
-from pyapp import cli
-from pyapp.model_import import ImportError_, import_model, read_classes
-from pyapp.network import load_network
-from pyapp.preprocess import load_image
+from pyapp.cli.main import main
+from pyapp.models.imports import ImportError_, import_model, read_classes
+from pyapp.engine.network import load_network
+from pyapp.images.preprocess import load_image
 
 SHARED = Path(__file__).resolve().parent.parent.parent / "shared"
 TFJS = SHARED / "models" / "cnn-explainer-tfjs"
@@ -86,9 +86,9 @@ def test_import_command_then_evaluate_gives_the_published_accuracy(tmp_path, cap
     """The README's two steps: import, then use the folder as --model (68.8% on these 250 images)."""
     classes = tmp_path / "classes.txt"
     classes.write_text("\n".join(CLASSES) + "\n")
-    assert cli.main(["import", str(TFJS / "model.json"), "--classes", str(classes), "-o", str(tmp_path / "m")]) == 0
+    assert main(["import", str(TFJS / "model.json"), "--classes", str(classes), "-o", str(tmp_path / "m")]) == 0
     assert "19920 parameters, 10 classes" in capsys.readouterr().out
-    assert cli.main(["--model", str(tmp_path / "m"), "evaluate", str(VAL)]) == 0
+    assert main(["--model", str(tmp_path / "m"), "evaluate", str(VAL)]) == 0
     assert capsys.readouterr().out.splitlines()[-1] == "accuracy: 0.6880 (250 images)"
     assert load_network(tmp_path / "m").classes == CLASSES
 
@@ -126,7 +126,7 @@ def test_unsupported_tfjs_models_name_the_first_layer_or_shape(tmp_path, edit, m
 
 @needs_tfjs
 def test_bad_import_is_one_line_and_writes_nothing(tmp_path, capsys):
-    assert cli.main(["import", str(TFJS / "model.json"), "--classes", "a,b,c", "-o", str(tmp_path / "m")]) == 1
+    assert main(["import", str(TFJS / "model.json"), "--classes", "a,b,c", "-o", str(tmp_path / "m")]) == 1
     assert capsys.readouterr().err == "error: 3 class names for a model with 10 outputs\n"
     assert not (tmp_path / "m").exists()
 
@@ -169,7 +169,7 @@ def test_torch_state_dict_gives_the_same_logits_as_torch(tmp_path):
 
 def test_torch_tiny_vgg_state_dict_imports_with_the_default_layers(tmp_path):
     torch = pytest.importorskip("torch")
-    from pyapp.network import random_weights
+    from pyapp.engine.network import random_weights
 
     description = copy.deepcopy(TINY_VGG)
     weights = random_weights(description, seed=3)
@@ -210,7 +210,7 @@ def test_readme_two_commands_from_model_json_to_the_explainer(tmp_path, monkeypa
     imported, served = (shlex.split(line) for line in lines)
     monkeypatch.chdir(root)  # ../shared as the README means it
     args = [str(tmp_path / "m") if a == "original-model" else a for a in imported[3:]]
-    assert cli.main(args) == 0
+    assert main(args) == 0
     assert served[2:] == ["serve", "--model", "original-model"]
     assert build.main(["--model", str(tmp_path / "m"), "--out", str(tmp_path / "dist"), "--no-download"]) == 0
     html = (tmp_path / "dist" / "index.html").read_text()
@@ -229,8 +229,8 @@ def folder_files(folder: Path) -> dict[str, bytes]:
 
 
 def test_open_files_takes_a_model_folder_or_tfjs_files(tmp_path):
-    from pyapp.model_files import from_text, open_files, to_text
-    from pyapp.network import save_network
+    from pyapp.models.files import from_text, open_files, to_text
+    from pyapp.engine.network import save_network
 
     images = np.random.default_rng(2).random((3, 64, 64, 3), dtype=np.float32)
     built_in = load_network()
@@ -246,7 +246,7 @@ def test_open_files_takes_a_model_folder_or_tfjs_files(tmp_path):
         assert np.abs(logits_of(network, images) - expected).max() < 1e-4
     three = copy.deepcopy(TINY_VGG)
     three["classes"], three["layers"][-2]["units"] = ["a", "b", "c"], 3
-    from pyapp.network import random_weights
+    from pyapp.engine.network import random_weights
     save_network(tmp_path / "three", three, random_weights(three))
     assert open_files(folder_files(tmp_path / "three")).classes == ["a", "b", "c"]
 
@@ -264,7 +264,7 @@ def build_root() -> Path:
      "cannot read the weights"),
 ])
 def test_open_files_says_what_is_wrong(files, message):
-    from pyapp.model_files import open_files
+    from pyapp.models.files import open_files
 
     with pytest.raises(ImportError_, match=re.escape(message)):
         open_files(files)
@@ -272,7 +272,7 @@ def test_open_files_says_what_is_wrong(files, message):
 
 @needs_tfjs
 def test_open_files_names_a_missing_shard():
-    from pyapp.model_files import open_files
+    from pyapp.models.files import open_files
 
     with pytest.raises(ImportError_, match="model.json needs its weight file group1-shard1of1.bin: pick it too"):
         open_files({"model.json": (TFJS / "model.json").read_bytes()})

@@ -5,8 +5,8 @@ import pytest
 from scipy.signal import correlate
 
 from engine_fixtures import random_network, tiny_vgg_description, write_random_network
-from pyapp import layers
-from pyapp.network import NetworkError, load_network, random_weights, save_network
+from pyapp.engine import layers
+from pyapp.engine.network import NetworkError, load_network, random_weights, save_network
 
 SHAPES = {
     "input": (3, 64, 64), "conv_1_1": (10, 62, 62), "relu_1_1": (10, 62, 62), "conv_1_2": (10, 60, 60),

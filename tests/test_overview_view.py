@@ -10,9 +10,11 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from pyapp import colors, layout, svg
-from pyapp.state import State
-from pyapp.views import color_range, overview
+from pyapp.images import png
+from pyapp.ui import colors, geometry, svg
+from pyapp.ui.state import State
+from pyapp.views.parts import color_range
+from pyapp.views.widgets import overview
 from tests.engine_fixtures import random_network
 
 HIDDEN = ["conv_1_1", "relu_1_1", "conv_1_2", "relu_1_2", "max_pool_1",
@@ -161,7 +163,7 @@ def test_output_column_has_every_class_with_its_exact_probability(network, trace
     for i, g in enumerate(rows):
         assert float(g.get("data-probability")) == float(p[i])  # full precision, no rounding
         bar = next(r for r in g.iter("rect") if r.get("class") == "output-bar")
-        expected = layout.OUTPUT_BAR_LENGTH * p[i] / p.max()
+        expected = geometry.OUTPUT_BAR_LENGTH * p[i] / p.max()
         assert float(bar.get("width")) == pytest.approx(expected, abs=0.01)
     top = [g for g in rows if "top" in g.get("class").split()]
     assert [g.get("data-class") for g in top] == [network.classes[int(np.argmax(p))]]
@@ -178,25 +180,25 @@ def test_links_all_to_all_into_conv_and_output_one_to_one_into_relu_and_pool(net
         assert all(subpaths[f"{name}/{i}"] == want for i in range(10)), name
     assert all(subpaths[f"output/{i}"] == 10 for i in range(10))
     # A one-to-one link runs from the same-index source straight across: same height at both ends.
-    grid = layout.overview_layout(network)
+    grid = geometry.overview_layout(network)
     src, dst = grid.column("conv_1_2"), grid.column("relu_1_2")
     nums = [float(v) for v in re.findall(r"-?\d+\.?\d*", links["relu_1_2/4"])]
-    assert nums[0] == pytest.approx(src.x + layout.NODE_SIZE, abs=0.1)
-    assert nums[1] == pytest.approx(src.ys[4] + layout.NODE_SIZE / 2, abs=0.1)
-    assert nums[-2:] == pytest.approx([dst.x, dst.ys[4] + layout.NODE_SIZE / 2], abs=0.1)
+    assert nums[0] == pytest.approx(src.x + geometry.NODE_SIZE, abs=0.1)
+    assert nums[1] == pytest.approx(src.ys[4] + geometry.NODE_SIZE / 2, abs=0.1)
+    assert nums[-2:] == pytest.approx([dst.x, dst.ys[4] + geometry.NODE_SIZE / 2], abs=0.1)
 
 
 def test_columns_do_not_overlap_and_fit_the_canvas(network):
-    grid = layout.overview_layout(network)
+    grid = geometry.overview_layout(network)
     xs = [c.x for c in grid.columns]
-    assert all(b - a > layout.NODE_SIZE for a, b in zip(xs, xs[1:]))
-    assert xs[0] > 0 and xs[-1] + layout.NODE_SIZE + layout.PADDING_RIGHT <= grid.width + 0.01
+    assert all(b - a > geometry.NODE_SIZE for a, b in zip(xs, xs[1:]))
+    assert xs[0] > 0 and xs[-1] + geometry.NODE_SIZE + geometry.PADDING_RIGHT <= grid.width + 0.01
     for c in grid.columns:
-        assert c.ys[0] >= layout.COLUMNS_TOP
-        assert c.ys[-1] + layout.NODE_SIZE <= layout.COLUMNS_TOP + layout.COLUMNS_HEIGHT + 0.01
+        assert c.ys[0] >= geometry.COLUMNS_TOP
+        assert c.ys[-1] + geometry.NODE_SIZE <= geometry.COLUMNS_TOP + geometry.COLUMNS_HEIGHT + 0.01
     # Long gaps before conv and output columns, short ones before relu and pool, as in the reference.
-    gaps = {c.name: c.x - p.x - layout.NODE_SIZE for p, c in zip(grid.columns, grid.columns[1:])}
-    assert gaps["conv_1_2"] == pytest.approx(layout.GAP_RATIO * gaps["relu_1_2"])
+    gaps = {c.name: c.x - p.x - geometry.NODE_SIZE for p, c in zip(grid.columns, grid.columns[1:])}
+    assert gaps["conv_1_2"] == pytest.approx(geometry.GAP_RATIO * gaps["relu_1_2"])
     assert gaps["output"] == pytest.approx(gaps["conv_2_1"])
 
 
@@ -221,7 +223,7 @@ def test_hover_highlights_incoming_links_and_source_outlines(network):
     assert links.count("M") == 10 and frames.count("M") == 11  # ten sources and the map itself
     links, frames = overview.hover_paths(network, "max_pool_1", 7)
     assert links.count("M") == 1 and frames.count("M") == 2
-    grid = layout.overview_layout(network)
+    grid = geometry.overview_layout(network)
     source = grid.column("relu_1_2")
     assert f"M{source.x:.1f},{source.ys[7]:.1f}" in frames
     links, frames = overview.hover_paths(network, "output", 2)
@@ -269,10 +271,10 @@ def test_svg_helpers_escape_and_encode():
     assert svg.escape('<a href="x">&\'') == "&lt;a href=&quot;x&quot;&gt;&amp;&#39;"
     assert svg.attrs(class_="map", data_layer="conv_1_1", hidden=None) == ' class="map" data-layer="conv_1_1"'
     rgba = np.random.default_rng(0).integers(0, 256, (7, 5, 4), dtype=np.uint8)
-    back = np.asarray(Image.open(io.BytesIO(svg.png_bytes(rgba))))
+    back = np.asarray(Image.open(io.BytesIO(png.png_bytes(rgba))))
     assert np.array_equal(back, rgba)
     with pytest.raises(TypeError):
-        svg.png_bytes(np.zeros((2, 2), np.float32))
+        png.png_bytes(np.zeros((2, 2), np.float32))
 
 
 def test_controls_reflect_the_state(network, trace):
@@ -298,13 +300,13 @@ def test_render_command_writes_the_overview_of_an_image(tmp_path, network):
     out = tmp_path / "figure.svg"
     result = subprocess.run([sys.executable, "-m", "pyapp", "render", str(photo), "-o", str(out), "--weights",
                              str(weights), "--colors", "module", "--detail"], capture_output=True, text=True,
-                            cwd=layout.__file__.rsplit("/pyapp/", 1)[0])
+                            cwd=geometry.__file__.rsplit("/pyapp/", 1)[0])
     assert result.returncode == 0, result.stderr
     root = ET.parse(out).getroot()
     ns = "{http://www.w3.org/2000/svg}"
     assert root.find(ns + "title").text.startswith("Tiny VGG on my photo.png: predicted ")
     assert len(root.findall(f".//{ns}image")) == 103
-    from pyapp.preprocess import load_image
+    from pyapp.images.preprocess import load_image
 
     trace = network.forward(load_image(photo))
     legends = {g.get("data-legend"): (float(g.get("data-lo")), float(g.get("data-hi")))
@@ -317,8 +319,8 @@ def test_render_command_writes_the_overview_of_an_image(tmp_path, network):
 
 @pytest.mark.parametrize("name, mime", [("notes.jpg", "image/jpeg"), ("broken.png", "image/png")])
 def test_a_text_or_corrupt_file_named_as_an_image_is_called_not_a_readable_image(name, mime):
-    from pyapp.preprocess import ImageError, load_image
-    from pyapp.views import upload
+    from pyapp.images.preprocess import ImageError, load_image
+    from pyapp.views.widgets import upload
 
     png = io.BytesIO()
     Image.new("RGB", (20, 20), "red").save(png, "PNG")
@@ -331,7 +333,7 @@ def test_a_text_or_corrupt_file_named_as_an_image_is_called_not_a_readable_image
 
 
 def test_upload_messages_say_what_went_wrong_and_what_to_do():
-    from pyapp.views import upload
+    from pyapp.views.widgets import upload
 
     assert "20 MB" in upload.too_large(45_000_000) and "45 MB" in upload.too_large(45_000_000)
     assert "404" in upload.not_found(404) and "not found" in upload.not_found(404)
@@ -365,7 +367,7 @@ def test_fast_colouring_gives_the_scale_colours_and_a_stable_middle():
 
 
 def test_link_and_camera_messages_name_the_problem_whatever_the_address():
-    from pyapp.views import upload
+    from pyapp.views.widgets import upload
 
     loading = upload.link_loading("https://example.org/a/cat.jpg?x=1")
     assert loading == "Loading the image of this link from example.org…"
@@ -382,7 +384,7 @@ def test_link_and_camera_messages_name_the_problem_whatever_the_address():
 @pytest.mark.parametrize("shape", [(64, 64, 3), (5, 7), (3, 9, 4)])
 def test_png_pixels_reads_back_exactly_what_png_bytes_wrote(shape):
     pixels = np.random.default_rng(1).integers(0, 256, shape, dtype=np.uint8)
-    assert np.array_equal(svg.png_pixels(svg.png_bytes(pixels)), pixels)
+    assert np.array_equal(png.png_pixels(png.png_bytes(pixels)), pixels)
 
 
 def test_png_pixels_refuses_pngs_it_cannot_read_so_pillow_reads_them():
@@ -393,6 +395,6 @@ def test_png_pixels_refuses_pngs_it_cannot_read_so_pillow_reads_them():
     buffer = io.BytesIO()
     Image.fromarray(pixels).save(buffer, "PNG")  # Pillow filters a ramp's rows (Sub, Up, ...)
     with pytest.raises(ValueError):
-        svg.png_pixels(buffer.getvalue())
+        png.png_pixels(buffer.getvalue())
     with pytest.raises(ValueError):
-        svg.png_pixels(b"GIF89a not a png")
+        png.png_pixels(b"GIF89a not a png")

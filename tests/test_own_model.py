@@ -14,10 +14,13 @@ from PIL import Image
 
 import build
 from engine_fixtures import TINY_VGG, write_random_network
-from pyapp import cli, dataset, layout
-from pyapp.network import load_network
-from pyapp.state import State
-from pyapp.views import article, overview
+from pyapp.cli.main import main
+from pyapp.data import dataset
+from pyapp.ui import geometry
+from pyapp.engine.network import load_network
+from pyapp.ui.state import State
+from pyapp.views.article import article
+from pyapp.views.widgets import overview
 
 ANIMALS = ["cat", "dog", "owl"]
 TWENTY = ["apple", "bicycle", "castle", "dolphin", "elephant", "fountain pen", "giraffe", "hamburger", "ice cream",
@@ -51,10 +54,10 @@ def test_state_accepts_only_the_networks_classes():
 def test_classify_and_evaluate_with_a_three_class_model(tmp_path, capsys):
     model = model_dir(tmp_path, ANIMALS)
     data = photo_folders(tmp_path / "photos", ANIMALS)
-    assert cli.main(["--model", str(model), "classify", "--json", str(data / "owl" / "0.png")]) == 0
+    assert main(["--model", str(model), "classify", "--json", str(data / "owl" / "0.png")]) == 0
     record = json.loads(capsys.readouterr().out)
     assert record["class"] in ANIMALS and len(record["probabilities"]) == 3
-    assert cli.main(["evaluate", "--model", str(model), str(data)]) == 0
+    assert main(["evaluate", "--model", str(model), str(data)]) == 0
     out = capsys.readouterr().out
     assert out.splitlines()[-1].endswith("(6 images)") and all(f"\n{name} " in out for name in ANIMALS)
 
@@ -87,18 +90,18 @@ def test_output_column_fits_2_to_20_classes_without_overlap(tmp_path, classes):
                       r'<rect [^>]*y="([\d.]+)" [^>]*height="([\d.]+)" class="output-bar"', text)
     assert [r[0] for r in rows] == classes
     half_text = 6.5  # 11-unit font, centred on its y
-    previous_bottom = layout.COLUMNS_TOP  # the band every column's maps share
+    previous_bottom = geometry.COLUMNS_TOP  # the band every column's maps share
     for _, text_y, bar_y, bar_h in rows:
         text_y, bar_y, bar_h = float(text_y), float(bar_y), float(bar_h)
         assert text_y - half_text > previous_bottom  # below the row above
         assert bar_y > text_y + half_text - 1 and bar_h >= 4  # the bar under its name, visible
         previous_bottom = bar_y + bar_h
-    assert previous_bottom <= layout.COLUMNS_TOP + layout.COLUMNS_HEIGHT  # clear of the colour legends below
+    assert previous_bottom <= geometry.COLUMNS_TOP + geometry.COLUMNS_HEIGHT  # clear of the colour legends below
     assert (">a very long cla\u2026</text>" in text) == (classes == TWENTY)  # shortened to the margin's width
 
 
 def test_import_rejects_more_than_twenty_classes(tmp_path):
-    from pyapp.model_import import ImportError_, finish
+    from pyapp.models.imports import ImportError_, finish
 
     with pytest.raises(ImportError_, match="21 outputs; the explainer shows 2 to 20 classes"):
         finish("m", [{"name": "d", "type": "dense", "units": 21}], {}, None)

@@ -15,8 +15,8 @@ import pytest
 from PIL import Image
 
 import pyapp
-from pyapp.network import load_network
-from pyapp.preprocess import load_image
+from pyapp.engine.network import load_network
+from pyapp.images.preprocess import load_image
 
 ROOT = Path(__file__).resolve().parent.parent
 # What pyproject.toml packages: the sources a user's `pip install .` reads (copied, so the repository stays clean).

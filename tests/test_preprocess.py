@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from pyapp import preprocess
-from pyapp.preprocess import ImageError, load_image, network_image
+from pyapp.images import preprocess
+from pyapp.images.preprocess import ImageError, load_image, network_image
 
 RED, GREEN, BLUE, WHITE, BLACK = (255, 0, 0), (0, 255, 0), (0, 0, 255), (255, 255, 255), (0, 0, 0)
 

@@ -22,10 +22,12 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from pyapp.network import load_network
-from pyapp.state import State
-from pyapp.views import (article_figures, conv_elastic, conv_formula, examples, flatten, hyperparameters, overview,
-                         playground, pool, probabilities, receptive_field, relu, softmax, why)
+from pyapp.engine.network import load_network
+from pyapp.ui.state import State
+from pyapp.views.article import figures, hyperparameters
+from pyapp.views.detail import conv_elastic, flatten, softmax, why
+from pyapp.views.detail.base import build
+from pyapp.views.widgets import examples, overview, playground, receptive_field
 
 SNAPSHOTS = Path(__file__).resolve().parent / "snapshots"
 UPDATE = os.environ.get("UPDATE_SNAPSHOTS") == "1"
@@ -86,22 +88,22 @@ CASES = {
                                                                         neuron=3), t, n)),
     "conv-elastic-style": ("css", lambda t, n: conv_elastic.slide_css(
         BASE.with_(view="conv-elastic", layer="conv_1_2", neuron=3), n)),
-    "conv-formula": ("html", lambda t, n: conv_formula.render(
-        BASE.with_(view="conv-formula", layer="conv_2_1", neuron=4, channel=2, pixel=(5, 7)), t, n)),
-    "conv-formula-frames": ("json", lambda t, n: _frames(conv_formula.prepare(
+    "conv-formula": ("html", lambda t, n: build(
+        BASE.with_(view="conv-formula", layer="conv_2_1", neuron=4, channel=2, pixel=(5, 7)), t, n).markup()),
+    "conv-formula-frames": ("json", lambda t, n: _frames(build(
         BASE.with_(view="conv-formula", layer="conv_2_1", neuron=4, channel=2), t, n), [(0, 0), (27, 27)])),
-    "relu": ("html", lambda t, n: relu.render(BASE.with_(view="relu", layer="relu_1_1", neuron=2), t, n)),
-    "relu-frames": ("json", lambda t, n: _frames(relu.prepare(BASE.with_(view="relu", layer="relu_2_2", neuron=9),
+    "relu": ("html", lambda t, n: build(BASE.with_(view="relu", layer="relu_1_1", neuron=2), t, n).markup()),
+    "relu-frames": ("json", lambda t, n: _frames(build(BASE.with_(view="relu", layer="relu_2_2", neuron=9),
                                                               t, n), [(0, 0), (12, 25)])),
-    "pool": ("html", lambda t, n: pool.render(BASE.with_(view="pool", layer="max_pool_2", neuron=6, pixel=(3, 4)),
-                                              t, n)),
-    "pool-frames": ("json", lambda t, n: _frames(pool.prepare(BASE.with_(view="pool", layer="max_pool_1", neuron=0),
+    "pool": ("html", lambda t, n: build(BASE.with_(view="pool", layer="max_pool_2", neuron=6, pixel=(3, 4)),
+                                              t, n).markup()),
+    "pool-frames": ("json", lambda t, n: _frames(build(BASE.with_(view="pool", layer="max_pool_1", neuron=0),
                                                               t, n), [(0, 0), (29, 1)])),
-    "flatten": ("svg", lambda t, n: flatten.render(BASE.with_(view="flatten", layer="logits", neuron=5), t, n)),
-    "flatten-code": ("html", lambda t, n: flatten.prepare(BASE.with_(view="flatten", layer="logits", neuron=5),
+    "flatten": ("svg", lambda t, n: build(BASE.with_(view="flatten", layer="logits", neuron=5), t, n).overlay()),
+    "flatten-code": ("html", lambda t, n: build(BASE.with_(view="flatten", layer="logits", neuron=5),
                                                           t, n).code_box()),
     "flatten-hover": ("json", lambda t, n: json.dumps(
-        [flatten.prepare(BASE.with_(view="flatten", layer="logits", neuron=5), t, n).hover_frame(i)
+        [build(BASE.with_(view="flatten", layer="logits", neuron=5), t, n).hover_frame(i)
          for i in (None, 0, 1689)], indent=0, sort_keys=True)),
     "flatten-style": ("css", lambda t, n: flatten.slide_css(BASE.with_(view="flatten", layer="logits", neuron=5), n)),
     "softmax": ("html", lambda t, n: softmax.render(BASE.with_(view="softmax", layer="logits", neuron=1), t, n)),
@@ -114,9 +116,8 @@ CASES = {
     "receptive-field": ("svg", lambda t, n: receptive_field.render(
         BASE, t, n, receptive_field.Pick("conv_2_2", 3, 7, 10))),
     "examples": ("html", lambda t, n: examples.render(BASE.with_(image="custom"), t, n, ["koala", "pizza"])),
-    "probabilities": ("html", lambda t, n: probabilities.render(BASE, t, n)),
-    **{f"article-{name}": ("svg", lambda t, n, name=name: article_figures.render(name, n.classes))
-       for name in article_figures.FIGURES},
+    **{f"article-{name}": ("svg", lambda t, n, name=name: figures.render(name, n.classes))
+       for name in figures.FIGURES},
 }
 
 

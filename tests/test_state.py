@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pyapp.network import load_network
-from pyapp.state import COLOR_MODES, CUSTOM_IMAGE, DEFAULT_METHOD, METHODS, VIEWS, State, notice
-from pyapp.views import registry
+from pyapp.engine.network import load_network
+from pyapp.ui.state import COLOR_MODES, CUSTOM_IMAGE, DEFAULT_METHOD, METHODS, VIEWS, State, notice
+from pyapp.views.detail import registry
 
 CLASSES = ("lifeboat", "ladybug", "pizza", "bell pepper", "school bus", "koala", "espresso", "red panda", "orange",
            "sport car")
@@ -160,6 +160,6 @@ def test_method_and_compare_belong_to_the_why_view(network):
 
 
 def test_the_states_methods_are_the_engines():
-    from pyapp import explain
+    from pyapp.engine import explain
 
     assert METHODS == tuple(explain.METHODS) and DEFAULT_METHOD == explain.DEFAULT_METHOD

@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
-from pyapp import activity
-from pyapp.network import load_network
-from pyapp.preprocess import load_image
+from pyapp.data import activity
+from pyapp.engine.network import load_network
+from pyapp.images.preprocess import load_image
 
 pytest.importorskip("torch")
 from test_weights import reference_logits  # noqa: E402  (loads weights/train.py the same way)

@@ -14,8 +14,9 @@ import numpy as np
 import pytest
 
 from engine_fixtures import weights_module
-from pyapp import WEIGHTS_DIR, dataset
-from pyapp.network import load_network
+from pyapp import WEIGHTS_DIR
+from pyapp.data import dataset
+from pyapp.engine.network import load_network
 
 REPO = Path(__file__).resolve().parent.parent
 REFERENCE = REPO / "tests" / "data" / "reference_logits.npz"
@@ -46,7 +47,7 @@ def _data_root() -> Path:
 
 
 def _preprocess(path: Path) -> np.ndarray:
-    from pyapp import preprocess
+    from pyapp.images import preprocess
 
     return preprocess.load_image(path)
 
@@ -174,7 +175,7 @@ def test_preprocessing_agrees_with_the_training_loader():
 
 def test_every_activation_map_says_something(network, card):
     """Issue 11's targets on the 250 validation images: no layer mostly zero, hardly a blank map, no dead unit."""
-    from pyapp import activity
+    from pyapp.data import activity
 
     images, labels = _validation_set()
     figures = activity.activity(network, images, labels)

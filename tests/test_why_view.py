@@ -1,13 +1,14 @@
-"""The "Why?" view (pyapp/views/why.py): facts a reader relies on, not a snapshot."""
+"""The "Why?" view (pyapp/views/detail/why.py): facts a reader relies on, not a snapshot."""
 import re
 
 import numpy as np
 import pytest
 
 from engine_fixtures import random_network
-from pyapp import explain
-from pyapp.views import code_panel, why, why_contributions
-from pyapp.views.probabilities import input_pixels
+from pyapp.engine import explain
+from pyapp.views.detail import why, why_contributions
+from pyapp.views.parts import code_panel
+from pyapp.images.png import input_pixels
 
 
 @pytest.fixture(scope="module")
@@ -75,7 +76,7 @@ def test_the_heat_map_is_drawn_over_the_photo_and_fades_where_weak(net, trace):
 def test_article_section_is_well_formed_and_says_plainly_which_methods_do_no_better_than_the_centre(monkeypatch):
     import xml.etree.ElementTree as ET
 
-    from pyapp.views import why_article
+    from pyapp.views.article import why as why_article
 
     root = ET.fromstring(why_article.section())
     assert root.get("id") == "article-why"
@@ -100,17 +101,17 @@ def test_article_section_is_well_formed_and_says_plainly_which_methods_do_no_bet
 # -- the view in the page: built from the State through the registry -------------------------------
 
 def _state(**changes):
-    from pyapp.state import State
+    from pyapp.ui.state import State
 
     return State(view="why", layer="logits", neuron=5, **changes)
 
 
 @pytest.mark.parametrize("method", list(explain.METHODS))
 def test_the_registry_builds_the_view_from_the_state_for_every_method(net, trace, method):
-    from pyapp.views import detail_view, registry
+    from pyapp.views.detail import base, registry
 
     assert registry.entry("why").parent == registry.OVERVIEW and registry.opened_by("dense").name == "flatten"
-    view = detail_view.build(_state(method=method), trace, net)
+    view = base.build(_state(method=method), trace, net)
     html = view.markup()
     assert f'data-view="why"' in html and f'data-method="{method}"' in html and 'data-class="koala"' in html
     assert re.findall(r'class="why-panel" data-class="([^"]+)"', html) == ["koala"]
@@ -124,9 +125,9 @@ def test_the_registry_builds_the_view_from_the_state_for_every_method(net, trace
 
 
 def test_compare_from_the_state_draws_both_classes_and_the_select_says_which(net, trace):
-    from pyapp.views import detail_view
+    from pyapp.views.detail import base
 
-    html = detail_view.build(_state(method="saliency", compare=0), trace, net).markup()
+    html = base.build(_state(method="saliency", compare=0), trace, net).markup()
     assert re.findall(r'class="why-panel" data-class="([^"]+)"', html) == ["koala", "lifeboat"]
     options = re.findall(r'<option value="(\d*)"( selected)?', html)
     assert ("0", " selected") in options and ("", "") in options
@@ -134,9 +135,9 @@ def test_compare_from_the_state_draws_both_classes_and_the_select_says_which(net
 
 
 def test_the_read_out_gives_the_heat_maps_value_under_the_pointer(net, trace):
-    from pyapp.views import detail_view
+    from pyapp.views.detail import base
 
-    view = detail_view.build(_state(method="gradient-x-input", compare=2), trace, net)
+    view = base.build(_state(method="gradient-x-input", compare=2), trace, net)
     heat = explain.gradient_x_input(net, trace, 2)
     # the pointer at 10.5 / 64 across and 40.5 / 64 down the photo of class 2: pixel (40, 10)
     assert view.readout(2, 10.5 / 64, 40.5 / 64) == f"pizza, pixel (40, 10): {float(heat[40, 10]):.4g}"
@@ -144,23 +145,24 @@ def test_the_read_out_gives_the_heat_maps_value_under_the_pointer(net, trace):
 
 
 def test_the_overview_offers_a_why_button_per_class_and_fades_behind_the_box(net, trace):
-    from pyapp.state import State
-    from pyapp.views import detail_view, overview
+    from pyapp.ui.state import State
+    from pyapp.views.detail import base
+    from pyapp.views.widgets import overview
 
     page = overview.render(State(), trace, net, canvas=True)
     buttons = re.findall(r'<g class="why-open" data-why="(\d+)" tabindex="0" role="button" aria-label="Why ([^?]+)\?',
                          page)
     assert buttons == [(str(i), name) for i, name in enumerate(net.classes)]
     assert 'class="why-open"' not in overview.standalone_svg(State(), trace, net)  # a file has nothing to press
-    css = detail_view.build(_state(), trace, net).overview_css()
+    css = base.build(_state(), trace, net).overview_css()
     assert '.why-open[data-why="5"]' in css and '.column:not([data-column="output"])' in css
 
 
 def test_the_overlay_draws_each_maps_contribution_to_the_class_under_it(net, trace):
-    from pyapp import layout as geometry
-    from pyapp.views import detail_view
+    from pyapp.ui import geometry
+    from pyapp.views.detail import base
 
-    overlay = detail_view.build(_state(), trace, net).overlay()
+    overlay = base.build(_state(), trace, net).overlay()
     bars = re.findall(r'<g class="why-contribution" data-layer="(\w+)" data-index="(\d+)" data-value="([^"]+)"'
                       r'[^>]*>.*?<rect [^>]*width="([^"]+)"[^>]*fill="(#\w+)" class="why-bar"', overlay)
     contributions = explain.map_contributions(net, trace, 5)

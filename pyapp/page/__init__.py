@@ -6,6 +6,6 @@
   delegated listener per event type on #app dispatches to handlers registered with ``app.on``.
 - ``dom``: the few DOM helpers views need (a view's whole output goes in with one innerHTML).
 - controllers (``examples``, ``overview``, ``detail``, ...) each have ``install(app)``; ``detail`` hosts
-  the registry's detail views (pyapp/views/registry.py) with ``detail_*`` helpers and ``mounted``.
+  the registry's detail views (pyapp/views/detail/registry.py) with ``detail_*`` helpers and ``mounted``.
 - ``boot.start()``: called by the site's main.py; builds the App and installs the controllers.
 """

@@ -12,9 +12,9 @@ from __future__ import annotations
 import js
 from pyodide.ffi import create_proxy
 
-from .. import layout as geometry
-from ..views import registry
 from . import dom
+from ..ui import geometry
+from ..views.detail import registry
 
 SVG = "#overview-svg"
 ITEM = ".map[data-layer], .output-class"  # the overview's focusable maps and classes

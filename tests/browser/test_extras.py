@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from explainer_page import active_example, read_probabilities
 
-from pyapp.state import State
-from pyapp.views import playground
+from pyapp.ui.state import State
+from pyapp.views.widgets import playground
 
 SHOTS = Path(os.environ.get("EXTRAS_SHOTS", "/tmp/extras-shots"))
 
@@ -73,7 +73,7 @@ def conv_pixels(page, index: int) -> list[int]:
 
 
 def test_sobel_preset_reruns_the_network_like_the_engine(page, open_app, site, native):
-    from pyapp.preprocess import load_image
+    from pyapp.images.preprocess import load_image
 
     image = load_image(site.example_file("koala"))
     open_app(page, "#image=koala")

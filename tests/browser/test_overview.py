@@ -12,9 +12,9 @@ import pytest
 from PIL import Image
 
 from explainer_page import click_example, drop_or_paste, read_probabilities
-from pyapp.preprocess import load_image
-from pyapp.views import color_range
-from pyapp.views import upload as upload_view
+from pyapp.images.preprocess import load_image
+from pyapp.views.parts import color_range
+from pyapp.views.widgets import upload as upload_view
 
 HIDDEN = ["conv_1_1", "relu_1_1", "conv_1_2", "relu_1_2", "max_pool_1",
           "conv_2_1", "relu_2_1", "conv_2_2", "relu_2_2", "max_pool_2"]
