@@ -8,7 +8,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pyapp.engine.network import load_network
 from pyapp.ui.state import COLOR_MODES, CUSTOM_IMAGE, DEFAULT_METHOD, METHODS, VIEWS, State, notice
 from pyapp.views.detail import registry
 
@@ -94,11 +93,6 @@ def test_a_clean_link_gives_no_notice():
     state, dropped = State.parse("image=koala&view=relu&layer=relu_1_1&neuron=3&pixel=4,5", CLASSES)
     assert dropped == [] and notice(dropped) is None
     assert state == State(image="koala", view="relu", layer="relu_1_1", neuron=3, pixel=(4, 5))
-
-
-@pytest.fixture(scope="module")
-def network():
-    return load_network()
 
 
 @pytest.mark.parametrize("state,expected,words", [

@@ -21,10 +21,9 @@ from pyapp import WEIGHTS_DIR
 from pyapp.data import dataset
 from pyapp.engine import gradients
 from pyapp.engine.layers import Conv2D, Dense, MaxPool2D, Softmax
-from pyapp.engine.network import load_network
 from pyapp.images.preprocess import load_image
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 REFERENCE = REPO / "tests" / "data" / "reference_gradients.npz"
 TOLERANCE = 1e-4
 
@@ -44,11 +43,6 @@ def assert_close(actual, expected, tolerance=TOLERANCE, what=""):
 @pytest.fixture(scope="module")
 def torch():
     return pytest.importorskip("torch")
-
-
-@pytest.fixture(scope="module")
-def network():
-    return load_network()
 
 
 def _tensor(torch, a):

@@ -15,7 +15,6 @@ from pyapp.ui import colors, geometry, svg
 from pyapp.ui.state import State
 from pyapp.views.parts import color_range
 from pyapp.views.widgets import overview
-from tests.engine_fixtures import random_network
 
 HIDDEN = ["conv_1_1", "relu_1_1", "conv_1_2", "relu_1_2", "max_pool_1",
           "conv_2_1", "relu_2_1", "conv_2_2", "relu_2_2", "max_pool_2"]
@@ -31,8 +30,8 @@ def picture(seed: int) -> np.ndarray:
 
 
 @pytest.fixture(scope="module")
-def network(tmp_path_factory):
-    return random_network(tmp_path_factory.mktemp("net"), seed=3)
+def network(untrained):
+    return untrained  # the overview of an untrained network: the engine's numbers, not the trained ones
 
 
 @pytest.fixture(scope="module")

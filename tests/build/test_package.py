@@ -18,7 +18,7 @@ import pyapp
 from pyapp.engine.network import load_network
 from pyapp.images.preprocess import load_image
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 # What pyproject.toml packages: the sources a user's `pip install .` reads (copied, so the repository stays clean).
 SOURCES = ("pyproject.toml", "setup.py", "README.md", "pyapp", "weights", "site/styles")
 

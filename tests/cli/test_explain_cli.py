@@ -10,7 +10,7 @@ from pyapp.engine import explain
 from pyapp.images.preprocess import load_image
 from pyapp.views.detail import why
 from pyapp.images.png import input_pixels
-from test_cli import network, picture, run, weights  # noqa: F401 (the untrained network's fixtures)
+from helpers import picture, run
 
 
 def test_png_is_the_heat_map_over_the_photo_at_four_times_the_input(tmp_path, weights, network, capsys):

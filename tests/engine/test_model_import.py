@@ -20,7 +20,7 @@ from pyapp.models.imports import ImportError_, import_model, read_classes
 from pyapp.engine.network import load_network
 from pyapp.images.preprocess import load_image
 
-SHARED = Path(__file__).resolve().parent.parent.parent / "shared"
+SHARED = Path(__file__).resolve().parents[3] / "shared"
 TFJS = SHARED / "models" / "cnn-explainer-tfjs"
 VAL = SHARED / "data" / "tiny-imagenet-10" / "val"
 CLASSES = ["lifeboat", "ladybug", "pizza", "bell pepper", "school bus", "koala", "espresso", "red panda",
@@ -252,7 +252,7 @@ def test_open_files_takes_a_model_folder_or_tfjs_files(tmp_path):
 
 
 def build_root() -> Path:
-    return Path(__file__).resolve().parent.parent
+    return Path(__file__).resolve().parents[2]
 
 
 @pytest.mark.parametrize("files, message", [

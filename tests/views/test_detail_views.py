@@ -7,17 +7,13 @@ the biases and the engine's one-number functions.
 from __future__ import annotations
 
 import inspect
-import os
 from html.parser import HTMLParser
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 from pyapp.engine import layers
 from pyapp.ui import geometry
-from pyapp.engine.network import load_network
-from pyapp.images.preprocess import load_image
 from pyapp.ui.state import State
 from pyapp.views.detail import conv_elastic, softmax
 from pyapp.views.detail.base import build
@@ -30,24 +26,8 @@ RTOL, ATOL = 1e-5, 1e-6  # float32 sums in another order (np.sum vs the im2col m
 # -- fixtures and readers ----------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
-def network():
-    return load_network()
-
-
-def _photo() -> np.ndarray:
-    """A real photo when the dataset is here (an espresso from the validation set), else a fixed pattern."""
-    root = Path(os.environ.get("TINY_IMAGENET_DIR", "")) / "val" / "n07920052"
-    if root.is_dir():
-        files = sorted(p for p in root.iterdir() if p.suffix.lower() in (".jpeg", ".jpg", ".png"))
-        if files:
-            return load_image(files[0])
-    y, x = np.mgrid[0:64, 0:64] / 63.0
-    return np.stack([x, y, (x * y) ** 0.5], axis=-1).astype(np.float32)
-
-
-@pytest.fixture(scope="module")
-def trace(network):
-    return network.forward(_photo())
+def trace(network, photo):
+    return network.forward(photo)
 
 
 class Element:

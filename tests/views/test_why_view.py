@@ -4,7 +4,6 @@ import re
 import numpy as np
 import pytest
 
-from engine_fixtures import random_network
 from pyapp.engine import explain
 from pyapp.views.detail import why, why_contributions
 from pyapp.views.parts import code_panel
@@ -12,8 +11,8 @@ from pyapp.images.png import input_pixels
 
 
 @pytest.fixture(scope="module")
-def net(tmp_path_factory):
-    return random_network(tmp_path_factory.mktemp("weights"), seed=4)
+def net(untrained):
+    return untrained
 
 
 @pytest.fixture(scope="module")

@@ -17,8 +17,8 @@ SHAPES = {
 
 
 @pytest.fixture(scope="module")
-def net(tmp_path_factory):
-    return random_network(tmp_path_factory.mktemp("weights"), seed=7)
+def net(untrained):
+    return untrained
 
 
 @pytest.fixture(scope="module")

@@ -2,48 +2,19 @@
 import json
 import os
 import pty
-import subprocess
 import sys
 import types
 from pathlib import Path
 
 import numpy as np
 import pytest
-from PIL import Image
 
-from engine_fixtures import write_random_network
+from helpers import picture, run
 from pyapp.cli.main import main
 from pyapp.data.dataset import CLASS_NAMES, WNIDS
-from pyapp.engine.network import load_network
 from pyapp.images.preprocess import load_image
 
-REPO = Path(__file__).resolve().parent.parent
-
-
-@pytest.fixture(scope="module")
-def weights(tmp_path_factory):
-    return write_random_network(tmp_path_factory.mktemp("weights"), seed=1)
-
-
-@pytest.fixture(scope="module")
-def network(weights):
-    return load_network(weights)
-
-
-def picture(path, seed, size=(80, 64)):
-    rng = np.random.default_rng(seed)
-    Image.fromarray(rng.integers(0, 256, (size[1], size[0], 3), dtype=np.uint8)).save(path)
-    return path
-
-
-def run(*args, stdin=subprocess.DEVNULL, timeout=120):
-    """python -m pyapp in a fresh process, as a user runs it (stdin: bytes to pipe in, or a file)."""
-    env = dict(os.environ, PYTHONPATH=str(REPO), OPENBLAS_NUM_THREADS="1")
-    feed = {"input": stdin} if isinstance(stdin, bytes) else {"stdin": stdin}
-    result = subprocess.run([sys.executable, "-m", "pyapp", *map(str, args)], capture_output=True,
-                            env=env, cwd=REPO, timeout=timeout, **feed)
-    result.stdout, result.stderr = result.stdout.decode(), result.stderr.decode()
-    return result
+REPO = Path(__file__).resolve().parents[2]
 
 
 def expected(network, path):

@@ -5,7 +5,7 @@ pictures keeps these files. Numbers are rounded to 3 decimals (float noise from 
 order must not fail a test) and each PNG data URL is replaced by a digest of its decoded pixels and
 its size (zlib's bytes are not the picture). On a mismatch the test prints a unified diff and writes
 ``tests/snapshots/<name>-changed.<ext>`` beside the committed file.
-To accept new pictures on purpose: ``UPDATE_SNAPSHOTS=1 .venv/bin/python -m pytest tests/test_snapshots.py``.
+To accept new pictures on purpose: ``UPDATE_SNAPSHOTS=1 .venv/bin/python -m pytest tests/views/test_snapshots.py``.
 """
 from __future__ import annotations
 
@@ -22,24 +22,17 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from pyapp.engine.network import load_network
 from pyapp.ui.state import State
 from pyapp.views.article import figures, hyperparameters
 from pyapp.views.detail import conv_elastic, flatten, softmax, why
 from pyapp.views.detail.base import build
 from pyapp.views.widgets import examples, overview, playground, receptive_field
 
-SNAPSHOTS = Path(__file__).resolve().parent / "snapshots"
+SNAPSHOTS = Path(__file__).resolve().parents[1] / "snapshots"
 UPDATE = os.environ.get("UPDATE_SNAPSHOTS") == "1"
 # A decimal (path data too: "M1.5"), not a digit run inside a name, a hex colour or a version.
 NUMBER = re.compile(r"(?<![0-9_.#-])-?(?:(?:\d+\.\d*|\.\d+)(?:[eE][-+]?\d+)?|\d+[eE]-\d+)(?![0-9.])")
 DATA_URL = re.compile(r"data:image/png;base64,([A-Za-z0-9+/=]+)")
-
-
-def _photo() -> np.ndarray:
-    """A fixed synthetic picture: no dataset needed, the same on every machine."""
-    y, x = np.mgrid[0:64, 0:64] / 63.0
-    return np.stack([x, y, np.abs(np.sin(6 * x * y))], axis=-1).astype(np.float32)
 
 
 def _round(match: re.Match) -> str:
@@ -61,13 +54,8 @@ def normalise(text: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def network():
-    return load_network()
-
-
-@pytest.fixture(scope="module")
-def trace(network):
-    return network.forward(_photo())
+def trace(network, synthetic_photo):
+    return network.forward(synthetic_photo)
 
 
 BASE = State()

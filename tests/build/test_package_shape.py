@@ -6,7 +6,7 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-PYAPP = Path(__file__).resolve().parent.parent / "pyapp"
+PYAPP = Path(__file__).resolve().parents[2] / "pyapp"
 MAX_LINES = 400
 
 

@@ -13,7 +13,9 @@ from pyapp.engine.network import load_network
 from pyapp.images.preprocess import load_image
 
 pytest.importorskip("torch")
-from test_weights import reference_logits  # noqa: E402  (loads weights/train.py the same way)
+from engine_fixtures import weights_module  # noqa: E402
+
+reference_logits = weights_module("reference_logits")  # the module test_weights uses, which loads weights/train.py
 
 SHAPES = ("circle", "square", "triangle")
 

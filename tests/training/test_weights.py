@@ -18,7 +18,7 @@ from pyapp import WEIGHTS_DIR
 from pyapp.data import dataset
 from pyapp.engine.network import load_network
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 REFERENCE = REPO / "tests" / "data" / "reference_logits.npz"
 TARGET_ACCURACY = 0.78  # on the 250 validation images of the 10-class copy (the reference model: 68.8%)
 MAX_ZERO_PIXELS = 0.50  # issue 11: in every ReLU layer, on those images, at most half the pixels are zero
@@ -59,11 +59,6 @@ def _validation_set(limit_per_class: int | None = None) -> tuple[np.ndarray, np.
     if limit_per_class:  # samples are sorted by class: the first few of each
         samples = [s for c in range(10) for s in [t for t in samples if t.index == c][:limit_per_class]]
     return np.stack([_preprocess(s.path) for s in samples]), np.array([s.index for s in samples])
-
-
-@pytest.fixture(scope="module")
-def network():
-    return load_network()
 
 
 @pytest.fixture(scope="module")

@@ -15,7 +15,7 @@ from pyapp import WEIGHTS_DIR
 from pyapp.views.article import article, figures, hyperparameters, parameters
 from pyapp.views.article.hyperparameters import Hyperparameters
 
-ARTICLE = Path(__file__).resolve().parent.parent / "site" / "article.html"
+ARTICLE = Path(__file__).resolve().parents[2] / "site" / "article.html"
 MATHML = "{http://www.w3.org/1998/Math/MathML}"
 SVG = "{http://www.w3.org/2000/svg}"
 # Other parts of the page link to these sections (layer labels, info buttons).
