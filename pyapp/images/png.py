@@ -5,7 +5,6 @@ screen goes through here; ``input_pixels`` turns a trace's input back into the p
 """
 from __future__ import annotations
 
-import base64
 import struct
 import zlib
 
@@ -69,11 +68,6 @@ def png_pixels(data: bytes) -> np.ndarray:
         raise ValueError("the PNG's rows are filtered: not one png_bytes wrote")
     shape = (height, width) if channels == 1 else (height, width, channels)
     return rows[:, 1:].reshape(shape).copy()
-
-
-def png_data_url(pixels: np.ndarray, compress_level: int = PNG_COMPRESS_LEVEL) -> str:
-    """A uint8 array as a 'data:image/png;base64,...' URL for an <image href>."""
-    return "data:image/png;base64," + base64.b64encode(png_bytes(pixels, compress_level)).decode("ascii")
 
 
 def input_pixels(trace) -> np.ndarray:

@@ -1,11 +1,16 @@
-"""Small helpers to build SVG (and HTML) text: escaping, attributes, elements, documents.
+"""Small helpers to build SVG (and HTML) text: escaping, attributes, elements, image data URLs.
 
 Views build their markup as one string, which the page sets with a single innerHTML, so the number
 of bridge calls never grows with the number of elements.
 """
 from __future__ import annotations
 
+import base64
 from typing import Iterable
+
+import numpy as np
+
+from ..images.png import PNG_COMPRESS_LEVEL, png_bytes
 
 SVG_NS = "http://www.w3.org/2000/svg"
 XLINK_NS = "http://www.w3.org/1999/xlink"
@@ -70,6 +75,11 @@ def with_tooltip(tip: str, control: str) -> str:
     """``control`` with a hover tooltip on a wrapping group: a <title> inside the control would count as
     its visible text, no longer matching its aria-label (axe: label-content-name-mismatch)."""
     return group([element("title", escape(tip)), control])
+
+
+def png_data_url(pixels: np.ndarray, compress_level: int = PNG_COMPRESS_LEVEL) -> str:
+    """A uint8 array as a 'data:image/png;base64,...' URL for an <image href>."""
+    return "data:image/png;base64," + base64.b64encode(png_bytes(pixels, compress_level)).decode("ascii")
 
 
 def document(content: str, width: float, height: float, title: str | None = None,

@@ -128,9 +128,8 @@ sys.path.insert(0, "/home/pyodide")
 import numpy as np, js
 from PIL import Image
 from pyodide.ffi import to_js
-from pyapp.images import png
-from pyapp.ui import geometry
 from pyapp.engine.network import load_network
+from pyapp.ui import geometry, svg
 from pyapp.ui.state import State
 from pyapp.views.widgets import overview
 import base64
@@ -171,7 +170,7 @@ def setup_sprites():
 def paint_sprites(els, trace):
     k = 0
     for c, rgba in overview.map_pixels(State(), trace, net):
-        url = png.png_data_url(rgba.reshape(-1, rgba.shape[2], 4))
+        url = svg.png_data_url(rgba.reshape(-1, rgba.shape[2], 4))
         for _ in range(c.count):
             els[k].setAttribute("href", url); k += 1
 
@@ -204,7 +203,7 @@ def paint_canvases(els, trace):
 
 METHODS = {
     "png_pillow": (setup_images, lambda els, t: paint_images(els, t, pillow_url)),
-    "png_own": (setup_images, lambda els, t: paint_images(els, t, png.png_data_url)),
+    "png_own": (setup_images, lambda els, t: paint_images(els, t, svg.png_data_url)),
     "sprite_per_layer": (setup_sprites, paint_sprites),
     "canvas_per_map": (setup_canvases, paint_canvases),
     "canvas_and_ghosts": (setup_canvases, paint_canvases_ghosts),

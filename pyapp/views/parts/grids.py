@@ -12,7 +12,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import code_panel
-from ...images import png
 from ...ui import svg
 from ..detail.base import DetailView
 from .box import box, svg_block
@@ -31,7 +30,7 @@ TEXT_COLOR = "#4a4a4a"
 def picture(pixels: np.ndarray, x: float, y: float, width: float, height: float, **attrs) -> str:
     """A uint8 picture as a crisp <image> (a PNG data URL: base64 needs no escaping, and escaping
     kilobytes of it would cost more than encoding it)."""
-    href = png.png_data_url(pixels)
+    href = svg.png_data_url(pixels)
     return (f'<image href="{href}"{svg.attrs(x=float(x), y=float(y), width=float(width), height=float(height))}'
             f' preserveAspectRatio="none" style="image-rendering:pixelated"{svg.attrs(**attrs)}/>')
 

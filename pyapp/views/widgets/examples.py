@@ -47,7 +47,7 @@ def render(state, trace, network, available) -> str:
             type="button", class_="example", data_example=name, title=name,
             aria_pressed="true" if active else "false")))
     custom = state.image == CUSTOM_IMAGE and trace is not None
-    picture = (svg.element("img", src=png.png_data_url(input_pixels(trace)), alt="your image", width=64, height=64)
+    picture = (svg.element("img", src=svg.png_data_url(input_pixels(trace)), alt="your image", width=64, height=64)
                if custom else svg.element("span", "+", class_="custom-plus", aria_hidden="true"))
     label = "Your image (choose another)" if custom else "Add your own image"
     items.append(svg.element("li", svg.element(

@@ -19,7 +19,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from ...engine.network import INPUT
-from ...images import png
 from ...ui import geometry, svg
 from ...ui.geometry import NODE_SIZE, OUTPUT, Column, OverviewLayout
 from ...ui.state import CUSTOM_IMAGE, State
@@ -66,7 +65,7 @@ def map_images(state: State, trace, network) -> list[tuple[str, int, str]]:
 
     For files (first paint, standalone SVG): RGB, best compression; written once, loaded many times.
     """
-    return [(column.name, i, png.png_data_url(np.ascontiguousarray(rgba[i][..., :3]), FILE_PNG_LEVEL))
+    return [(column.name, i, svg.png_data_url(np.ascontiguousarray(rgba[i][..., :3]), FILE_PNG_LEVEL))
             for column, rgba in map_pixels(state, trace, network) for i in range(column.count)]
 
 

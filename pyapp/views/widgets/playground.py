@@ -11,7 +11,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ...images import png
 from ...ui import svg
 from ..parts import color_range
 
@@ -134,7 +133,7 @@ def result(state, trace, network, neuron: int, trained_trace=None, edited: tuple
     """What the edit does: the filter's output map as the overview colours it, and the prediction."""
     values = trace[LAYER][neuron]
     ranges = color_range.layer_ranges(trace, network, state.colors)
-    picture = svg.element("img", src=png.png_data_url(ranges[LAYER].rgba(values)), width=124, height=124,
+    picture = svg.element("img", src=svg.png_data_url(ranges[LAYER].rgba(values)), width=124, height=124,
                           class_="pg-map", alt=f"{LAYER} map {neuron + 1} with these weights",
                           data_layer=LAYER, data_index=neuron)
     p = trace.probabilities
