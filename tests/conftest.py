@@ -1,4 +1,5 @@
-"""Shared test setup: import paths, single-threaded NumPy, and where the data and the wheels are.
+"""Shared test setup: import paths, single-threaded NumPy, where the data and the wheels are, and the
+fixtures every subject uses (the trained network, an untrained one, a photo, the synthetic photo).
 
 The dataset and the Pyodide wheels default to ../shared beside the repository (as CI has them)
 when $TINY_IMAGENET_DIR / $PYODIDE_WHEELS are not set.
