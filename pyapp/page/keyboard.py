@@ -62,7 +62,7 @@ class Keyboard:
     def arrow(self, event, element):
         """An arrow key on a map: the next map that way (in receptive-field mode, Shift+arrow: the plain
         arrows move the picked pixel there)."""
-        picking = getattr(getattr(self.app, "receptive_field", None), "on", False)
+        picking = getattr(self.app.controllers.get("receptive_field"), "on", False)
         if event.key not in KEYS or picking and not event.shiftKey:
             return None
         event.preventDefault()
