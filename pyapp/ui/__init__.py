@@ -1,0 +1,1 @@
+"""What every view shares: the State, the overview's geometry, the colours and the SVG writer."""
