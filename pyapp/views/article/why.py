@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from ...engine import explain
 from ...ui import svg
+from ...ui.words import indefinite
 
 SECTION_ID = "article-why"
 # tests/bench/bench_pointing.py, trained weights of weights/tiny_vgg.npz, 250 validation images, true class:
@@ -98,7 +99,7 @@ def _caveat(classes) -> str:
                 'by the sea\n    around them is shown, correctly, looking at the sea.')
     name = svg.escape(classes[0])
     return (f'score for\n    "{name}" depended on that region of this photo. It does not mean that the region is what '
-            f'makes a\n    {name} one, nor that the network knows what a {name} is: a network that learned a class by '
+            f'makes {indefinite(name)}\n    one, nor that the network knows what {indefinite(name)} is: a network that learned a class by '
             'the background\n    it is usually photographed on is shown, correctly, looking at the background.')
 
 

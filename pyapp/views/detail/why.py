@@ -17,6 +17,7 @@ import numpy as np
 from . import why_contributions
 from ...engine import explain, gradients
 from ...engine.network import INPUT
+from ...ui.words import indefinite
 from ...images.png import input_pixels
 from ...ui import geometry, svg
 from ..parts import box, code_panel, legend
@@ -139,7 +140,7 @@ def sentences(network, method: str, target: int) -> str:
     info = explain.METHODS[method]
     name = network.classes[target]
     return (f"{SAYS[method]} It shows what this network used to score \u201c{name}\u201d on this photo, "
-            f"not what makes something a {name} in the world ({info.citation}).")
+            f"not what makes something {indefinite(name)} in the world ({info.citation}).")
 
 
 def code(method: str, network, shown: list[Panel]) -> str:
