@@ -28,6 +28,7 @@ from pyodide.ffi import create_proxy
 from . import dom
 from ..images.errors import ImageError
 from ..ui.state import CUSTOM_IMAGE, State, notice
+from ..views.widgets import upload as upload_words
 from ..views.widgets.examples import NO_IMAGE, example_input
 from .notice import Notice
 
@@ -174,6 +175,12 @@ class App:
         self._write_address(self.state, "replace")
         self.notice.show(message, fades=False)
 
+    def photo_not_in_link(self, said: str | None = None) -> None:
+        """A link to the sender's own photo (``image=custom`` with no image_url) cannot show it: say so,
+        with the upload button, until closed (``said``: a notice to keep)."""
+        message = " ".join(filter(None, (said, upload_words.photo_not_in_link(self.state.image))))
+        self.notice.show(message, fades=False, action=upload_words.UPLOAD_BUTTON)
+
     def _show(self, new: State, history: str | None, rerun: bool = False, said: str | None = None) -> None:
         """The one commit path: fit the state to the network, run the network when the image (or the
         network) changed, remember the state, write the address, draw, and say what a link lost
@@ -247,12 +254,15 @@ class App:
     def _on_hashchange(self, event) -> None:
         new, problem = self.read_address(js.location.hash)
         wanted = new.image_url if new.image == CUSTOM_IMAGE and not self.has_image(new) else None
+        lost = new.image == CUSTOM_IMAGE and not self.has_image(new) and not wanted
         if not self.has_image(new):
             new = new.with_(image=self.state.image, image_url=self.state.image_url)
         try:
-            self._show(new, "replace" if problem else None, said=problem)
+            self._show(new, "replace" if problem or lost else None, said=problem)
             if wanted and self.follow_link is not None and wanted != self.awaited_url:
                 self.follow_link(wanted, said=problem)
+            elif lost:
+                self.photo_not_in_link(problem)
         except Exception as error:  # noqa: BLE001
             self.report(error)
 

@@ -175,3 +175,23 @@ def test_take_a_photo_with_the_camera_or_be_told_why_not(playwright_instance, si
         phone.close()
     finally:
         browser.close()
+
+
+@pytest.mark.parametrize("when", ["at start-up", "on a running page"])
+def test_a_link_to_the_senders_own_photo_says_it_cannot_travel(page, open_app, native, when):
+    """Issue 24 item 5: #image=custom with no image_url (the sender uploaded a file) says so, with the
+    upload button, instead of silently showing an example."""
+    SHOTS.mkdir(exist_ok=True)
+    if when == "at start-up":
+        open_app(page, "#image=custom")
+    else:
+        open_app(page, "#image=koala")
+        page.evaluate("location.hash = '#image=custom'")
+    message = notice(page)
+    assert "sender's own photo, which cannot travel in a link" in message
+    shown = "espresso" if when == "at start-up" else "koala"
+    assert f"the {shown} example is shown instead" in message
+    assert read_probabilities(page) == pytest.approx(native.probabilities(shown), abs=1e-5)
+    page.screenshot(path=str(SHOTS / f"photo-not-in-link-{when.replace(' ', '-')}.png"))
+    page.click("#notice [data-custom]")  # the upload button opens the dialog
+    page.wait_for_selector("#upload-dialog[open]", timeout=5000)
