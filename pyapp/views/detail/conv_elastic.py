@@ -135,11 +135,11 @@ def render(state, trace, network, intermediates: np.ndarray | None = None, tick:
         # The row as one clickable band under the input map and its intermediate result (which let the
         # pointer through, so hovering either lights the band).
         rows.append(svg.with_tooltip(
-            f"input channel {i} \u2217 kernel {i}: click for the formula",
+            f"input channel {i + 1} \u2217 kernel {i + 1}: click for the formula",
             svg.element("rect", x=x_in - 6, y=y - 6, width=x1 + N - x_in + 12, height=N + 12, rx=10,
                         class_="row-hit hit" + (" is-open" if channel == i else ""),
                         data_action="channel", data_channel=i, role="button", tabindex=0,
-                        aria_label=f"channel {i}: open the convolution formula")))
+                        aria_label=f"channel {i + 1}: open the convolution formula")))
         edges.append(geometry.link_path(x_in + N, y + N / 2, x1, y + N / 2))
         edges.append(geometry.link_path(x1 + N, y + N / 2, x2, plus_cy))
         maps.append(svg.group([
@@ -218,7 +218,7 @@ def render(state, trace, network, intermediates: np.ndarray | None = None, tick:
     return dynamic("g", "overlay", frame, body, class_="detail-overlay", data_view="conv-elastic",
                    data_layer=layer, data_neuron=n, data_channels=c_in, data_tick_ms=TICK_MS,
                    data_ticks=TICKS_1D * TICKS_1D, data_bias=exact(bias), role="group",
-                   aria_label=f"How {layer} map {n} is computed from its {c_in} input channels")
+                   aria_label=f"How {layer} map {n + 1} is computed from its {c_in} input channels")
 
 
 def _annotations(e: Elastic, grid, src, n, out_y, plus_cy, x_in, x1, x2) -> list[str]:
