@@ -17,7 +17,7 @@ import numpy as np
 from ...engine.network import INPUT
 from ...ui import geometry, svg
 from ..parts import legend
-from ..parts.annotations import annotation, arrow, arrow_marker
+from ..parts.annotations import HOVER, annotation, arrow, arrow_marker
 from ..parts.frames import Frame, dynamic, exact
 from ..parts.grids import picture
 from ..parts.pair import other_maps
@@ -232,7 +232,7 @@ def _annotations(e: Elastic, grid, src, n, out_y, plus_cy, x_in, x1, x2) -> list
         notes.append(arrow(x_in - 5, sy + 6, x_in - 7, y0 + N / 2, 24))
         y1 = src.ys[1]
         notes.append(annotation([("Each input channel", None), ("gets a different kernel", None),
-                                  ("to see value!", "Hover over ")], x_in - 2, y1 + N + CAPTION_ROOM))
+                                  ("to see value!", HOVER)], x_in - 2, y1 + N + CAPTION_ROOM))
         notes.append(arrow(x_in - GLYPH * 3, y1 + N + CAPTION_ROOM + 6, x_in - 2 * GLYPH - 2, y1 + GLYPH + 2, 35))
     else:
         sx = x_in - 3 * GLYPH
@@ -242,7 +242,7 @@ def _annotations(e: Elastic, grid, src, n, out_y, plus_cy, x_in, x1, x2) -> list
         if src.count > 2:
             y2 = src.ys[2]
             notes.append(annotation([("Each input channel", None), ("gets a different kernel", None),
-                                      ("to see value!", "Hover over ")], sx, y2 - 3, anchor="end"))
+                                      ("to see value!", HOVER)], sx, y2 - 3, anchor="end"))
             notes.append(arrow(x_in - GLYPH - 13, y2 + 26, x_in - GLYPH - 4, y2 + GLYPH + 6, 20, flip=True))
     # The sum: below the node, or above it for the last map (no room below).
     last = n == grid.column(e.layer).count - 1

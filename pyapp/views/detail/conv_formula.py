@@ -11,7 +11,7 @@ import numpy as np
 
 from ...engine import layers
 from ...engine.network import INPUT
-from ...ui import svg
+from ...ui import svg, words
 from ..parts import color_range
 from ..parts.code_panel import Call, Operand
 from ..parts.frames import Frame, dynamic, exact, value_text
@@ -68,7 +68,7 @@ def kernel_extent(network, layer: str, neuron: int) -> float:
 class ConvFormulaView(GridView):
     view = "conv-formula"
     title = "Convolution"
-    hint = "<b>Hover over</b> the matrices to change the kernel's position."
+    hint = f"<b>{words.hover_or_tap()}</b>the matrices to change the kernel's position."
     width = 600
     height = 200
 
