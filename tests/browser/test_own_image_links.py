@@ -193,5 +193,5 @@ def test_a_link_to_the_senders_own_photo_says_it_cannot_travel(page, open_app, n
     assert f"the {shown} example is shown instead" in message
     assert read_probabilities(page) == pytest.approx(native.probabilities(shown), abs=1e-5)
     page.screenshot(path=str(SHOTS / f"photo-not-in-link-{when.replace(' ', '-')}.png"))
-    page.click("#notice [data-custom]")  # the upload button opens the dialog
+    page.click("#notice [data-action='upload']")  # the upload button opens the dialog
     page.wait_for_selector("#upload-dialog[open]", timeout=5000)

@@ -134,8 +134,8 @@ def photo_not_in_link(shown: str) -> str:
             "example is shown instead. Ask them for the photo, or add one of yours.")
 
 
-# The notice's action beside photo_not_in_link: the custom slot's own handler opens the dialog.
-UPLOAD_BUTTON = '<button type="button" class="link-button" data-custom>Add your own image…</button>'
+# The notice's action beside photo_not_in_link: it opens the upload dialog (page/upload.py).
+UPLOAD_BUTTON = '<button type="button" class="link-button" data-action="upload">Add your own image…</button>'
 
 
 def link_failed(message: str, shown: str) -> str:
