@@ -158,7 +158,7 @@ class App:
     def use_image(self, data: bytes, image_url: str | None = None, history: str = "push") -> str | None:
         """Classify the visitor's own image (a file, a drop, a paste, a photo, a web address or a link's):
         None when it is shown, else why it cannot be used, in words (the image shown stays)."""
-        from ..images.preprocess import load_image  # Pillow: loaded after the first screen (page/pillow.py)
+        from ..images.preprocess import SIZE, load_image, source_size  # Pillow: loaded after the first screen
 
         try:
             image = load_image(data)
@@ -166,6 +166,9 @@ class App:
             return str(error)
         self.custom_image, self.custom_url = image, image_url
         self._show(self.state.with_(image=CUSTOM_IMAGE, image_url=image_url), history, rerun=True)
+        width, height = source_size(data)
+        if min(width, height) < SIZE:  # the picture on screen is blurred by the enlargement: say why
+            self.notify(upload_words.enlarged(width, height, SIZE))
         return None
 
     def link_failed(self, message: str) -> None:

@@ -127,6 +127,14 @@ def link_loading(address: str) -> str:
     return f"Loading the image of this link from {where or address[:60]}…"
 
 
+def enlarged(width: int, height: int, size: int) -> str:
+    """An own image smaller than the network's input: it was scaled up, and looks it."""
+    side = min(width, height)
+    what = "it" if width == height else f"its centre {side}\u00d7{side} square"
+    return (f"This image is only {width}\u00d7{height} pixels: {what} was enlarged to the network's "
+            f"{size}\u00d7{size} input, so it looks blurred.")
+
+
 def photo_not_in_link(shown: str) -> str:
     """A link to ``image=custom`` with no image_url: the sender's own photo (a file, a paste, a camera
     photo) stays on their device; ``shown`` is the example shown instead."""
