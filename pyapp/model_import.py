@@ -18,7 +18,7 @@ import numpy as np
 from .network import Network, NetworkError, network_from
 
 INPUT_SHAPE = (64, 64, 3)  # what pyapp.preprocess gives: the only input the explainer can feed
-# The layer sequence assumed for a state_dict (it holds tensors only): Tiny VGG's, as weights/train.py has it.
+# The layer sequence assumed for a state_dict (it holds tensors only): Tiny VGG's, as training/train.py has it.
 TINY_VGG_LAYERS = "conv relu conv relu pool conv relu conv relu pool flatten dense"
 LAYER_WORDS = {"conv": "conv2d", "relu": "relu", "pool": "max_pool2d", "flatten": "flatten", "dense": "dense"}
 

@@ -109,7 +109,7 @@ def markdown(card: dict) -> str:
         (hp_.get("map_penalty"), f"a penalty of {hp_.get('map_penalty')} on maps blank on an image"),
         (hp_.get("pixel_penalty"), f"a penalty of {hp_.get('pixel_penalty')} on maps mostly below zero"),
     ) if on]
-    kept_alive = (" Kept alive during training by " + ", ".join(remedies) + " (weights/liveness.py)."
+    kept_alive = (" Kept alive during training by " + ", ".join(remedies) + " (training/liveness.py)."
                   if remedies else "")
     v = card["versions"]
     return f"""# Model card: Tiny VGG

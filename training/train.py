@@ -1,9 +1,9 @@
 """Train Tiny VGG (CNN Explainer's 19,920-parameter network) with PyTorch and export it for the NumPy engine.
 
-    python weights/train.py --data /path/to/tiny-imagenet-10 --out weights/
-    python weights/train.py --data my-photos/ --out my-model/     # my-photos/<class name>/*.jpg, 2 to 20 classes
+    python -m training.train --data /path/to/tiny-imagenet-10 --out weights/
+    python -m training.train --data my-photos/ --out my-model/     # my-photos/<class name>/*.jpg, 2 to 20 classes
 
-Reads a Tiny ImageNet copy or a folder of class folders (see train_data.py), decodes every image once into
+Reads a Tiny ImageNet copy or a folder of class folders (see data.py), decodes every image once into
 memory, trains with on-the-fly augmentation, keeps the epoch with the best validation accuracy and writes
 ``tiny_vgg.npz``, ``tiny_vgg.json``, ``model_card.json`` and ``MODEL_CARD.md`` to ``--out``; the card and the
 last lines printed hold the accuracy and how alive the activation maps are (pyapp/activity.py). Optionally a
@@ -25,22 +25,18 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-HERE = Path(__file__).resolve().parent
-REPO = HERE.parent
-for folder in (REPO, HERE):  # run as a script or loaded from a file: make pyapp and the sibling modules importable
-    if str(folder) not in sys.path:
-        sys.path.insert(0, str(folder))
+from pyapp import activity, dataset
+from pyapp.network import network_from
 
-import model_card  # noqa: E402
-from augment import augment  # noqa: E402
-from checkpoint import Checkpoint, CheckpointError  # noqa: E402
-from liveness import activity_penalty, summary  # noqa: E402
-from pyapp import activity, dataset  # noqa: E402
-from pyapp.network import network_from  # noqa: E402
-from tiny_vgg_torch import (INITS, Teacher, TinyVGG, count_parameters, initialise,  # noqa: E402,F401
-                            model_arrays, model_from_arrays, parameter_count, write_npz)
-from train_data import DataError, TrainingData, load_image, load_training_data  # noqa: E402,F401
+from . import model_card
+from .augment import augment
+from .checkpoint import Checkpoint, CheckpointError
+from .data import TrainingData, load_training_data
+from .liveness import activity_penalty, summary
+from .tiny_vgg_torch import (INITS, Teacher, TinyVGG, count_parameters, initialise, model_arrays, parameter_count,
+                             write_npz)
 
+REPO = Path(__file__).resolve().parent.parent
 PAUSED = 3  # exit status of a run stopped by --time-limit: run the same command again to continue
 description, description_text = model_card.description, model_card.description_text
 
@@ -306,7 +302,7 @@ def parse_args(argv: list[str] | None = None) -> tuple[argparse.Namespace, Setti
 
 def reproduce_command(s: Settings) -> str:
     """The command line that redoes this run, every setting spelled out (the dataset path as a variable)."""
-    parts = ["python", "weights/train.py", "--data", f"${dataset.ENV_VAR}"]
+    parts = ["python", "-m", "training.train", "--data", f"${dataset.ENV_VAR}"]
     for k, v in asdict(s).items():
         parts += ["--" + k.replace("_", "-"), str(v)]
     return " ".join(shlex.quote(p) if not p.startswith("$") else p for p in parts)
