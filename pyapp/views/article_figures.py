@@ -30,7 +30,6 @@ POOL_INPUT = np.array([[[1, 3, 2, 0], [4, 2, 1, 1], [0, 1, 5, 2], [2, 6, 3, 1]]]
 RELU_VALUES = np.array([-2.4, -0.7, 0.0, 0.9, 2.1], dtype=np.float32)
 SOFTMAX_LOGITS = (2.6, 1.3, 0.2, -1.0)  # made-up logits, shown for the model's first classes
 FLATTEN_INPUT = np.arange(1, 9, dtype=np.float32).reshape(2, 2, 2)
-CHANNEL_COLORS = ("#d8492f", "#2f7fc1", "#3c9a4b")  # red, green, blue input channels read as their names
 
 
 def _figure(content: list[str], width: float, height: float, label: str, name: str) -> str:
@@ -93,7 +92,7 @@ def convolution() -> str:
     for i, name in enumerate(("R", "G", "B")):
         y = top + i * row_h
         parts += [
-            _label(name, 16, y + 2.5 * cell, size=14, color=CHANNEL_COLORS[i], dy="0.35em", font_weight="bold"),
+            _label(name, 16, y + 2.5 * cell, size=14, color=colors.CHANNELS[i][1], dy="0.35em", font_weight="bold"),
             _grid(CONV_INPUT[i], x_in, y, cell, "greys", 3, outline=(0, 0, 3), low=0),
             _label("\u2605", x_k - 18, y + 2.5 * cell, size=16, color=TEXT, dy="0.35em"),
             _grid(CONV_KERNELS[i], x_k, y + cell, cell, "brbg", 1.5),

@@ -20,6 +20,7 @@ import numpy as np
 
 from .. import layout as geometry
 from .. import svg
+from ..colors import CHANNELS
 from ..layout import NODE_SIZE, OUTPUT, Column, OverviewLayout
 from ..network import INPUT
 from ..state import CUSTOM_IMAGE, State
@@ -32,7 +33,6 @@ LINK_HOVER_COLOR = "rgb(130, 130, 130)"
 FRAME_COLOR = "gray"
 TEXT_COLOR = "#222"
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif"
-CHANNELS = (("Red", "#C95E67"), ("Green", "#3DB665"), ("Blue", "#3F7FBC"))
 NAME_CHARS = 16  # longest class name the output column shows whole (the rest: its aria-label)
 ACTIVATION_GRADIENT = "overview-gradient-activation"
 INPUT_GRADIENT = "overview-gradient-input"

@@ -66,7 +66,7 @@ def render(state, trace, network) -> str:
         circles.append(svg.group([
             svg.element("title", svg.escape(f"{name}: logit {logit:.4f}")),
             svg.text(name, x=CIRCLE_X - RADIUS - 6, y=cy, text_anchor="end", dominant_baseline="central",
-                     font_size=11, font_weight="700" if i == k else None, fill="#4a4a4a"),
+                     font_size=11, font_weight="700" if i == k else None, fill=colors_module.TEXT_GREY),
             svg.element("circle", cx=CIRCLE_X, cy=cy, r=RADIUS, fill=colors[i], stroke="#7a7a7a", stroke_width=1,
                         class_="logit-circle"),
             svg.text(value_text(logit), x=CIRCLE_X + RADIUS + 5, y=cy, dominant_baseline="central", font_size=10,
@@ -96,7 +96,7 @@ def render(state, trace, network) -> str:
     worked = (f"= {exps[k]:.4g} / {total:.4g}" if not terms["shift"]
               else f"= e^({logits[k]:.2f} - {terms['shift']:.2f}) / {total:.4g}")
     parts.append(svg.text(worked, x=FORMULA_X + TERMS_PER_ROW * TERM_WIDTH / 2, y=line_y + 18 + rows * 20 + 10,
-                          text_anchor="middle", font_size=11.5, fill="#4a4a4a", class_="worked",
+                          text_anchor="middle", font_size=11.5, fill=colors_module.TEXT_GREY, class_="worked",
                           data_exp=exact(exps[k]), data_sum=exact(total)))
     content = _hover_style(len(logits)) + "".join(circles) + "".join(parts)
     body = svg_block(content, WIDTH, height, class_="detail-svg softmax-svg")

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import explain, gradients, svg
+from ..colors import TEXT_GREY
 from .. import layout as geometry
 from ..network import INPUT
 from . import code_panel, detail_box, legend, why_contributions
@@ -99,7 +100,7 @@ def _legend(scale: Scale, shown: list[Panel], x: float, y: float) -> str:
     bar = legend.color_legend(x, y, LEGEND_WIDTH, scale.lo, scale.hi, GRADIENT_ID.format(scale.name), ticks=3,
                               digits=_digits(scale))
     text = svg.text(f"min {lo:.3g}   max {hi:.3g}", x=x + LEGEND_WIDTH + 12, y=y + 6, font_size="11",
-                    fill="#4a4a4a", class_="why-range")
+                    fill=TEXT_GREY, class_="why-range")
     return svg.group([bar, text], class_="why-legend", data_min=f"{lo:.6g}", data_max=f"{hi:.6g}")
 
 
