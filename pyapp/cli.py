@@ -232,9 +232,74 @@ def render(args) -> int:
 
 # -- the parser ---------------------------------------------------------------------------------
 
-def build_parser() -> argparse.ArgumentParser:
+def _add_classify(commands, weights, formatter) -> None:
+    """The classify command: the most likely classes of each image."""
+    p = commands.add_parser(
+        "classify", parents=[weights], formatter_class=formatter,
+        help="say which of the model's classes each image shows",
+        description="Print the most likely class of each image and the network's probability for it.\n"
+                    "A file that cannot be read gets one line on stderr; the others are still classified.\n"
+                    "Exit status: 0 when every image was classified, 1 when any could not be read.")
+    p.add_argument("images", nargs="+", metavar="IMAGE",
+                   help='image files (JPEG, PNG, GIF, WebP, TIFF, BMP, ...); "-" reads one from standard input')
+    p.add_argument("--json", action="store_true",
+                   help='one JSON object per line: {"file", "class", "index", "probability", "probabilities"} '
+                        "(probabilities: the classes in the network's output order)")
+    p.add_argument("--top", type=int, default=1, metavar="K",
+                   help="also show the next most likely classes, K in all (text output only)")
+    p.set_defaults(run=classify)
+
+
+def _add_evaluate(commands, weights, labelled, formatter) -> None:
+    """The evaluate command: accuracy and confusion on a labelled folder."""
+    p = commands.add_parser(
+        "evaluate", parents=[weights, labelled], formatter_class=formatter,
+        help="measure accuracy on a folder of labelled images",
+        description="Classify every image of a labelled folder and compare with its label.\n"
+                    "The folder holds one sub-folder per class named after it or by its WordNet id (as Tiny\n"
+                    "ImageNet's train/ and the 10-class copy's val/), or Tiny ImageNet's official validation layout\n"
+                    "(images/ and val_annotations.txt). Prints the accuracy of each class, a confusion\n"
+                    "matrix (which classes get mistaken for which), and last the overall accuracy.")
+    p.set_defaults(run=evaluate)
+
+
+def _add_stats(commands, weights, labelled, formatter) -> None:
+    """The stats command: how alive the activation maps are on a labelled folder."""
+    p = commands.add_parser(
+        "stats", parents=[weights, labelled], formatter_class=formatter,
+        help="how much the activation maps say: zero pixels and blank maps per ReLU layer",
+        description="Run every image of a labelled folder (the layouts of evaluate) and print, for each\n"
+                    "ReLU layer: the share of zero pixels, the share of maps that are entirely zero (a blank\n"
+                    "square in the explainer), and how many units are zero on every image; then the accuracy.\n"
+                    "The training script writes the same table into the model card.")
+    p.add_argument("--json", action="store_true",
+                   help='one JSON object: {"images", "accuracy", "layers": [{"layer", "zero_pixels", '
+                        '"zero_maps", "dead_units", "units"}]}')
+    p.set_defaults(run=stats)
+
+
+def _add_render(commands, weights, formatter) -> None:
+    """The render command: the overview of an image as an SVG file."""
     from .state import COLOR_MODES
 
+    p = commands.add_parser(
+        "render", parents=[weights], formatter_class=formatter,
+        help="save the explainer's overview of an image as an SVG file",
+        description="Run the network on an image and save the overview (every layer's activation maps\n"
+                    "and the class probabilities) as a standalone SVG file, for slides and papers.")
+    p.add_argument("image", metavar="IMAGE", help='the image file ("-": read it from standard input)')
+    p.add_argument("-o", "--output", default="overview.svg", metavar="FILE",
+                   help="where to write the SVG (default: overview.svg)")
+    p.add_argument("--colors", choices=COLOR_MODES, default="unit",
+                   help="colour range: per layer (unit), per block of layers (module) or one range for "
+                        "the whole network (global); default: unit")
+    p.add_argument("--detail", action="store_true",
+                   help="label the layers with their sizes (height, width, channels); the colour legends "
+                        "are always drawn")
+    p.set_defaults(run=render)
+
+
+def build_parser() -> argparse.ArgumentParser:
     formatter = argparse.RawDescriptionHelpFormatter
     try:  # the classes come from the model description, never from a list here
         classes = json.loads((WEIGHTS_DIR / "tiny_vgg.json").read_text(encoding="utf-8"))["classes"]
@@ -255,59 +320,10 @@ def build_parser() -> argparse.ArgumentParser:
                           help="the labelled folder (one sub-folder per class, named by the class or its WordNet id)")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
-    p = commands.add_parser(
-        "classify", parents=[weights], formatter_class=formatter,
-        help="say which of the model's classes each image shows",
-        description="Print the most likely class of each image and the network's probability for it.\n"
-                    "A file that cannot be read gets one line on stderr; the others are still classified.\n"
-                    "Exit status: 0 when every image was classified, 1 when any could not be read.")
-    p.add_argument("images", nargs="+", metavar="IMAGE",
-                   help='image files (JPEG, PNG, GIF, WebP, TIFF, BMP, ...); "-" reads one from standard input')
-    p.add_argument("--json", action="store_true",
-                   help='one JSON object per line: {"file", "class", "index", "probability", "probabilities"} '
-                        "(probabilities: the classes in the network's output order)")
-    p.add_argument("--top", type=int, default=1, metavar="K",
-                   help="also show the next most likely classes, K in all (text output only)")
-    p.set_defaults(run=classify)
-
-    p = commands.add_parser(
-        "evaluate", parents=[weights, labelled], formatter_class=formatter,
-        help="measure accuracy on a folder of labelled images",
-        description="Classify every image of a labelled folder and compare with its label.\n"
-                    "The folder holds one sub-folder per class named after it or by its WordNet id (as Tiny\n"
-                    "ImageNet's train/ and the 10-class copy's val/), or Tiny ImageNet's official validation layout\n"
-                    "(images/ and val_annotations.txt). Prints the accuracy of each class, a confusion\n"
-                    "matrix (which classes get mistaken for which), and last the overall accuracy.")
-    p.set_defaults(run=evaluate)
-
-    p = commands.add_parser(
-        "stats", parents=[weights, labelled], formatter_class=formatter,
-        help="how much the activation maps say: zero pixels and blank maps per ReLU layer",
-        description="Run every image of a labelled folder (the layouts of evaluate) and print, for each\n"
-                    "ReLU layer: the share of zero pixels, the share of maps that are entirely zero (a blank\n"
-                    "square in the explainer), and how many units are zero on every image; then the accuracy.\n"
-                    "The training script writes the same table into the model card.")
-    p.add_argument("--json", action="store_true",
-                   help='one JSON object: {"images", "accuracy", "layers": [{"layer", "zero_pixels", '
-                        '"zero_maps", "dead_units", "units"}]}')
-    p.set_defaults(run=stats)
-
-    p = commands.add_parser(
-        "render", parents=[weights], formatter_class=formatter,
-        help="save the explainer's overview of an image as an SVG file",
-        description="Run the network on an image and save the overview (every layer's activation maps\n"
-                    "and the class probabilities) as a standalone SVG file, for slides and papers.")
-    p.add_argument("image", metavar="IMAGE", help='the image file ("-": read it from standard input)')
-    p.add_argument("-o", "--output", default="overview.svg", metavar="FILE",
-                   help="where to write the SVG (default: overview.svg)")
-    p.add_argument("--colors", choices=COLOR_MODES, default="unit",
-                   help="colour range: per layer (unit), per block of layers (module) or one range for "
-                        "the whole network (global); default: unit")
-    p.add_argument("--detail", action="store_true",
-                   help="label the layers with their sizes (height, width, channels); the colour legends "
-                        "are always drawn")
-    p.set_defaults(run=render)
-
+    _add_classify(commands, weights, formatter)
+    _add_evaluate(commands, weights, labelled, formatter)
+    _add_stats(commands, weights, labelled, formatter)
+    _add_render(commands, weights, formatter)
     cli_explain.add_command(commands, [weights], formatter)
     cli_import.add_command(commands, formatter)
     return parser
