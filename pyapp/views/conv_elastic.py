@@ -281,6 +281,7 @@ def _animation_button(cx: float, cy: float) -> str:
 
 
 def _annotations(e: Elastic, grid, src, n, out_y, plus_cy, x_in, x1, x2) -> list[str]:
+    """The notes and their arrows, where the reference has them: the offsets below are its hand-placed px."""
     y0 = src.ys[0]
     notes = [svg.text("Kernel", x=x_in - 2.5 * GLYPH, y=y0 - TEXT_LIFT, class_="annotation-text", text_anchor="end")]
     if e.source == INPUT and src.count > 1:

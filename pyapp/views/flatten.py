@@ -37,6 +37,8 @@ EDGE_COLOR = "gray"
 WEIGHT_GAP = 0.1  # the flatten links' weight colours (the reference's 0.35 for links, 0.1 for hover)
 COLOR_BINS = 24  # flatten-to-sum links are drawn as one path per colour bin
 CODE_BOX_WIDTH = 460.0  # px: the small box with the sum into the logit
+CODE_BOX_HEIGHT = 150.0  # px: what the page reserves for it
+CODE_BOX_LIFT = 30.0  # px: its bottom, above the overview's bottom edge (clear of the legends' ticks)
 FADED_OPACITY = 0.15
 # Sizes in the overview's px (the overlay is drawn in its coordinates).
 BAR_GAP = 5.0  # between the bars that stand for the maps between the two detailed ones
@@ -48,6 +50,8 @@ SOFTMAX_CORNER = 2.0
 SOFTMAX_TEXT_DX = 5.0  # "softmax" starts just inside its box
 LABEL_DY = 4.0  # the "flatten" label sits this far below the overview's layer labels
 LINE = 12.0  # one line of annotation text
+INFO_DY = (28.0, 42.0)  # the two read-out lines, under the label and the vector's size
+FIRST_CLASS_DROP = 10.0  # the sum note of the first class sits lower: the bias node is under the sum there
 LEGEND_GAP = 10.0  # from the last pooled map down to the legends
 HOVER_NOTE_DX = 80.0  # the "Hover over matrix" note, centred this far left of the pooled maps
 
@@ -287,9 +291,9 @@ class FlattenView(DetailView):
                 svg.text(f"({self.vector.size})",
                          x=f.flat_x + PIXEL_WIDTH / 2, y=label_y + LINE, class_="annotation-text",
                          text_anchor="middle"),
-                dynamic("text", "flatten-info", frame, x=info_x, y=label_y + 28,
+                dynamic("text", "flatten-info", frame, x=info_x, y=label_y + INFO_DY[0],
                         class_="hover-info", data_role="flatten-info"),
-                svg.text("", x=info_x, y=label_y + 42, class_="hover-info", data_role="hover-info")]
+                svg.text("", x=info_x, y=label_y + INFO_DY[1], class_="hover-info", data_role="hover-info")]
 
     def sum_text(self) -> str:
         products = float(np.dot(self.vector.astype(np.float64), self.weights.astype(np.float64)))
@@ -303,9 +307,11 @@ class FlattenView(DetailView):
         tx, ty = px, self.out_y + N + 8
         arrow_sy, arrow_ty = self.out_y + N + 5, sy + PLUS_RADIUS
         last = self.k == self.grid.column(OUTPUT).count - 1
+        # The note's and its arrow's places are the reference's, by hand (px); the first class's note moves
+        # down and the last class's goes above the node, where there is room.
         if self.k == 0:
-            ty += 10
-            arrow_sy += 10
+            ty += FIRST_CLASS_DROP
+            arrow_sy += FIRST_CLASS_DROP
         elif last:
             ty -= 110
             arrow_sy -= 70
@@ -348,7 +354,8 @@ class FlattenView(DetailView):
         return self.code_box()
 
     def placement(self) -> Placement:
-        return Placement((geometry.PADDING_LEFT, geometry.CANVAS_HEIGHT - 30, "left", "bottom"), CODE_BOX_WIDTH, 150)
+        return Placement((geometry.PADDING_LEFT, geometry.CANVAS_HEIGHT - CODE_BOX_LIFT, "left", "bottom"),
+                         CODE_BOX_WIDTH, CODE_BOX_HEIGHT)
 
     def code_box(self) -> str:
         """A small box with the sum into the logit, in numbers, and the code that computes it."""
