@@ -152,8 +152,12 @@ def build(out: Path = DIST, data: str | None = None, wheels: str | None = None,
     it without examples (as with no dataset)."""
     started = time.perf_counter()
     c = Context(Path(out), Path(model) if model else WEIGHTS, data, wheels, allow_download, use_dataset)
-    for _name, step in STEPS:
-        step(c)
+    for name, step in STEPS:
+        try:
+            step(c)
+        except Exception as exc:  # a traceback then says which step it came from
+            exc.add_note(f"in the build step {name!r}")
+            raise
     result = Build(c.out, c.files, {n: str(p) for n, p in c.chosen.items()}, c.build_hash,
                    time.perf_counter() - started)
     total = sum((c.out / rel).stat().st_size for rel in c.write.written)
