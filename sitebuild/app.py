@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw
 
-from pyapp.colors import hex_color, to_rgb
+from pyapp.ui.colors import hex_color, to_rgb
 
 from .common import ROOT, SITE, Writer, sha256_file
 

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import numpy as np
 
-from pyapp.dataset import CLASS_NAMES, WNIDS, DatasetError, dataset_root, labelled_images, split_dirs
-from pyapp.preprocess import load_image, network_image
-from pyapp.svg import png_bytes
-from pyapp.views.examples import example_path
+from pyapp.data.dataset import CLASS_NAMES, WNIDS, DatasetError, dataset_root, labelled_images, split_dirs
+from pyapp.images.preprocess import load_image, network_image
+from pyapp.images.png import png_bytes
+from pyapp.views.widgets.examples import example_path
 
 from . import common
 from .common import BUILD_CACHE, ROOT, BuildError, Writer, download, log

@@ -9,8 +9,8 @@ import json
 import re
 from pathlib import Path
 
-from pyapp.views import article as article_view
-from pyapp.views import overview as overview_view
+from pyapp.views.article import article as article_view
+from pyapp.views.widgets import overview as overview_view
 
 from .common import SITE, WEIGHTS, BuildError, sha256_file
 from .runtime import DISABLED_PLUGINS
@@ -25,7 +25,7 @@ def render_first_paint(state, trace, network) -> str:
 
 
 def render_article(network) -> str:
-    """The article for #article: pyapp.views.article fills site/article.html's computed parts."""
+    """The article for #article: pyapp.views.article.article fills site/article.html's computed parts."""
     return article_view.render(network.description)
 
 

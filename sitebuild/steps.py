@@ -8,10 +8,10 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pyapp.network import NetworkError, load_network
-from pyapp.preprocess import load_image
-from pyapp.state import State
-from pyapp.views import examples as examples_view
+from pyapp.engine.network import NetworkError, load_network
+from pyapp.images.preprocess import load_image
+from pyapp.ui.state import State
+from pyapp.views.widgets import examples as examples_view
 
 from . import app, examples, page, runtime
 from . import wheels as wheel_files  # build()'s argument is called wheels

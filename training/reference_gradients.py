@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from pyapp.network import load_network
+from pyapp.engine.network import load_network
 
 from . import reference_logits as ref
 

@@ -6,7 +6,7 @@
 Reads a Tiny ImageNet copy or a folder of class folders (see data.py), decodes every image once into
 memory, trains with on-the-fly augmentation, keeps the epoch with the best validation accuracy and writes
 ``tiny_vgg.npz``, ``tiny_vgg.json``, ``model_card.json`` and ``MODEL_CARD.md`` to ``--out``; the card and the
-last lines printed hold the accuracy and how alive the activation maps are (pyapp/activity.py). Optionally a
+last lines printed hold the accuracy and how alive the activation maps are (pyapp/data/activity.py). Optionally a
 wider teacher CNN is trained first and the student also learns from its softened outputs (distillation); the
 exported network is always exactly Tiny VGG. With ``--resume FILE`` a checkpoint is written after every epoch
 and a run that finds one continues from it, so ``--time-limit`` can split a long training into short chunks.
@@ -25,8 +25,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from pyapp import activity, dataset
-from pyapp.network import network_from
+from pyapp.data import activity, dataset
+from pyapp.engine.network import network_from
 
 from . import model_card
 from .augment import augment
@@ -110,7 +110,7 @@ def per_class_accuracy(logits: torch.Tensor, labels: np.ndarray, classes: list[s
 
 
 def map_activity(model: TinyVGG, data: TrainingData) -> dict:
-    """pyapp.activity's figures for the validation images, computed by the NumPy engine on the exported weights."""
+    """pyapp.data.activity's figures for the validation images, computed by the NumPy engine on the exported weights."""
     network = network_from(description(data.classes), model_arrays(model))
     return activity.activity(network, data.val.hwc(), data.val.labels)
 
