@@ -21,7 +21,8 @@ def test_hints_say_tap_on_a_touch_screen_and_hover_with_a_mouse(browser, site, t
         article = page.inner_text("#article")
         if touch:
             assert hint.startswith("Tap the matrices") and "Hover" not in hint
-            assert "Tap a map to" in article and "Hover over a map" not in article
+            assert "Tap a map to" in article, article
+            assert "Hover" not in article and "hover over" not in article
         else:
             assert hint.startswith("Hover over the matrices") and "Tap" not in hint
             assert "Hover over a map to" in article and "Tap a map" not in article
