@@ -16,6 +16,7 @@ from pathlib import Path
 
 from . import WEIGHTS_DIR, cli_explain, cli_import
 from .cli_shared import CliError, model as _network, percent as _percent, stderr as _stderr
+from .dataset import UnreadableError
 
 BATCH = 128  # images per forward pass: big enough to be fast, small enough for little memory
 
@@ -150,6 +151,8 @@ class _LabelledBatches:
 
         try:
             self.samples = labelled_images(directory, classes)
+        except UnreadableError:
+            raise  # main() says it in one line, exit status 2
         except DatasetError as exc:
             raise CliError(str(exc)) from None
         self.failures = 0
@@ -323,6 +326,10 @@ def main(argv: list[str] | None = None) -> int:
     except CliError as exc:
         _stderr(f"error: {exc}")
         return 1
+    except (PermissionError, UnreadableError) as exc:  # a model folder or dataset this user may not read
+        _stderr(f"error: {exc}" if not isinstance(exc, PermissionError) else
+                f"error: {exc.filename}: permission denied (cannot be read)")
+        return 2
     except KeyboardInterrupt:
         _stderr("interrupted")
         return 130
