@@ -65,6 +65,7 @@ RUNTIME_FILES = ("pyodide.mjs", "pyodide.asm.js", "pyodide.asm.wasm", "python_st
 DISABLED_PLUGINS = ("codemirror", "deprecations-manager", "donkey", "error", "py-editor", "py-game", "py-terminal")
 WEIGHT_FILES = ("tiny_vgg.json", "tiny_vgg.npz", "model_card.json", "MODEL_CARD.md")
 STYLES = ("base.css", "overview.css", "detail.css")  # always linked, in this order; other sheets after them
+HEAD_SCRIPTS = ("bootstrap.js", "offline.js")  # site/'s classic scripts, run in <head> before PyScript's modules
 ICON_SIZES = (192, 512)
 ZIP_TIME = (2020, 1, 1, 0, 0, 0)  # fixed, so an unchanged pyapp gives a byte-identical zip
 NO_DATASET = ("no dataset: the site has no example images and starts on \"add your own image\" "
@@ -356,7 +357,7 @@ def render_page(load_plan: dict, styles: list[str], examples_html: str, first_pa
     integrity = load_plan["integrity"]
     # the modules (PyScript's, and Pyodide's, which it imports itself) are checked through the import map
     import_map = json.dumps({"integrity": {f"./{rel}": value for rel, value in integrity.items()
-                                           if rel.endswith((".js", ".mjs")) and rel != "bootstrap.js"}},
+                                           if rel.endswith((".js", ".mjs")) and rel not in HEAD_SCRIPTS}},
                             separators=(",", ":"))
     stages = "".join(
         f'<li data-stage="{s["id"]}" data-state="waiting"><span class="stage-label">{s["label"]}</span>'
@@ -373,14 +374,19 @@ def render_page(load_plan: dict, styles: list[str], examples_html: str, first_pa
         "model-card": ' <a href="./weights/MODEL_CARD.md">Model card</a>.' if (model_dir / "MODEL_CARD.md").is_file() else "",
         "mpy-config": json.dumps({"plugins": [f"!{p}" for p in DISABLED_PLUGINS]}),
         "import-map": import_map,
-        "script-hashes": "'sha256-" + base64.b64encode(hashlib.sha256(import_map.encode()).digest()).decode() + "'",
     }
-    for name, value in parts.items():
+    for name, value in list(parts.items()) + [("script-hashes", None)]:
         marker = f"<!--@{name}-->"
         if marker not in template:
             raise BuildError(f"site/index.html has no {marker} placeholder")
-        template = template.replace(marker, value)
+        template = template.replace(marker, inline_script_hashes(template) if value is None else value)
     return with_integrity(template, integrity)
+
+
+def inline_script_hashes(html: str) -> str:
+    """The CSP sources that allow exactly the page's own inline scripts (the import map, the watchdog)."""
+    bodies = re.findall(r'<script(?![^>]*\b(?:src=|type="(?:py|application/json)"))[^>]*>(.*?)</script>', html, re.S)
+    return " ".join(f"'sha256-{base64.b64encode(hashlib.sha256(body.encode()).digest()).decode()}'" for body in bodies)
 
 
 def with_integrity(html: str, integrity: dict[str, str]) -> str:
@@ -638,7 +644,8 @@ def build(out: Path = DIST, data: str | None = None, wheels: str | None = None,
     for name in styles:
         src = SITE / "styles" / name
         write.text(f"styles/{name}", src.read_text() if src.is_file() else "")
-    write.copy("bootstrap.js", SITE / "bootstrap.js")
+    for name in HEAD_SCRIPTS:
+        write.copy(name, SITE / name)
     write.copy("main.py", SITE / "main.py")
     for size in ICON_SIZES:
         write.bytes(f"icons/icon-{size}.png", icon_png(size))
@@ -655,7 +662,7 @@ def build(out: Path = DIST, data: str | None = None, wheels: str | None = None,
     model = [zip_name, "main.py"] + [example_file(n) for n in chosen]
     startup = set(wheel_names(lock, STARTUP_PACKAGES))  # Pillow's wheel: fetched by Pyodide after ready
     plan = load_plan(out, runtime + ["pyscript.json"], [p for p in packages if Path(p).name in startup], model,
-                     ["bootstrap.js"] + [f"styles/{name}" for name in styles])
+                     list(HEAD_SCRIPTS) + [f"styles/{name}" for name in styles])
     write.text("index.html", render_page(plan, styles, examples_html, first_paint, render_article(network),
                                           model_dir))
 
