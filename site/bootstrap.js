@@ -1,6 +1,6 @@
 // The page's own JavaScript, kept to what must happen before Python runs: the loading stages driven
 // by the bytes that actually arrive, every start-up file checked against its sha256 (plan.integrity),
-// a clear message when start-up fails. Offline support: offline.js.
+// a clear message when start-up fails, and no Python after main.py's. Offline support: offline.js.
 // Python (pyapp.page) reports back through window.explainer: stage(), ready(), fail().
 "use strict";
 (() => {
@@ -10,6 +10,22 @@
   const setCompact = () => document.documentElement.classList.toggle("embed", compact());
   setCompact();
   addEventListener("hashchange", setCompact);
+
+  // PyScript runs any <script type="py">, <py-script> or py-* attribute that appears in the document, through one
+  // MutationObserver on it. Once main.py runs, that observer is off: markup that slips into the page (a name from
+  // a model file, say) can never become Python.
+  let watching = [];
+  const sealed = new WeakSet();
+  const observe = MutationObserver.prototype.observe;
+  MutationObserver.prototype.observe = function (target, options) {
+    if (sealed.has(this)) return; // PyScript observes every new shadow root with it too
+    if (watching && target === document) watching.push(this);
+    return observe.call(this, target, options);
+  };
+  addEventListener("py:ready", () => {
+    for (const observer of watching) (observer.disconnect(), sealed.add(observer));
+    watching = null;
+  }, { once: true });
 
   const plan = JSON.parse(document.getElementById("load-plan").textContent);
   const STALL_MS = 90000; // no byte and no event for this long while loading: give up with a message
