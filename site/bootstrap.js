@@ -123,18 +123,21 @@
     if (offline()) offline().started(null);
     // a traceback is for the console: on screen, its last line says what happened
     const lines = String(message).trim().split("\n");
-    const shown = lines.length > 1 && /Traceback/.test(message) ? lines[lines.length - 1] : lines.join(" ");
+    let shown = lines.length > 1 && /Traceback/.test(message) ? lines[lines.length - 1] : lines.join(" ");
+    // each writes the latest: the better message may come while deferred scripts run, before DOMContentLoaded
+    const show = () => { document.querySelector("#error .error-message").textContent = shown; };
     whenDom(() => {
       root().dataset.status = "error";
       document.getElementById("loading").hidden = true;
-      const box = document.getElementById("error");
-      box.querySelector(".error-message").textContent = shown;
-      box.hidden = false;
+      show();
+      document.getElementById("error").hidden = false;
     });
-    if (better) better.then((text) => text && whenDom(() => {
+    if (better) better.then((text) => {
+      if (!text) return;
       console.error("[explainer] start-up failed:", text);
-      document.querySelector("#error .error-message").textContent = text;
-    }), () => {});
+      shown = text;
+      whenDom(show);
+    }, () => {});
   }
 
   function ready() {
