@@ -11,7 +11,7 @@ import pytest
 
 import build
 from explainer_page import READY_TIMEOUT_S, active_example, click_example, read_probabilities, wait_until_started
-from pyapp.views import upload as upload_view
+from pyapp.views.widgets import upload as upload_view
 
 SHOTS = Path("/tmp/shots-hardening")
 HUGE_BYTES = 200_000_000  # what the hostile server would send in all: ten times the cap
