@@ -43,10 +43,12 @@
       "the site needs rebuilding."
     : `A file of the site is damaged or out of date (${path}). Reload, and if this persists the site needs rebuilding.`;
   // A file that failed its checksum: fetched again once if the offline copy served it (offline.js), else named.
-  const failDamaged = (path) => {
+  // Decided once the page is parsed: a prefetched file served from the copy can fail before offline.js has run.
+  const failDamaged = (path) => whenDom(() => {
+    if (status !== "loading") return;
     if (offline() && offline().repair(path)) status = "repairing"; // the page reloads: no message meanwhile
     else fail(damaged(path));
-  };
+  });
   const missing = (path, code) =>
     `A file of the site is missing (${path}: the server answered ${code}). Reload, and if this persists the site needs rebuilding.`;
   const unreachable = (path) => `Could not download ${path}: the connection failed. Check your connection and reload.`;
