@@ -65,7 +65,7 @@ def test_an_unreadable_model_folder_is_one_line_and_exit_2(tmp_path, weights, mo
 
 
 def test_the_training_script_gets_the_same_one_line_error(tmp_path, monkeypatch):
-    """weights/train.py reads folders through pyapp.data.dataset and says a DatasetError in one line, exit 2."""
+    """training/train.py reads folders through pyapp.data.dataset and says a DatasetError in one line, exit 2."""
     root = labelled_folder(tmp_path / "photos")
     refuse(monkeypatch, root / dataset.WNIDS[0], calls=("listdir", "scandir"))
     with pytest.raises(dataset.DatasetError, match="permission denied") as caught:
