@@ -73,10 +73,12 @@ class LabelledBatches:
     """The readable images of a labelled folder in batches of (images, labels); counts the unreadable."""
 
     def __init__(self, directory, classes):
-        from ..data.dataset import DatasetError, labelled_images
+        from ..data.dataset import DatasetError, UnreadableError, labelled_images
 
         try:
             self.samples = labelled_images(directory, classes)
+        except UnreadableError:
+            raise  # main() says it in one line, exit status 2
         except DatasetError as exc:
             raise CliError(str(exc)) from None
         self.failures = 0
