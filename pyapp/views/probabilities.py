@@ -16,7 +16,7 @@ def input_pixels(trace) -> np.ndarray:
 
 
 def class_rows(trace, network) -> str:
-    probabilities = trace["probabilities"]
+    probabilities = trace.probabilities
     top = int(np.argmax(probabilities))
     rows = []
     for index in np.argsort(-probabilities, kind="stable"):
@@ -32,7 +32,7 @@ def class_rows(trace, network) -> str:
 
 
 def render(state, trace, network) -> str:
-    top = network.classes[int(np.argmax(trace["probabilities"]))]
+    top = network.classes[int(np.argmax(trace.probabilities))]
     figure = svg.element(
         "figure",
         svg.element("img", src=svg.png_data_url(input_pixels(trace)), width=192, height=192,
