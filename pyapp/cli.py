@@ -224,7 +224,7 @@ def render(args) -> int:
         output.write_text(text, encoding="utf-8")
     except OSError as exc:
         raise CliError(f"{output}: cannot write ({exc.strerror or exc})") from None
-    probs = trace["probabilities"]
+    probs = trace.probabilities
     best = int(probs.argmax())
     print(f"{output}: overview of {args.image} ({network.classes[best]} {_percent(probs[best])})")
     return 0
@@ -322,7 +322,7 @@ def main(argv: list[str] | None = None) -> int:
         return args.run(args)
     except CliError as exc:
         _stderr(f"error: {exc}")
-        return 1
+        return exc.code  # 2 for a refused model file
     except KeyboardInterrupt:
         _stderr("interrupted")
         return 130
