@@ -59,6 +59,20 @@ def open_files(files: dict[str, bytes]) -> Network:
     raise ImportError_(f"no model in {', '.join(sorted(files)) or 'no files'}: {WHAT_TO_PICK}")
 
 
+def tried(network: Network, image=None) -> Network:
+    """The network once one forward pass on ``image`` (the picture on screen; None: mid-grey) gives a finite
+    probability for every class; ImportError_ in words otherwise. Run before a model is kept or started."""
+    picture = np.full(network.input_shape, 0.5, np.float32) if image is None else image
+    try:
+        with np.errstate(all="ignore"):  # an overflow shows as the non-finite probabilities refused below
+            probabilities = np.asarray(network.forward(picture).probabilities, dtype=np.float64)
+    except (ValueError, ArithmeticError, MemoryError) as exc:
+        raise ImportError_(f"one forward pass fails ({exc})") from None
+    if probabilities.shape != (len(network.classes),) or not np.isfinite(probabilities).all():
+        raise ImportError_("one forward pass gives probabilities that are not numbers (its weights overflow)")
+    return network
+
+
 def to_text(network: Network) -> str:
     """The network as one JSON text (description and base64 .npz), to keep in the browser's storage."""
     buffer = io.BytesIO()

@@ -17,7 +17,7 @@ import re
 
 import numpy as np
 
-MiB = 2 ** 20
+MB = 1_000_000  # decimal, as the page's image limit and every file manager show sizes
 # field -> (lowest, highest, what it counts); README.md and docs/architecture.md show this table.
 LIMITS = {
     "input height and width": (4, 128, "pixels"),
@@ -36,9 +36,9 @@ LIMITS = {
     "parameters": (1, 8_000_000, "weights and biases in all"),
     "name length": (1, 64, "characters of a layer or class name"),
     "JSON nesting": (1, 32, "levels of [ and { in a JSON file"),
-    "model file": (1, 50 * MiB, "bytes of one file: description, model.json, shard, .npz, state_dict"),
-    "expanded .npz": (1, 64 * MiB, "bytes of the arrays once decompressed"),
-    "image file": (1, 20 * MiB, "bytes of a picked or dropped image"),
+    "model file": (1, 50 * MB, "bytes of one file: description, model.json, shard, .npz, state_dict"),
+    "expanded .npz": (1, 64 * MB, "bytes of the arrays once decompressed"),
+    "image file": (1, 20 * MB, "bytes of a picked or dropped image"),
 }
 MAX_MODEL_BYTES = LIMITS["model file"][1]
 MAX_NPZ_BYTES = LIMITS["expanded .npz"][1]
@@ -55,14 +55,14 @@ def markdown_table() -> str:
     """The limits as the Markdown table README.md and docs/architecture.md carry (a test keeps them equal)."""
     rows = ["| Field | Lowest | Highest | Counts |", "| --- | --- | --- | --- |"]
     for field, (low, high, what) in LIMITS.items():
-        shown = f"{high // MiB} MB" if high >= MiB and high % MiB == 0 else f"{high:,}"
+        shown = f"{high // MB} MB" if what.startswith("bytes") else f"{high:,}"
         rows.append(f"| {field} | {low:,} | {shown} | {what} |")
     return "\n".join(rows)
 
 
 def size_text(count: int) -> str:
     """A byte count for a message: 191.3 MB, 12 kB."""
-    return f"{count / MiB:.1f} MB" if count >= MiB / 10 else f"{max(1, round(count / 1024))} kB"
+    return f"{count / MB:.1f} MB" if count >= MB / 10 else f"{max(1, round(count / 1024))} kB"
 
 
 def whole(value, field: str, where: str = "", low: int | None = None, high: int | None = None) -> int:

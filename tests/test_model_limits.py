@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from engine_fixtures import tiny_vgg_description
-from pyapp.model_files import from_text, open_files
+from pyapp.model_files import from_text, open_files, tried
 from pyapp.model_import import ImportError_, import_model
 from pyapp.model_limits import MAX_NPZ_BYTES, markdown_table
 from pyapp.network import NetworkError, network_from, random_weights
@@ -128,8 +128,8 @@ def test_an_npz_that_would_expand_to_a_gigabyte_is_refused_before_decompressing(
     archive = bomb(2 ** 30)
     assert len(archive) < 2 * 2 ** 20  # about 1 MB on disk
     message = refused(lambda: network_from(tiny_vgg_description(), archive))
-    assert "would expand to 1024.0 MB in 1 arrays; the limit is 64.0 MB" in message
-    with pytest.raises(ImportError_, match="would expand to 1024.0 MB"):
+    assert "would expand to 1073.7 MB in 1 arrays; the limit is 64.0 MB" in message
+    with pytest.raises(ImportError_, match="would expand to 1073.7 MB"):
         open_files({"tiny_vgg.json": json.dumps(tiny_vgg_description()).encode(), "tiny_vgg.npz": archive})
 
 
@@ -156,7 +156,7 @@ def test_the_limits_table_is_in_the_readme_and_the_architecture_notes():
 def test_a_state_dict_file_over_the_size_limit_is_refused_unread(tmp_path):
     big = tmp_path / "huge.pt"
     with open(big, "wb") as f:
-        f.truncate(51 * 2 ** 20)  # sparse: no disk used
+        f.truncate(51_000_000)  # sparse: no disk used
     assert "the state_dict file is 51.0 MB; the limit is 50.0 MB" in refused(lambda: import_model(big), ImportError_)
 
 
@@ -182,3 +182,16 @@ def test_the_command_line_refuses_a_hostile_model_folder_with_exit_code_2(tmp_pa
     assert result.returncode == 2 and result.stdout == ""
     assert result.stderr == ("error: cannot load the network: layer 1 ('conv_1_1'): padding 5,000 is out of range: "
                              "the explainer takes 0 to 2 (pixels, and at most kernel_size - 1)\n")
+
+
+def test_a_model_is_tried_on_one_image_before_it_is_kept(weights):
+    assert tried(network_from(tiny_vgg_description(), weights)).classes == tiny_vgg_description()["classes"]
+    huge = {k: v * np.float32(1e30) if k in ("conv_1_1.weight", "conv_1_2.weight") else v for k, v in weights.items()}
+    with pytest.raises(ImportError_, match="one forward pass gives probabilities that are not numbers"):
+        tried(network_from(tiny_vgg_description(), huge))  # finite weights whose maps overflow to NaN
+    small = tiny_vgg_description()
+    small["input_shape"] = [32, 32, 3]
+    small["layers"][-2]["units"] = 10
+    smaller = network_from(small, random_weights(small, seed=0))
+    with pytest.raises(ImportError_, match=r"one forward pass fails \(expected an image of shape \(32, 32, 3\)"):
+        tried(smaller, np.zeros((64, 64, 3), np.float32))  # the page feeds 64x64 pictures

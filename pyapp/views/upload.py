@@ -9,9 +9,10 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from .. import svg
+from ..model_limits import MAX_IMAGE_BYTES
 from ..state import CUSTOM_IMAGE
 
-MAX_UPLOAD_BYTES = 20_000_000  # a phone photo is 2-8 MB; anything bigger is almost surely a mistake
+MAX_UPLOAD_BYTES = MAX_IMAGE_BYTES  # a phone photo is 2-8 MB; anything bigger is almost surely a mistake
 
 
 def dialog() -> str:
