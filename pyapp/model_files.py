@@ -36,7 +36,8 @@ def open_files(files: dict[str, bytes]) -> Network:
     """The network in the picked files (file name -> bytes); ImportError_ in words when they do not make one."""
     for name, data in files.items():
         if len(data) > MAX_MODEL_BYTES:
-            raise ImportError_(f"{name} is {size_text(len(data))}; a model file may be {size_text(MAX_MODEL_BYTES)} at most")
+            raise ImportError_(f"{name} is {size_text(len(data))}; a model file may be "
+                               f"{size_text(MAX_MODEL_BYTES)} at most")
     described = {n: d for n, d in _json_files(files).items() if isinstance(d, dict)}
     description = next((n for n, d in described.items() if "layers" in d and "classes" in d), None)
     topology = next((n for n, d in described.items() if "modelTopology" in d), None)

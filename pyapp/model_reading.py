@@ -9,7 +9,6 @@
 """
 from __future__ import annotations
 
-import ast
 import io
 import json
 import math
@@ -87,17 +86,16 @@ def load_json(data, what: str):
 def _npy_array(name: str, data: bytes) -> np.ndarray:
     """One .npy member's array; its header's shape and type must account for its bytes exactly."""
     stream = io.BytesIO(data)
-    try:
+    try:  # numpy's own header parser (a dict of literals, never code), with its header size limit
         version = np.lib.format.read_magic(stream)
-        header = stream.read(2 if version == (1, 0) else 4)
-        length = int.from_bytes(header, "little")
-        fields = ast.literal_eval(stream.read(length).decode("latin-1"))  # a dict of literals, never code
-        shape, fortran, descr = tuple(fields["shape"]), bool(fields["fortran_order"]), fields["descr"]
+        fmt = np.lib.format
+        read_header = fmt.read_array_header_1_0 if version == (1, 0) else fmt.read_array_header_2_0
+        shape, fortran, dtype = read_header(stream)
+        descr = dtype.str
     except (ValueError, SyntaxError, KeyError, TypeError, MemoryError) as exc:
         raise ModelLimitError(f"{name}: not an array file ({type(exc).__name__})") from None
     if descr not in NPY_DTYPES or not all(isinstance(n, int) and 0 <= n for n in shape):
         raise ModelLimitError(f"{name}: holds {str(descr)[:20]} values of shape {str(shape)[:40]}, not numbers")
-    dtype = np.dtype(descr)
     body = memoryview(data)[stream.tell():]  # no copy of the data before it is known to fit
     if math.prod(shape) * dtype.itemsize != len(body):
         raise ModelLimitError(f"{name}: its header says {shape} {descr}, its data is {len(body):,} bytes")
