@@ -326,7 +326,7 @@ def _read_description(source) -> dict:
             return load_json(source, "model description")
         return load_json(read_file(source, "model description"), f"model description {source}")
     except ModelLimitError as exc:
-        raise NetworkError(f"cannot read the model description: {exc}") from None
+        raise NetworkError(str(exc)) from None  # it names the file and what is wrong
 
 
 def network_from(description, weights) -> Network:
