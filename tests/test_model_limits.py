@@ -106,7 +106,8 @@ def test_weights_that_are_not_numbers_are_refused_with_the_layer(weights, value)
     bad = {k: v.copy() for k, v in weights.items()}
     bad["conv_2_1.weight"][3, 1, 0, 2] = value
     message = refused(lambda: network_from(tiny_vgg_description(), npz_bytes(bad)))
-    assert message == "layer 'conv_2_1': 1 of the 900 values of conv_2_1.weight are not finite numbers (NaN or infinity)"
+    assert message == ("layer 'conv_2_1': 1 of the 900 values of conv_2_1.weight are not finite numbers "
+                       "(NaN or infinity)")
 
 
 def bomb(expanded: int, declared_shape=None) -> bytes:
