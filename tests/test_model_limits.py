@@ -196,3 +196,8 @@ def test_a_model_is_tried_on_one_image_before_it_is_kept(weights):
     smaller = network_from(small, random_weights(small, seed=0))
     with pytest.raises(ImportError_, match=r"one forward pass fails \(expected an image of shape \(32, 32, 3\)"):
         tried(smaller, np.zeros((64, 64, 3), np.float32))  # the page feeds 64x64 pictures
+
+
+def test_picked_files_over_the_limit_are_refused_with_their_size():
+    with pytest.raises(ImportError_, match=r"^weights.npz is 60.0 MB; a model file may be 50.0 MB at most$"):
+        open_files({"model.json": b"{}", "weights.npz": bytes(60_000_000)})
