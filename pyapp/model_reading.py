@@ -65,7 +65,7 @@ def load_json(data, what: str):
         if len(data) > MAX_MODEL_BYTES:
             raise ModelLimitError(f"the {what} is {size_text(len(data))}; the limit is {size_text(MAX_MODEL_BYTES)}")
         try:
-            data = bytes(data).decode("utf-8-sig")
+            data = bytes(data).decode("utf-8").removeprefix("\ufeff")  # BOM; not utf-8-sig: one codec less at start
         except UnicodeDecodeError:
             raise ModelLimitError(f"the {what} is not UTF-8 text") from None
     depth = LIMITS["JSON nesting"][1]
