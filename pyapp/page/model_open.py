@@ -1,7 +1,7 @@
 """"Open a model...": a model chosen from disk replaces the built-in one, with no server.
 
-The files are checked in Python (pyapp.model_files); a bad one gets a notice and the current model
-stays. Each file's size is checked before it is read (pyapp.model_limits), and a model is tried (one
+The files are checked in Python (pyapp.models.files); a bad one gets a notice and the current model
+stays. Each file's size is checked before it is read (pyapp.models.limits), and a model is tried (one
 forward pass on the image on screen, every probability finite) before it is kept in the tab's
 sessionStorage; the page then starts again on it, so every part (overview, details, examples, article,
 playground) is built for it exactly as at start-up. A kept model that fails at start is dropped, with a
@@ -13,15 +13,14 @@ import base64
 
 import js
 
-from ..model_files import from_text, open_files, to_text, tried
-from ..model_import import ImportError_
-from ..model_limits import MAX_MODEL_BYTES, size_text
-from ..network import NetworkError
-from ..state import CUSTOM_IMAGE
-from ..svg import png_bytes
-from ..views.examples import plain_png_input
-from ..views.probabilities import input_pixels
 from . import dom
+from ..engine.network import NetworkError
+from ..images.png import input_pixels, png_bytes
+from ..models.files import from_text, open_files, to_text, tried
+from ..models.imports import ImportError_
+from ..models.limits import MAX_MODEL_BYTES, size_text
+from ..ui.state import CUSTOM_IMAGE
+from ..views.widgets.examples import plain_png_input
 
 KEY = "cnn-explainer-model"
 IMAGE_KEY = "cnn-explainer-model-image"  # the picture on screen when the model changed: the new one runs on it
@@ -73,7 +72,7 @@ def install(app) -> None:
               'model</button>') if opened else ""
     dom.set_html("#model-status", status)
     if opened:  # the article was written for the built-in model's classes
-        from ..views.article import class_texts  # the article's views load after the first screen (boot.DEFERRED)
+        from ..views.article.article import class_texts  # the article's views load after the first screen (boot.DEFERRED)
 
         for name, text in class_texts(app.network.classes).items():
             for element in dom.query_all(f'[data-article-text="{name}"]'):

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..roles import first_convolution
-from ..views import playground as view
 from . import dom
+from ..engine.roles import first_convolution
+from ..views.widgets import playground as view
 
 PANEL = "#playground"
 
@@ -107,10 +107,11 @@ class PlaygroundController:
 
 def install(app) -> PlaygroundController:
     controller = PlaygroundController(app)
-    app.playground = controller  # tests read controller.edits
     app.renderers.append(controller.render)
-    app.on("change", "#pg-neuron", controller.choose)
-    app.on("click", f"{PANEL} .pg-preset", controller.preset)
-    app.on("input", f"{PANEL} .pg-cell", controller.typed)
-    app.on("click", "#pg-reset", controller.reset)
+    app.install("playground", controller, [
+        ("change", "#pg-neuron", controller.choose),
+        ("click", f"{PANEL} .pg-preset", controller.preset),
+        ("input", f"{PANEL} .pg-cell", controller.typed),
+        ("click", "#pg-reset", controller.reset),
+    ])
     return controller

@@ -13,7 +13,7 @@ import pytest
 
 from engine_fixtures import TINY_VGG
 from explainer_page import read_probabilities, wait_until_started
-from pyapp.network import load_network, random_weights, save_network
+from pyapp.engine.network import load_network, random_weights, save_network
 
 KEY = "cnn-explainer-model"  # pyapp/page/model_open.py (it imports js: not importable here)
 KEPT = f"sessionStorage.getItem('{KEY}')"
