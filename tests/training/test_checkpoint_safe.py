@@ -1,4 +1,4 @@
-"""weights/checkpoint.py reads with torch.load(weights_only=True): a real checkpoint round-trips, a crafted
+"""training/checkpoint.py reads with torch.load(weights_only=True): a real checkpoint round-trips, a crafted
 pickle that would run code is refused in one line and its code never runs."""
 from __future__ import annotations
 
@@ -6,10 +6,9 @@ import pickle
 
 import pytest
 
-from engine_fixtures import weights_module
-
 torch = pytest.importorskip("torch")
-checkpoint = weights_module("checkpoint")
+
+from training import checkpoint  # noqa: E402 - it imports torch
 
 
 def _run_parts(seed: int):
