@@ -81,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
         return args.run(args)
     except CliError as exc:
         stderr(f"error: {exc}")
-        return 1
+        return exc.code  # 2 for a refused model file
     except (PermissionError, UnreadableError) as exc:  # a model folder or dataset this user may not read
         stderr(f"error: {exc}" if not isinstance(exc, PermissionError) else
                f"error: {exc.filename}: permission denied (cannot be read)")

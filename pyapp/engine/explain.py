@@ -18,8 +18,8 @@ import numpy as np
 
 from .layers import windows
 from .network import INPUT, Network, Trace
+from .roles import last_convolution
 
-GRADCAM_LAYER = "conv_2_2"
 PATCH, PATCH_STRIDE, GREY = 16, 4, 0.5  # 13 x 13 positions of a 16-pixel grey square on a 64-pixel image
 CHUNK = 64  # occluded images per pass of the whole-map layers: bounds their memory
 
@@ -100,12 +100,15 @@ def rectified(network: Network, layer: str) -> str:
     return layer
 
 
-def gradcam(network: Network, trace: Trace, target, layer: str = GRADCAM_LAYER, upsample: bool = True) -> np.ndarray:
+def gradcam(network: Network, trace: Trace, target, layer: str | None = None, upsample: bool = True) -> np.ndarray:
     """ReLU(sum_k alpha_k A_k), alpha_k = mean of d(class logit)/d A_k (Selvaraju et al. 2017); >= 0.
 
     ``A`` is the conv layer's rectified output. With ``upsample`` the (h, w) map is interpolated from each
     cell's receptive-field centre to the (H, W) input, otherwise it is returned at the layer's size.
     """
+    layer = layer or last_convolution(network)  # by role: an imported model names its layers its own way
+    if layer is None:
+        raise ValueError("Grad-CAM needs a conv layer; this network has none")
     if network.layer(layer).type != "conv2d":
         raise ValueError(f"Grad-CAM needs a conv layer; {layer} is a {network.layer(layer).type} layer")
     maps = rectified(network, layer)

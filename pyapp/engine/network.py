@@ -7,11 +7,8 @@ channels-first. The other methods explain single numbers of a trace for the deta
 """
 from __future__ import annotations
 
-import io
 import json
 import os
-import zipfile
-import zlib
 from pathlib import Path
 
 import numpy as np
@@ -19,6 +16,8 @@ import numpy as np
 from . import gradients
 from .. import WEIGHTS_DIR
 from .layers import LAYER_TYPES, Conv2D, Dense, Layer, MaxPool2D, windows
+from ..models.limits import ModelLimitError, check_description, check_weights
+from ..models.reading import load_json, read_file, read_npz
 
 DESCRIPTION_FILE = "tiny_vgg.json"
 WEIGHTS_FILE = "tiny_vgg.npz"
@@ -320,30 +319,30 @@ class Network:
 # -- loading and saving -------------------------------------------------------------------------
 
 def _read_description(source) -> dict:
-    """A description from a dict, JSON text (str or bytes) or a path to a JSON file."""
+    """A description from a dict, JSON text (str or bytes) or a path to a JSON file (read within the limits)."""
     if isinstance(source, dict):
         return source
     try:
         if isinstance(source, (bytes, bytearray)) or (isinstance(source, str) and source.lstrip().startswith("{")):
-            return json.loads(source)
-        return json.loads(Path(source).read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
-        raise NetworkError(f"cannot read the model description: {exc}") from None
+            return load_json(source, "model description")
+        return load_json(read_file(source, "model description"), f"model description {source}")
+    except ModelLimitError as exc:
+        raise NetworkError(str(exc)) from None  # it names the file and what is wrong
 
 
 def network_from(description, weights) -> Network:
-    """A network from a description (dict, JSON text or path) and weights (dict, .npz bytes or path)."""
+    """A network from a description (dict, JSON text or path) and weights (dict, .npz bytes or path).
+
+    The description is checked against pyapp.models.limits before the weights are read, and the weights
+    (read by pyapp.models.reading, never np.load) before a layer is built: every model source comes here."""
     desc = _read_description(description)
     try:
-        if isinstance(weights, (bytes, bytearray, memoryview)):
-            weights = io.BytesIO(bytes(weights))
+        check_description(desc)
         if not isinstance(weights, dict):
-            with np.load(weights, allow_pickle=False) as npz:
-                weights = {k: npz[k] for k in npz.files}
-    except (zipfile.BadZipFile, zlib.error, EOFError) as exc:  # a truncated or damaged .npz archive
-        raise NetworkError(f"cannot read the weights: the .npz file is damaged or incomplete ({exc})") from None
-    except (OSError, ValueError) as exc:  # a damaged or foreign .npz
-        raise NetworkError(f"cannot read the weights: {exc}") from None
+            weights = read_npz(weights)
+        check_weights(weights)
+    except ModelLimitError as exc:
+        raise NetworkError(str(exc)) from None
     try:
         return Network(desc, weights)
     except (KeyError, TypeError, ValueError) as exc:

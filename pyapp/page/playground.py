@@ -1,11 +1,12 @@
 """The kernel playground in the page: a panel right under the overview; every valid edit (or preset)
-swaps one conv_1_1 filter in a copy of the trained network, and the App reruns and redraws everything.
+swaps one filter of the first convolution in a copy of the trained network, and the App reruns and redraws everything.
 """
 from __future__ import annotations
 
 import numpy as np
 
 from . import dom
+from ..engine.roles import first_convolution
 from ..views.widgets import playground as view
 
 PANEL = "#playground"
@@ -76,7 +77,7 @@ class PlaygroundController:
             self.edits[self.neuron] = (kernel, float(bias))
         network = self.trained
         for neuron, (k, b) in sorted(self.edits.items()):
-            network = network.with_kernel(view.LAYER, neuron, k, b)
+            network = network.with_kernel(first_convolution(network), neuron, k, b)
         self.app.set_network(network)  # reruns the image and calls every renderer (show_result among them)
 
     # -- events -----------------------------------------------------------------------------------------
@@ -93,7 +94,7 @@ class PlaygroundController:
     def typed(self, event, element) -> None:
         cells = {field.getAttribute("data-cell"): field.value for field in dom.query_all(f"{PANEL} .pg-cell")}
         bias = cells.pop("bias", "")
-        parsed = view.parse_form(cells, bias, self.trained.kernel(view.LAYER, self.neuron).shape)
+        parsed = view.parse_form(cells, bias, self.trained.kernel(first_convolution(self.trained), self.neuron).shape)
         self.show_message(parsed.errors)
         if not parsed.errors:
             self.apply(parsed.kernel, parsed.bias)

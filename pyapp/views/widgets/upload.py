@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
+from ...models.limits import MAX_IMAGE_BYTES
 from ...ui import svg
 from ...ui.state import CUSTOM_IMAGE
 
-MAX_UPLOAD_BYTES = 20_000_000  # a phone photo is 2-8 MB; anything bigger is almost surely a mistake
+MAX_UPLOAD_BYTES = MAX_IMAGE_BYTES  # a phone photo is 2-8 MB; anything bigger is almost surely a mistake
 DOWNLOAD_TIMEOUT_S = 30  # a photo comes in seconds even on a slow line; a server that trickles is given up
 
 
