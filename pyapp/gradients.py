@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .im2col import windows
+from .im2col import columns, windows
 from .layer_arrays import LayerArrays
 
 SCORES = ("logit", "probability")
@@ -44,12 +44,15 @@ def conv2d_input_gradient(grad_y, weight, input_shape, stride=1, padding=0):
 
 
 def conv2d_parameter_gradients(grad_y, x, kernel_size, stride=1, padding=0):
-    """dL/dW[o, i, u, v] = sum over batch and pixels of grad_y[o] times the input under offset (u, v); dL/db = sum grad_y."""
+    """dL/dW[o, i, u, v] = sum over batch and pixels of grad_y[o] times the input under offset (u, v); dL/db = sum grad_y.
+
+    With the input's im2col columns that is one matrix product per image, ``grad_y @ cols^T``, summed.
+    """
     n, o, oh, ow = grad_y.shape
     c = x.shape[1]
-    win = windows(x, kernel_size, stride, padding)  # (N, C, H', W', k, k)
-    grad_w = np.tensordot(grad_y, win, axes=([0, 2, 3], [0, 2, 3]))  # (O, C, k, k)
-    return grad_w.reshape(o, c, kernel_size, kernel_size).astype(np.float32), grad_y.sum(axis=(0, 2, 3))
+    cols = columns(x, kernel_size, stride, padding)  # (N, C*k*k, H'*W')
+    grad_w = np.matmul(grad_y.reshape(n, o, oh * ow), cols.transpose(0, 2, 1)).sum(axis=0)  # (O, C*k*k)
+    return grad_w.reshape(o, c, kernel_size, kernel_size), grad_y.sum(axis=(0, 2, 3))
 
 
 def relu_gradient(grad_y, x):

@@ -21,3 +21,20 @@ def windows(x: np.ndarray, size: int, stride: int = 1, padding: int = 0) -> np.n
         x = np.pad(x, pad)  # zeros, as in PyTorch and TF
     view = sliding_window_view(x, (size, size), axis=(-2, -1))
     return view[..., ::stride, ::stride, :, :]
+
+
+def columns(x: np.ndarray, size: int, stride: int = 1, padding: int = 0) -> np.ndarray:
+    """im2col of a batch (N, C, H, W): (N, C*size*size, H'*W'), one column per output pixel holding its window.
+
+    One strided copy per window offset (size*size of them, each covering every pixel): several times faster
+    than copying the 6-axis window view, the gathering step of every convolution's matmul.
+    """
+    n, c, h, w = x.shape
+    if padding:
+        x = np.pad(x, ((0, 0), (0, 0), (padding, padding), (padding, padding)))
+    oh, ow = output_size(h, size, stride, padding), output_size(w, size, stride, padding)
+    cols = np.empty((n, c, size, size, oh, ow), dtype=np.float32)
+    for u in range(size):
+        for v in range(size):
+            cols[:, :, u, v] = x[:, :, u:u + stride * (oh - 1) + 1:stride, v:v + stride * (ow - 1) + 1:stride]
+    return cols.reshape(n, c * size * size, oh * ow)

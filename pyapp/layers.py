@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import gradients
-from .im2col import output_size, windows  # noqa: F401 (part of this module's API)
+from .im2col import columns, output_size, windows  # noqa: F401 (part of this module's API)
 
 
 # ---------------------------------------------------------------------------
@@ -189,12 +189,11 @@ class Conv2D(_Weighted):
         n, c, h, w = x.shape
         if c != self.in_channels:
             raise ValueError(f"{self.name}: expected {self.in_channels} input channels, got {c}")
-        k = self.kernel_size
-        win = windows(x, k, self.stride, self.padding)  # (N, C, H', W', k, k)
-        oh, ow = win.shape[2], win.shape[3]
+        _, oh, ow = self.output_shape((c, h, w))
         # im2col: one column per output pixel, then one matrix product does every filter at once
-        cols = win.transpose(0, 1, 4, 5, 2, 3).reshape(n, c * k * k, oh * ow)
-        out = np.matmul(self._matrix, cols) + self.bias[:, None]
+        cols = columns(x, self.kernel_size, self.stride, self.padding)
+        out = np.matmul(self._matrix, cols)
+        out += self.bias[:, None]
         out = out.reshape(n, self.out_channels, oh, ow)
         return out[0] if single else out
 
