@@ -210,7 +210,7 @@ def pyscript_files() -> list[Path]:
 # -- the dataset and the examples -----------------------------------------------------------------
 
 def _has_images(root: Path, classes) -> bool:
-    from pyapp.dataset import DatasetError, labelled_images
+    from pyapp.data.dataset import DatasetError, labelled_images
 
     try:
         return bool(labelled_images(validation_dir(root), classes))
@@ -220,7 +220,7 @@ def _has_images(root: Path, classes) -> bool:
 
 def validation_dir(root: Path) -> Path:
     """The validation folder of a dataset root, or the root itself when it is one."""
-    from pyapp.dataset import DatasetError, split_dirs
+    from pyapp.data.dataset import DatasetError, split_dirs
 
     try:
         return split_dirs(root)[1]
@@ -230,7 +230,7 @@ def validation_dir(root: Path) -> Path:
 
 def download_dataset(cache: Path) -> Path | None:
     """The official Tiny ImageNet archive into the user cache, keeping only the network's 10 classes."""
-    from pyapp.dataset import WNIDS
+    from pyapp.data.dataset import WNIDS
 
     archive = cache / "tiny-imagenet-200.zip"
     try:
@@ -257,7 +257,7 @@ def download_dataset(cache: Path) -> Path | None:
 
 def dataset_dir(given: str | None, allow_download: bool = True, classes=None) -> Path | None:
     """The dataset: --data, else $TINY_IMAGENET_DIR, else the user cache (downloaded when empty)."""
-    from pyapp.dataset import CLASS_NAMES, dataset_root
+    from pyapp.data.dataset import CLASS_NAMES, dataset_root
 
     classes = CLASS_NAMES if classes is None else classes
     root = dataset_root(given)
@@ -282,7 +282,7 @@ def dataset_dir(given: str | None, allow_download: bool = True, classes=None) ->
 
 
 def example_file(class_name: str) -> str:
-    from pyapp.views.examples import example_path
+    from pyapp.views.widgets.examples import example_path
 
     return example_path(class_name)
 
@@ -291,8 +291,8 @@ def choose_examples(root: Path, network) -> dict[str, Path]:
     """One validation image per class: the one the model gives its class the highest probability
     (so a correct, confident example where the model has one). Remembered per weights and dataset."""
     import numpy as np
-    from pyapp.dataset import labelled_images
-    from pyapp.preprocess import load_image
+    from pyapp.data.dataset import labelled_images
+    from pyapp.images.preprocess import load_image
 
     samples = labelled_images(validation_dir(root), network.classes)
     key = hashlib.sha256(b"".join(a.tobytes() for a in network.weights().values())
@@ -324,27 +324,20 @@ def choose_examples(root: Path, network) -> dict[str, Path]:
 
 def render_first_paint(state, trace, network) -> str:
     """What #overview shows before Python starts in the browser: the overview of the default example,
-    rendered here by the same view the page uses (pyapp.views.overview when it exists, else the
-    plain probability list)."""
-    try:
-        view = importlib.import_module("pyapp.views.overview")
-    except ModuleNotFoundError as exc:
-        if exc.name != "pyapp.views.overview":
-            raise
-        view = None
-    if view is None or not hasattr(view, "render"):
-        view = importlib.import_module("pyapp.views.probabilities")
-    return view.render(state, trace, network)
+    rendered here by the same view the page uses."""
+    from pyapp.views.widgets import overview
+
+    return overview.render(state, trace, network)
 
 
 def render_article(network) -> str:
-    """The article for #article: pyapp.views.article fills site/article.html's computed parts."""
+    """The article for #article: pyapp.views.article.article fills site/article.html's computed parts."""
     if not (SITE / "article.html").is_file():
         return ""
     try:
-        view = importlib.import_module("pyapp.views.article")
+        view = importlib.import_module("pyapp.views.article.article")
     except ModuleNotFoundError as exc:
-        if exc.name != "pyapp.views.article":
+        if exc.name != "pyapp.views.article.article":
             raise
         return (SITE / "article.html").read_text()
     return view.render(network.description)
@@ -414,7 +407,7 @@ def icon_png(size: int) -> bytes:
     """The app icon: an input, two activation maps and the output bars, in the explainer's colours."""
     import numpy as np
     from PIL import Image, ImageDraw
-    from pyapp.colors import hex_color, to_rgb
+    from pyapp.ui.colors import hex_color, to_rgb
 
     scale = size / 64
     im = Image.new("RGB", (size, size), "#ffffff")
@@ -543,8 +536,8 @@ def write_examples(write: Writer, network, root: Path | None) -> dict[str, Path]
     """The network's 64x64 picture of each chosen image, as PNG: decoded identically in CPython and Pyodide
     (JPEG decoders differ between the two), so the page's numbers equal the native ones."""
     import numpy as np
-    from pyapp.preprocess import network_image
-    from pyapp.svg import png_bytes
+    from pyapp.images.preprocess import network_image
+    from pyapp.images.png import png_bytes
 
     chosen = choose_examples(root, network) if root else {}
     if not chosen:
@@ -595,10 +588,10 @@ def build(out: Path = DIST, data: str | None = None, wheels: str | None = None,
           allow_download: bool = True, use_dataset: bool = True, model: str | Path | None = None) -> Build:
     """Build the site into out for the model folder ``model`` (default: weights/); use_dataset=False builds
     it without examples (as with no dataset)."""
-    from pyapp.network import NetworkError, load_network
-    from pyapp.preprocess import load_image
-    from pyapp.state import State
-    from pyapp.views import examples as examples_view
+    from pyapp.engine.network import NetworkError, load_network
+    from pyapp.images.preprocess import load_image
+    from pyapp.ui.state import State
+    from pyapp.views.widgets import examples as examples_view
 
     started = time.perf_counter()
     model_dir = Path(model) if model else WEIGHTS

@@ -118,7 +118,7 @@ def probe_imports(argument: str) -> str:
             importlib.import_module(name)
         except BaseException as error:  # noqa: BLE001 - SystemExit too: nothing may end the probe
             failed.append(f"{name}: {type(error).__name__}: {error}")
-    from pyapp.preprocess import load_image
+    from pyapp.images.preprocess import load_image
 
     png = io.BytesIO()
     PIL.Image.new("RGB", (8, 8)).save(png, "PNG")

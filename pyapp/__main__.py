@@ -1,4 +1,4 @@
-"""``python -m pyapp``: the command line (see pyapp/cli.py)."""
+"""``python -m pyapp``: the command line (see pyapp/cli/main.py)."""
 import os
 import sys
 
@@ -6,6 +6,6 @@ import sys
 for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")
 
-from .cli import main  # noqa: E402  (after the thread setting, which must precede NumPy's import)
+from .cli.main import main  # noqa: E402  (after the thread setting, which must precede NumPy's import)
 
 sys.exit(main())

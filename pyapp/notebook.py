@@ -12,9 +12,9 @@ from functools import lru_cache
 from pathlib import Path
 
 from . import STYLES_DIR, WEIGHTS_DIR
-from . import svg
-from .state import CUSTOM_IMAGE, State
-from .views import registry
+from .ui import svg
+from .ui.state import CUSTOM_IMAGE, State
+from .views.detail import registry
 
 # The views that draw over the overview itself; their children's boxes sit on that overlay.
 OVERLAID = ("conv-elastic", "flatten")
@@ -53,7 +53,7 @@ class Figure:
 
 @lru_cache(maxsize=4)
 def _network(model: str):
-    from .network import load_network
+    from .engine.network import load_network
 
     return load_network(model)
 
@@ -66,7 +66,7 @@ def load_model(model=None):
 def _trace(image, network):
     import numpy as np
 
-    from .preprocess import load_image
+    from .images.preprocess import load_image
 
     array = image if isinstance(image, np.ndarray) else load_image(image)
     return network.forward(array)
@@ -106,7 +106,7 @@ def _styles(*names: str) -> str:
 
 def overview(image, model=None, colors: str = "unit", detail: bool = False) -> Figure:
     """The network's overview of ``image`` (a path, bytes or a (64, 64, 3) array): every layer's maps."""
-    from .views.overview import standalone_svg
+    from .views.widgets.overview import standalone_svg
 
     network = load_model(model)
     trace = _trace(image, network)
@@ -121,9 +121,9 @@ def view(name: str, image, layer: str | None = None, neuron: int = 0, channel: i
     For flatten and softmax, ``neuron`` is the class index; for conv-formula, ``channel`` the input channel."""
     if name == "overview":
         return overview(image, model, colors)
-    import importlib
-
-    from .views import overview as overview_view
+    from .views.detail import conv_elastic
+    from .views.detail.base import build
+    from .views.widgets import overview as overview_view
 
     network = load_model(model)
     layer = _check(network, name, layer, neuron, channel)
@@ -131,20 +131,22 @@ def view(name: str, image, layer: str | None = None, neuron: int = 0, channel: i
     if name == "conv-formula":
         channel = channel or 0
     state = _state(image, colors=colors, view=name, layer=layer, neuron=neuron, channel=channel)
-    module_name, _, overlay_view = VIEW_TABLE[name]
+    overlay_view = VIEW_TABLE[name][2]
     grid, body = overview_view._body(state, trace, network, standalone=True)
     css = overview_view.STANDALONE_STYLE + _styles("detail.css")  # the overlays' classes, as on the page
     if overlay_view:
-        overlay = importlib.import_module(f".views.{VIEW_TABLE[overlay_view][0]}", __package__)
-        still = {"tick": overlay.TICKS_1D ** 2 - 1} if overlay_view == "conv-elastic" else {}  # fully revealed
-        body += overlay.render(state.with_(view=overlay_view, channel=None), trace, network, **still)
-        css += overlay.slide_css(state.with_(view=overlay_view), network)
+        root = build(state.with_(view=overlay_view, channel=None), trace, network)
+        if overlay_view == "conv-elastic":  # drawn fully revealed, as the page leaves it after the animation
+            body += conv_elastic.render(root.state, trace, network, tick=conv_elastic.TICKS_1D ** 2 - 1)
+        else:
+            body += root.overlay()
+        css += root.overview_css()
     picture = svg.document(body, grid.width, grid.height, style=css, id="overview-svg", data_detail=overlay_view,
                            class_="overview", font_family="sans-serif")
     inline = picture[picture.index("<svg"):].replace("<svg ", '<svg style="display:block;width:100%;height:auto" ', 1)
     if overlay_view == name:  # the whole view is SVG
         return Figure(f"{name} {layer} {neuron}", picture, inline)
-    box = importlib.import_module(f".views.{module_name}", __package__).render(state, trace, network)
+    box = build(state, trace, network).markup()
     html = (f'<div class="cnn-explainer" style="position:relative;max-width:1100px">'
             f'{inline}'  # its <style> (detail.css) styles the box too
             f'<div class="detail-layer" style="aspect-ratio:{grid.width:g} / {grid.height:g}">{box}</div></div>')

@@ -4,7 +4,7 @@
 // Python (pyapp.page) reports back through window.explainer: stage(), ready(), fail().
 "use strict";
 (() => {
-  // The compact embed mode (embed=1 in the hash, read as pyapp/state.py reads it) holds from the first
+  // The compact embed mode (embed=1 in the hash, read as pyapp/ui/state.py reads it) holds from the first
   // paint: this script runs in <head>, before the body is parsed, so a blog's iframe never shows the page.
   const compact = () => new URLSearchParams(location.hash.replace(/^#+/, "")).getAll("embed").pop() === "1";
   const setCompact = () => document.documentElement.classList.toggle("embed", compact());

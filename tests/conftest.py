@@ -1,4 +1,5 @@
-"""Shared test setup: import paths, single-threaded NumPy, and where the data and the wheels are.
+"""Shared test setup: import paths, single-threaded NumPy, where the data and the wheels are, and the
+fixtures every subject uses (the trained network, an untrained one, a photo, the synthetic photo).
 
 The dataset and the Pyodide wheels default to ../shared beside the repository (as CI has them)
 when $TINY_IMAGENET_DIR / $PYODIDE_WHEELS are not set.
@@ -11,7 +12,7 @@ from pathlib import Path
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 ROOT = Path(__file__).resolve().parent.parent
-# build.py and pyapp; helper modules of the tests (engine_fixtures, explainer_page)
+# build.py and pyapp; helper modules of the tests (engine_fixtures, helpers, explainer_page)
 for folder in (ROOT, ROOT / "tests", ROOT / "tests" / "browser"):
     if str(folder) not in sys.path:
         sys.path.insert(0, str(folder))
@@ -21,3 +22,37 @@ for variable, default in (("TINY_IMAGENET_DIR", SHARED / "data" / "tiny-imagenet
                           ("PYODIDE_WHEELS", SHARED / "pyodide-0.27.7")):
     if not os.environ.get(variable) and default.is_dir():
         os.environ[variable] = str(default)
+
+
+# -- fixtures the subjects share (a module may define its own of the same name) ------------------------
+import pytest  # noqa: E402  (after the paths and the thread setting above)
+
+
+@pytest.fixture(scope="module")
+def network():
+    """The trained network that ships with the site."""
+    from pyapp.engine.network import load_network
+
+    return load_network()
+
+
+@pytest.fixture(scope="module")
+def untrained(tmp_path_factory):
+    """An untrained (He-initialised) network: the engine's maths never depends on the trained weights."""
+    from engine_fixtures import random_network
+
+    return random_network(tmp_path_factory.mktemp("untrained"), seed=3)
+
+
+@pytest.fixture(scope="module")
+def photo():
+    from helpers import photo
+
+    return photo()
+
+
+@pytest.fixture(scope="module")
+def synthetic_photo():
+    from helpers import synthetic_photo
+
+    return synthetic_photo()

@@ -9,8 +9,8 @@ import importlib.util
 import sys
 from pathlib import Path
 
-from pyapp.dataset import CLASS_NAMES
-from pyapp.network import load_network, random_weights, save_network
+from pyapp.data.dataset import CLASS_NAMES
+from pyapp.engine.network import load_network, random_weights, save_network
 
 
 def _conv(name, filters=10):

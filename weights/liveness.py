@@ -30,6 +30,6 @@ def activity_penalty(preactivations: list[torch.Tensor], map_weight: float, pixe
 
 
 def summary(figures: dict) -> str:
-    """One log line's worth of pyapp.activity figures: all-zero maps and zero pixels per ReLU layer."""
+    """One log line's worth of pyapp.data.activity figures: all-zero maps and zero pixels per ReLU layer."""
     return "blank maps " + " ".join(f"{row['zero_maps']:.0%}" for row in figures["layers"]) + \
         "  zero px " + " ".join(f"{row['zero_pixels']:.0%}" for row in figures["layers"])

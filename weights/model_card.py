@@ -8,8 +8,8 @@ from pathlib import Path
 
 import numpy as np
 
-from pyapp import dataset
-from pyapp.activity import markdown_table
+from pyapp.data import dataset
+from pyapp.data.activity import markdown_table
 
 TINY_IMAGENET_LICENCE = (
     "Trained on Tiny ImageNet (Stanford CS231n), a subset of ImageNet; the photos belong to their authors "

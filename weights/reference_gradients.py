@@ -111,7 +111,7 @@ def write_reference(out: Path = REFERENCE) -> None:
         weights = {k: npz[k] for k in npz.files}
     description = json.loads(DESCRIPTION.read_text())
     sys.path.insert(0, str(REPO))
-    from pyapp.network import load_network
+    from pyapp.engine.network import load_network
 
     winners = engine_winners(load_network().forward(images), description)
     layers, params = torch_gradients(weights, description, images, targets, winners=winners)

@@ -6,7 +6,7 @@
 Reads a Tiny ImageNet copy or a folder of class folders (see train_data.py), decodes every image once into
 memory, trains with on-the-fly augmentation, keeps the epoch with the best validation accuracy and writes
 ``tiny_vgg.npz``, ``tiny_vgg.json``, ``model_card.json`` and ``MODEL_CARD.md`` to ``--out``; the card and the
-last lines printed hold the accuracy and how alive the activation maps are (pyapp/activity.py). Optionally a
+last lines printed hold the accuracy and how alive the activation maps are (pyapp/data/activity.py). Optionally a
 wider teacher CNN is trained first and the student also learns from its softened outputs (distillation); the
 exported network is always exactly Tiny VGG. With ``--resume FILE`` a checkpoint is written after every epoch
 and a run that finds one continues from it, so ``--time-limit`` can split a long training into short chunks.
@@ -35,8 +35,8 @@ import model_card  # noqa: E402
 from augment import augment  # noqa: E402
 from checkpoint import Checkpoint, CheckpointError  # noqa: E402
 from liveness import activity_penalty, summary  # noqa: E402
-from pyapp import activity, dataset  # noqa: E402
-from pyapp.network import network_from  # noqa: E402
+from pyapp.data import activity, dataset  # noqa: E402
+from pyapp.engine.network import network_from  # noqa: E402
 from tiny_vgg_torch import (INITS, Teacher, TinyVGG, count_parameters, initialise,  # noqa: E402,F401
                             model_arrays, model_from_arrays, parameter_count, write_npz)
 from train_data import DataError, TrainingData, load_image, load_training_data  # noqa: E402,F401
@@ -114,7 +114,7 @@ def per_class_accuracy(logits: torch.Tensor, labels: np.ndarray, classes: list[s
 
 
 def map_activity(model: TinyVGG, data: TrainingData) -> dict:
-    """pyapp.activity's figures for the validation images, computed by the NumPy engine on the exported weights."""
+    """pyapp.data.activity's figures for the validation images, computed by the NumPy engine on the exported weights."""
     network = network_from(description(data.classes), model_arrays(model))
     return activity.activity(network, data.val.hwc(), data.val.labels)
 

@@ -1,11 +1,11 @@
 """The training images: a Tiny ImageNet copy (train/ and val/) or any folder of class folders, decoded once.
 
 Layouts of ``--data DIR``:
-- ``DIR/train`` and ``DIR/val``: Tiny ImageNet (the 10-class copy or tiny-imagenet-200, see pyapp/dataset.py),
+- ``DIR/train`` and ``DIR/val``: Tiny ImageNet (the 10-class copy or tiny-imagenet-200, see pyapp/data/dataset.py),
   or the same split of your own class folders;
 - ``DIR/<class name>/*.jpg|png|...``: your own photos of 2 to 20 classes, any sizes; a seeded share of each
   class is held out for validation.
-Every image goes through the site's preprocessing (pyapp/preprocess.py), so training sees what the page shows.
+Every image goes through the site's preprocessing (pyapp/images/preprocess.py), so training sees what the page shows.
 """
 from __future__ import annotations
 
@@ -14,7 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
-from pyapp import dataset, preprocess
+from pyapp.data import dataset
+from pyapp.images import preprocess
 
 MIN_CLASSES, MAX_CLASSES = 2, 20
 MIN_IMAGES = 10  # readable images per class: enough to hold out a couple for validation and learn from the rest

@@ -5,7 +5,8 @@
   changed, re-renders through ``app.renderers`` and mirrors the state in the address hash; one
   delegated listener per event type on #app dispatches to handlers registered with ``app.on``.
 - ``dom``: the few DOM helpers views need (a view's whole output goes in with one innerHTML).
-- controllers (``examples``, ``overview``, ``detail``, ...) each have ``install(app)``; ``detail`` hosts
-  the registry's detail views (pyapp/views/registry.py) with ``detail_*`` helpers and ``mounted``.
+- controllers (``examples``, ``overview``, ``detail.host``, ...) each have ``install(app)``, which ends in
+  ``app.install(name, controller, events)``; ``detail/`` hosts the registry's detail views
+  (pyapp/views/detail/registry.py) with its helpers beside it.
 - ``boot.start()``: called by the site's main.py; builds the App and installs the controllers.
 """

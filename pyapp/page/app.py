@@ -1,6 +1,8 @@
 """The page's core: the network, the one State, the image being classified and its trace.
 
-Controllers plug in with two hooks:
+Controllers plug in with three hooks:
+- ``app.install(name, controller, events)``: the controller, reachable as ``app.controllers[name]`` (by
+  other controllers, tests and the console), and its events, (event_type, match, handler) for ``on``;
 - ``app.on(event_type, selector_or_predicate, handler)``: one delegated listener per event type on
   #app calls ``handler(event, element)`` for the events that match;
 - ``app.renderers``: functions ``renderer(app, change)`` called after every state or trace change.
@@ -23,10 +25,10 @@ import js
 import numpy as np
 from pyodide.ffi import create_proxy
 
-from ..image_error import ImageError
-from ..state import CUSTOM_IMAGE, State, notice
-from ..views.examples import NO_IMAGE, example_input
 from . import dom
+from ..images.errors import ImageError
+from ..ui.state import CUSTOM_IMAGE, State, notice
+from ..views.widgets.examples import NO_IMAGE, example_input
 from .notice import Notice
 
 ROOT = "#app"
@@ -63,6 +65,7 @@ class App:
         self.awaited_url: str | None = None  # a link's image_url still downloading: the address keeps it
         self.follow_link = None  # follow_link(image_url, said): fetch a link's image (the upload dialog sets it)
         self.renderers: list[Renderer] = []
+        self.controllers: dict[str, object] = {}  # by name, see install
         self._handlers: dict[str, list] = {}
         self._example_images: dict[str, np.ndarray] = {}
         self._proxies = []  # JS keeps calling these: keep them alive
@@ -76,6 +79,12 @@ class App:
                 lambda event, element: self.set_state(self.state.back()))
 
     # -- events -----------------------------------------------------------------------------------
+    def install(self, name: str, controller, events=()) -> None:
+        """Keep ``controller`` as ``controllers[name]`` and route its events: (event_type, match, handler)."""
+        self.controllers[name] = controller
+        for event_type, match, handler in events:
+            self.on(event_type, match, handler)
+
     def on(self, event_type: str, match, handler) -> None:
         """Call ``handler(event, element)`` for events of event_type in the page whose target matches.
 
@@ -148,7 +157,7 @@ class App:
     def use_image(self, data: bytes, image_url: str | None = None, history: str = "push") -> str | None:
         """Classify the visitor's own image (a file, a drop, a paste, a photo, a web address or a link's):
         None when it is shown, else why it cannot be used, in words (the image shown stays)."""
-        from ..preprocess import load_image  # Pillow: loaded after the first screen (page/pillow.py)
+        from ..images.preprocess import load_image  # Pillow: loaded after the first screen (page/pillow.py)
 
         try:
             image = load_image(data)
@@ -291,7 +300,7 @@ class App:
     def measure(self, repeat: int = 20) -> dict:
         """Median milliseconds of one forward pass, of one full redraw and of each explanation of the
         network's answer (the Why? view's methods), in this browser."""
-        from .. import explain
+        from ..engine import explain
 
         def median_ms(function) -> float:
             times = []

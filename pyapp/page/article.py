@@ -1,6 +1,6 @@
 """The article's live parts: the hyperparameter widget, contents links, and any slot the build left empty.
 
-The widget's picture is ``pyapp.views.hyperparameters.render``: every change or animation step is one
+The widget's picture is ``pyapp.views.article.hyperparameters.render``: every change or animation step is one
 Python call and one innerHTML. The animation runs only while the widget is on screen, and does not
 start by itself when the visitor asks for reduced motion.
 """
@@ -9,8 +9,8 @@ from __future__ import annotations
 import js
 from pyodide.ffi import create_proxy
 
-from ..views import article, hyperparameters
 from . import dom
+from ..views.article import article, hyperparameters
 
 WIDGET = "#hp-widget"
 STEP_MS = 900  # one kernel position per step: slow enough to follow with the eye
@@ -132,15 +132,15 @@ def install(app) -> None:
     if root is None:
         return
     widget = Widget(root)
-    app.article_widget = widget  # for tests and the console
-    app.on("input", "#hp-widget [data-hp]", lambda event, element: _field_input(widget, event, element))
-    app.on("change", "#hp-widget input[type=number][data-hp]",
-           lambda event, element: widget.set_values({element.dataset.hp: element.value}))
-    app.on("click", '#hp-widget [data-hp-action="play"]', lambda event, element: widget.set_playing(not widget.playing))
-    app.on("click", '#hp-widget [data-hp-action="step"]', lambda event, element: widget.next_step())
-    app.on("pointerover", "#hp-widget [data-step]",
-           lambda event, element: widget.pin(int(element.getAttribute("data-step"))))
-    app.on("pointerout", "#hp-widget .hp-drawing", lambda event, element: _unpin(widget, event, element))
+    app.install("article", widget, [
+        ("input", "#hp-widget [data-hp]", lambda event, element: _field_input(widget, event, element)),
+        ("change", "#hp-widget input[type=number][data-hp]",
+         lambda event, element: widget.set_values({element.dataset.hp: element.value})),
+        ("click", '#hp-widget [data-hp-action="play"]', lambda event, element: widget.set_playing(not widget.playing)),
+        ("click", '#hp-widget [data-hp-action="step"]', lambda event, element: widget.next_step()),
+        ("pointerover", "#hp-widget [data-step]", lambda event, element: widget.pin(int(element.getAttribute("data-step")))),
+        ("pointerout", "#hp-widget .hp-drawing", lambda event, element: _unpin(widget, event, element)),
+    ])
 
     def observed(entries, *_):
         widget.set_visible(any(entry.isIntersecting for entry in entries))

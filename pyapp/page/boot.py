@@ -15,15 +15,15 @@ from pathlib import Path
 import js
 from pyodide.ffi import create_once_callable, create_proxy
 
-from ..network import load_network
-from ..state import CUSTOM_IMAGE, DEFAULT_IMAGE, State, notice
-from ..views.examples import example_path
 from . import pillow
+from ..engine.network import load_network
+from ..ui.state import CUSTOM_IMAGE, DEFAULT_IMAGE, State, notice
+from ..views.widgets.examples import example_path
 from .app import App, Change
 from .model_open import stored_network
 
-# Controllers in install order; each is pyapp/page/<name>.py with install(app).
-CONTROLLERS = ("examples", "overview", "detail", "model_open", "article", "receptive_field", "playground", "embed")
+# Controllers in install order; each is pyapp/page/<name>.py (dots: folders) with install(app).
+CONTROLLERS = ("examples", "overview", "detail.host", "model_open", "article", "receptive_field", "playground", "embed")
 # Installed after ready, in this order, each in its own idle moment: nothing of theirs is on the first screen.
 # With each, what of theirs is on the page before they are: a click there installs them at once (first use).
 DEFERRED = {"embed": None, "playground": None, "article": "a[data-article-link]"}

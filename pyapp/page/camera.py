@@ -14,8 +14,8 @@ import asyncio
 import js
 from pyodide.ffi import JsException, create_once_callable, to_js
 
-from ..views import upload as view
 from . import dom
+from ..views.widgets import upload as view
 
 # Any camera, the one facing away from the visitor when there is a choice (ideal, so never refused for it).
 CONSTRAINTS = {"video": {"facingMode": "environment"}, "audio": False}

@@ -12,8 +12,8 @@ import asyncio
 
 import js
 
-from ..views import embed as view
 from . import dom
+from ..views.widgets import embed as view
 
 CONFIRM_SECONDS = 4
 
@@ -73,7 +73,6 @@ class EmbedController:
 
 def install(app) -> EmbedController:
     controller = EmbedController(app)
-    app.embed = controller
     app.renderers.append(controller.render)
-    app.on("click", "#embed-copy", controller.copy)
+    app.install("embed", controller, [("click", "#embed-copy", controller.copy)])
     return controller

@@ -5,14 +5,14 @@ goes through the dialog's guarded path too: size limit, stale attempts dropped, 
 """
 from __future__ import annotations
 
-from ..views import examples as view
 from . import dom
+from ..views.widgets import examples as view
 
 
 def install(app) -> None:
     app.on("click", "[data-example]",
            lambda event, element: app.set_state(app.state.with_(image=element.dataset.example, image_url=None)))
-    app.on("change", "#examples input[data-image-input]", lambda event, element: app.upload.choose_file(event, element))
+    app.on("change", "#examples input[data-image-input]", lambda event, element: app.controllers["upload"].choose_file(event, element))
     app.renderers.append(render)
 
 

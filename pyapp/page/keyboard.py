@@ -12,9 +12,9 @@ from __future__ import annotations
 import js
 from pyodide.ffi import create_proxy
 
-from .. import layout as geometry
-from ..views import registry
 from . import dom
+from ..ui import geometry
+from ..views.detail import registry
 
 SVG = "#overview-svg"
 ITEM = ".map[data-layer], .output-class"  # the overview's focusable maps and classes
@@ -62,7 +62,7 @@ class Keyboard:
     def arrow(self, event, element):
         """An arrow key on a map: the next map that way (in receptive-field mode, Shift+arrow: the plain
         arrows move the picked pixel there)."""
-        picking = getattr(getattr(self.app, "receptive_field", None), "on", False)
+        picking = getattr(self.app.controllers.get("receptive_field"), "on", False)
         if event.key not in KEYS or picking and not event.shiftKey:
             return None
         event.preventDefault()

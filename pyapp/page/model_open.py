@@ -1,6 +1,6 @@
 """"Open a model...": a model chosen from disk replaces the built-in one, with no server.
 
-The files are checked in Python (pyapp.model_files); a bad one gets a notice and the current model
+The files are checked in Python (pyapp.models.files); a bad one gets a notice and the current model
 stays. A good one is kept in the tab's sessionStorage and the page starts again on it, so every part
 (overview, details, examples, article, playground) is built for it exactly as at start-up.
 """
@@ -10,14 +10,13 @@ import base64
 
 import js
 
-from ..model_files import from_text, open_files, to_text
-from ..model_import import ImportError_
-from ..network import NetworkError
-from ..state import CUSTOM_IMAGE
-from ..svg import png_bytes
-from ..views.examples import plain_png_input
-from ..views.probabilities import input_pixels
 from . import dom
+from ..engine.network import NetworkError
+from ..images.png import input_pixels, png_bytes
+from ..models.files import from_text, open_files, to_text
+from ..models.imports import ImportError_
+from ..ui.state import CUSTOM_IMAGE
+from ..views.widgets.examples import plain_png_input
 
 KEY = "cnn-explainer-model"
 IMAGE_KEY = "cnn-explainer-model-image"  # the picture on screen when the model changed: the new one runs on it
@@ -68,7 +67,7 @@ def install(app) -> None:
               'model</button>') if opened else ""
     dom.set_html("#model-status", status)
     if opened:  # the article was written for the built-in model's classes
-        from ..views.article import class_texts  # the article's views load after the first screen (boot.DEFERRED)
+        from ..views.article.article import class_texts  # the article's views load after the first screen (boot.DEFERRED)
 
         for name, text in class_texts(app.network.classes).items():
             for element in dom.query_all(f'[data-article-text="{name}"]'):

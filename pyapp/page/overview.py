@@ -13,9 +13,9 @@ from __future__ import annotations
 import js
 from pyodide.ffi import to_js
 
-from ..layout import OUTPUT
-from ..views import overview as view
 from . import dom, upload
+from ..ui.geometry import OUTPUT
+from ..views.widgets import overview as view
 
 MAP = "#overview-svg .map"
 ROW = "#overview-svg .output-class"
@@ -219,16 +219,17 @@ class OverviewController:
 
 def install(app) -> OverviewController:
     controller = OverviewController(app)
-    app.overview = controller
     app.renderers.append(controller.render)
-    app.on("pointerover", HOVERABLE, controller.hover)
-    app.on("pointermove", MAP, controller.move)
-    app.on("pointerout", HOVERABLE, controller.leave)
-    app.on("click", "#overview-detail", controller.toggle_detail)
-    app.on("change", "#overview-colors", controller.choose_colors)
-    app.on("click", "#overview-svg .layer-label", controller.open_article)
-    app.on("keydown", "#overview-svg .layer-label", controller.open_article)
-    app.on("focusin", HOVERABLE, controller.focus_in)
-    app.on("focusout", HOVERABLE, controller.focus_out)
+    app.install("overview", controller, [
+        ("pointerover", HOVERABLE, controller.hover),
+        ("pointermove", MAP, controller.move),
+        ("pointerout", HOVERABLE, controller.leave),
+        ("click", "#overview-detail", controller.toggle_detail),
+        ("change", "#overview-colors", controller.choose_colors),
+        ("click", "#overview-svg .layer-label", controller.open_article),
+        ("keydown", "#overview-svg .layer-label", controller.open_article),
+        ("focusin", HOVERABLE, controller.focus_in),
+        ("focusout", HOVERABLE, controller.focus_out),
+    ])
     upload.install(app)
     return controller

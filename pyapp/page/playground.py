@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..views import playground as view
 from . import dom
+from ..views.widgets import playground as view
 
 PANEL = "#playground"
 
@@ -106,10 +106,11 @@ class PlaygroundController:
 
 def install(app) -> PlaygroundController:
     controller = PlaygroundController(app)
-    app.playground = controller  # tests read controller.edits
     app.renderers.append(controller.render)
-    app.on("change", "#pg-neuron", controller.choose)
-    app.on("click", f"{PANEL} .pg-preset", controller.preset)
-    app.on("input", f"{PANEL} .pg-cell", controller.typed)
-    app.on("click", "#pg-reset", controller.reset)
+    app.install("playground", controller, [
+        ("change", "#pg-neuron", controller.choose),
+        ("click", f"{PANEL} .pg-preset", controller.preset),
+        ("input", f"{PANEL} .pg-cell", controller.typed),
+        ("click", "#pg-reset", controller.reset),
+    ])
     return controller

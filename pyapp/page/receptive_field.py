@@ -4,9 +4,8 @@ depends on, drawn as one <g> appended to #overview-svg. Plain clicks stay the de
 """
 from __future__ import annotations
 
-from ..views import overview as overview_view
-from ..views import receptive_field as view
 from . import dom
+from ..views.widgets import overview as overview_view, receptive_field as view
 
 MAP = "#overview-svg .map[data-layer][data-index]"
 ARROWS = {"ArrowUp": (-1, 0), "ArrowDown": (1, 0), "ArrowLeft": (0, -1), "ArrowRight": (0, 1)}
@@ -111,11 +110,12 @@ class ReceptiveFieldController:
 
 def install(app) -> ReceptiveFieldController:
     controller = ReceptiveFieldController(app)
-    app.receptive_field = controller  # tests read controller.pick
     app.renderers.append(controller.render)
-    app.on("click", "#rf-toggle", controller.toggle)
-    app.on("pointermove", MAP, controller.point)
-    app.on("pointerover", MAP, controller.point)
-    app.on("focusin", MAP, controller.focus)
-    app.on("keydown", MAP, controller.key)
+    app.install("receptive_field", controller, [
+        ("click", "#rf-toggle", controller.toggle),
+        ("pointermove", MAP, controller.point),
+        ("pointerover", MAP, controller.point),
+        ("focusin", MAP, controller.focus),
+        ("keydown", MAP, controller.key),
+    ])
     return controller

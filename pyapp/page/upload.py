@@ -2,7 +2,7 @@
 file dropped anywhere on the page, an image pasted (Ctrl+V), or a link's ``image_url``.
 
 A click on the custom slot opens the dialog (or, when an own image was given before and another
-image is showing, goes back to it). Every failure is said in words from pyapp.views.upload: in the
+image is showing, goes back to it). Every failure is said in words from pyapp.views.widgets.upload: in the
 dialog when it is open, else in the page's notice. Cancel (or Esc, or a click outside) closes the
 dialog and leaves the image as it was. A download that the browser refuses is told apart from an
 unreachable address by asking again without CORS: an opaque answer means the site is there but
@@ -14,9 +14,9 @@ from __future__ import annotations
 import js
 from pyodide.ffi import JsException, create_proxy, to_js
 
-from ..state import CUSTOM_IMAGE
-from ..views import upload as view
 from . import camera, dom, pillow
+from ..ui.state import CUSTOM_IMAGE
+from ..views.widgets import upload as view
 
 STALE = object()  # _accept's answer for an image the visitor no longer wants (they chose another meanwhile)
 
@@ -227,23 +227,24 @@ def _carries_files(transfer) -> bool:
 
 def install(app) -> UploadDialog:
     upload = UploadDialog(app)
-    app.upload = upload
     host = dom.query("#controls") or dom.query("#app")
     host.insertAdjacentHTML("beforeend", view.dialog())
-    app.on("click", "[data-custom]", upload.custom_slot)
-    app.on("keydown", "[data-custom]", upload.custom_slot)
-    app.on("click", "#upload-add", upload.add_address)
-    app.on("click", "#upload-cancel", upload.close)
-    app.on("click", "#upload-dialog", upload.backdrop)
-    app.on("change", "#upload-file, #upload-capture", upload.choose_file)
+    app.install("upload", upload, [
+        ("click", "[data-custom]", upload.custom_slot),
+        ("keydown", "[data-custom]", upload.custom_slot),
+        ("click", "#upload-add", upload.add_address),
+        ("click", "#upload-cancel", upload.close),
+        ("click", "#upload-dialog", upload.backdrop),
+        ("change", "#upload-file, #upload-capture", upload.choose_file),
+        ("dragover", lambda event: _carries_files(event.dataTransfer), upload.drag_over),
+        ("drop", lambda event: _carries_files(event.dataTransfer), upload.drop),
+        ("paste", lambda event: _carries_files(event.clipboardData), upload.paste),
+    ])
     app.follow_link = upload.follow_link
     camera.install(app, upload.camera)
     closed = create_proxy(lambda event: upload.close())  # Esc closes a modal dialog by itself
     app._proxies.append(closed)
     upload.dialog.addEventListener("close", closed)
-    app.on("dragover", lambda event: _carries_files(event.dataTransfer), upload.drag_over)
-    app.on("drop", lambda event: _carries_files(event.dataTransfer), upload.drop)
-    app.on("paste", lambda event: _carries_files(event.clipboardData), upload.paste)
     ended = create_proxy(upload.drag_end)
     app._proxies.append(ended)
     for event_type in ("dragleave", "dragend"):

@@ -1,5 +1,5 @@
 """A Trainer steps a network on batches: forward, the loss, the chain rule through each layer's own
-gradients (pyapp.gradients.chain), and an optimiser update of the weights in place.
+gradients (pyapp.engine.gradients.chain), and an optimiser update of the weights in place.
 
 Three starts (``START``): ``weights`` (fine-tune the network as given), ``scratch`` (every layer re-initialised,
 seeded, as weights/train.py does) and ``transfer`` (only the last layer with parameters learns: the
@@ -12,8 +12,8 @@ import copy
 
 import numpy as np
 
-from .. import gradients
-from ..network import Network, random_weights
+from ..engine import gradients
+from ..engine.network import Network, random_weights
 from .data import augment, batches
 from .loss import accuracy, softmax_cross_entropy
 from .optimizers import make_optimizer

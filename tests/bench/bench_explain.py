@@ -21,7 +21,8 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests"), str(ROOT / "tests" / "bench")]
 
 from bench_forward import median_ms, network  # noqa: E402
-from pyapp import WEIGHTS_DIR, explain  # noqa: E402
+from pyapp import WEIGHTS_DIR
+from pyapp.engine import explain  # noqa: E402
 
 NATIVE_AIM_MS = {"saliency": 5, "gradient-x-input": 5, "gradcam": 5, "occlusion": 60}
 

@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 from pyapp import WEIGHTS_DIR  # noqa: E402
-from pyapp.network import NetworkError, load_network  # noqa: E402
+from pyapp.engine.network import NetworkError, load_network  # noqa: E402
 
 
 def median_ms(fn, runs):
@@ -84,7 +84,7 @@ def main():
 
     from PIL import Image
 
-    from pyapp.preprocess import load_image
+    from pyapp.images.preprocess import load_image
 
     photo = Image.linear_gradient("L").resize((4000, 3000)).convert("RGB")
     buf = io.BytesIO()

@@ -3,7 +3,7 @@
     .venv/bin/python tests/bench/bench_memory.py [--code DIR]
 
 Makes the test images in a temporary folder (small files, many pixels: nothing big is committed),
-then decodes each with pyapp.preprocess.load_image in a fresh Python process and prints that
+then decodes each with pyapp.images.preprocess.load_image in a fresh Python process and prints that
 process's peak resident memory (VmHWM), what decoding added to it, and NumPy's own peak
 (tracemalloc), each as a ratio against decoding a normal 500x375 JPEG in the same run.
 --code DIR measures the pyapp of another checkout (e.g. the main branch, for a before/after).
@@ -27,7 +27,7 @@ CHILD = r"""
 import io, json, sys, tracemalloc
 sys.path.insert(0, sys.argv[1])
 from PIL import Image
-from pyapp.preprocess import ImageError, load_image
+from pyapp.images.preprocess import ImageError, load_image
 Image.init()
 warm = io.BytesIO()
 Image.new("RGB", (8, 8)).save(warm, "PNG")

@@ -12,7 +12,7 @@
 5. How to draw 103 maps, measured in the same browser on the same numbers (Pyodide, no PyScript):
    PNG data URLs in <image>s (Pillow and our own encoder), one sprite PNG per layer, a canvas per map
    (also with the copy of the old maps into the ghost canvases that the switch fade needs).
-   This is why the live overview draws canvases (pyapp/views/overview.py).
+   This is why the live overview draws canvases (pyapp/views/widgets/overview.py).
 The reference (MEASURED.md): overview drawn 2.17 s after navigation, switch 0.65 s, 2,200 DOM nodes.
 """
 from __future__ import annotations
@@ -128,10 +128,10 @@ sys.path.insert(0, "/home/pyodide")
 import numpy as np, js
 from PIL import Image
 from pyodide.ffi import to_js
-from pyapp import layout, svg
-from pyapp.network import load_network
-from pyapp.state import State
-from pyapp.views import overview
+from pyapp.engine.network import load_network
+from pyapp.ui import geometry, svg
+from pyapp.ui.state import State
+from pyapp.views.widgets import overview
 import base64
 
 net = load_network("/home/pyodide/weights")
@@ -140,7 +140,7 @@ def picture(seed):
     y, x = np.mgrid[0:64, 0:64] / 63.0
     return np.clip(np.stack([x * r.uniform(), y * r.uniform(), (x * y) ** r.uniform(0.5, 2)], -1), 0, 1)
 traces = [net.forward(picture(s).astype(np.float32)) for s in range(6)]
-grid = layout.overview_layout(net)
+grid = geometry.overview_layout(net)
 host = js.document.getElementById("host")
 state = {"n": 0}
 

@@ -26,8 +26,11 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 from PIL import Image  # noqa: E402
 
-from pyapp import WEIGHTS_DIR, dataset, explain, preprocess  # noqa: E402
-from pyapp.network import load_network  # noqa: E402
+from pyapp import WEIGHTS_DIR
+from pyapp.data import dataset
+from pyapp.engine import explain
+from pyapp.images import preprocess  # noqa: E402
+from pyapp.engine.network import load_network  # noqa: E402
 
 SIZE = 64
 SMALL = 0.5  # boxes under this share of the image

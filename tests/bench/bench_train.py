@@ -27,7 +27,7 @@ import numpy as np  # noqa: E402
 ROOT = Path(__file__).resolve().parents[2]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
-from pyapp.network import load_network  # noqa: E402
+from pyapp.engine.network import load_network  # noqa: E402
 from pyapp.training import Trainer  # noqa: E402
 
 SETTINGS = {"sgd": dict(lr=1e-3, momentum=0.9, weight_decay=5e-4), "adam": dict(lr=1e-4, weight_decay=5e-4)}

@@ -122,7 +122,7 @@ class Native:
     """The same computation in CPython: the reference the page's numbers must match."""
 
     def __init__(self, site: Site):
-        from pyapp.network import load_network
+        from pyapp.engine.network import load_network
 
         self.site = site
         self.network = load_network()
@@ -133,7 +133,7 @@ class Native:
 
     def probabilities(self, class_name: str) -> dict[str, float]:
         """Of the example image the site shows for class_name (the very file the browser reads)."""
-        from pyapp.preprocess import load_image
+        from pyapp.images.preprocess import load_image
 
         return self.probabilities_of(load_image(self.site.example_file(class_name)))
 

@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 # Playwright cannot download its own browser here; these are the flags for Debian's.
@@ -74,3 +75,12 @@ def drop_or_paste(page, kind: str, data: bytes, name: str, mime: str) -> None:
                 {clipboardData: transfer, bubbles: true, cancelable: true}));
         }
     }""", [kind, list(data), name, mime])
+
+
+SHOTS = Path(os.environ.get("EXTRAS_SHOTS", "/tmp/extras-shots"))
+
+
+def shot(page, name: str) -> None:
+    """A screenshot in $EXTRAS_SHOTS, for a person to look at (nothing compares it)."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"))

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from explainer_page import VIEWPORT, wait_until_started
 
-from pyapp.state import State
-from pyapp.views import registry
+from pyapp.ui.state import State
+from pyapp.views.detail import registry
 
 AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
 BLOCKING = ("critical", "serious")

@@ -10,7 +10,7 @@ import json
 import numpy as np
 import pytest
 from explainer_page import app_status, shown_pixel
-from pyapp.views import registry
+from pyapp.views.detail import registry
 
 IMAGE = "espresso"  # the default example: what the page shows without a hash
 RTOL = 1e-5
@@ -20,7 +20,7 @@ LOGIT_ATOL = 1e-5
 
 @pytest.fixture(scope="module")
 def trace(site, native):
-    from pyapp.preprocess import load_image
+    from pyapp.images.preprocess import load_image
 
     return native.network.forward(load_image(site.example_file(IMAGE)))
 
@@ -240,7 +240,7 @@ def test_a_deep_link_opens_the_formula_view_paused_at_its_pixel(page, open_app, 
     page.wait_for_timeout(700)
     assert shown_pixel(page) == (10, 12)
     # Another image under the same view (an edited link): every number follows the new trace.
-    from pyapp.preprocess import load_image
+    from pyapp.images.preprocess import load_image
 
     koala = native.network.forward(load_image(site.example_file("koala")))
     page.evaluate("location.hash = '#image=koala&view=conv-formula&layer=conv_1_2&neuron=3&channel=4&pixel=10,12'")

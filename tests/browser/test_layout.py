@@ -80,7 +80,7 @@ def horizontal_overflow(page) -> int:
 
 
 def test_phone_and_tablet_show_every_detail_view_within_the_screen(page, open_app):
-    from pyapp.views import registry
+    from pyapp.views.detail import registry
 
     assert set(VIEW_LINKS) == {entry.name for entry in registry.ENTRIES}  # a new view gets a link here
     for width, height in ((390, 844), (768, 1024)):

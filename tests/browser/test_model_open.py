@@ -9,7 +9,7 @@ import pytest
 
 from engine_fixtures import TINY_VGG
 from explainer_page import read_probabilities, wait_until_started
-from pyapp.network import load_network, random_weights, save_network
+from pyapp.engine.network import load_network, random_weights, save_network
 
 ANIMALS = ["cat", "dog", "owl"]
 

@@ -15,8 +15,8 @@ import pytest
 from PIL import Image
 
 from explainer_page import CHROMIUM, CHROMIUM_ARGS, VIEWPORT, app_status, read_probabilities, wait_until_started
-from pyapp.preprocess import load_image
-from pyapp.state import State
+from pyapp.images.preprocess import load_image
+from pyapp.ui.state import State
 
 SHOTS = Path("/tmp/shots-ownimage")
 PHONE = {"width": 390, "height": 844}

@@ -72,7 +72,7 @@ def test_own_image_is_classified_and_bad_files_explained(page, open_app, native)
     page.set_input_files("input[data-image-input]", files=[
         {"name": "mine.png", "mimeType": "image/png", "buffer": data.getvalue()}])
     page.wait_for_function("document.querySelector('[data-custom]').classList.contains('active')")
-    from pyapp.preprocess import load_image
+    from pyapp.images.preprocess import load_image
 
     expected = native.probabilities_of(load_image(data.getvalue()))
     assert read_probabilities(page) == pytest.approx(expected, abs=TOLERANCE)

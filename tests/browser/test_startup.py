@@ -149,7 +149,7 @@ def test_first_screen_comes_before_pillow_and_an_image_given_meanwhile_waits_for
     from PIL import Image
 
     from explainer_page import VIEWPORT, read_probabilities
-    from pyapp.preprocess import load_image
+    from pyapp.images.preprocess import load_image
 
     context = browser.new_context(viewport=VIEWPORT, service_workers="block")  # page.route sees every fetch
     page = context.new_page()

@@ -11,7 +11,7 @@ import re
 import pytest
 from explainer_page import wait_until_started
 
-from pyapp import explain
+from pyapp.engine import explain
 
 IMAGE = "koala"
 KOALA = 5
@@ -20,7 +20,7 @@ BOX = "[data-view='why']"
 
 @pytest.fixture(scope="module")
 def trace(site, native):
-    from pyapp.preprocess import load_image
+    from pyapp.images.preprocess import load_image
 
     return native.network.forward(load_image(site.example_file(IMAGE)))
 

@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from pyapp.network import load_network
-from pyapp.preprocess import load_image
+from pyapp.engine.network import load_network
+from pyapp.images.preprocess import load_image
 
 TOLERANCE = 1e-5
 

@@ -1,0 +1,2 @@
+"""What every view shares: the State, the overview's geometry, the colours, the SVG writer and the words
+around class names."""

@@ -1,0 +1,163 @@
+"""The explainer's whole UI state as one object, with one URL form (the address's hash).
+
+Every view is a function of (State, the network's trace); deep links, the back step
+and embedding all come from this one object. Any text whatsoever reads as a valid State
+(``State.parse`` also says what it dropped); ``State.checked`` then fits it to a network.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, fields, replace
+from urllib.parse import parse_qsl, urlencode
+
+from ..views.detail import registry
+
+COLOR_MODES = ("unit", "module", "global")
+VIEWS = registry.NAMES
+CUSTOM_IMAGE = "custom"
+# The shipped model's preferred first example; a model without this class starts on its first example.
+DEFAULT_IMAGE = "espresso"
+# What a hash may hold: ASCII digits only ("²".isdigit() is True but int() refuses it), a few of them.
+NUMBER = re.compile(r"[0-9]{1,6}")
+LAYER_NAME = re.compile(r"[A-Za-z0-9_]{1,64}")
+IMAGE_NAME = re.compile(r"[A-Za-z0-9 _-]{1,64}")
+# The "Why?" view's heat-map methods: the keys of pyapp.engine.explain.METHODS (NumPy-free here; a test ties the two).
+METHODS = ("saliency", "gradient-x-input", "gradcam", "occlusion")
+DEFAULT_METHOD = "gradcam"
+WHY_VIEW = "why"
+
+
+@dataclass(frozen=True)
+class State:
+    image: str = DEFAULT_IMAGE  # an example's class name, or "custom"
+    image_url: str | None = None  # where a custom image came from, when it was a URL
+    colors: str = "unit"  # colour range: per map's layer ("unit"), per block ("module"), whole network
+    detail: bool = True  # "Show detail": (H, W, C) under the layer names, and the colour legends: on, they teach
+    view: str = "overview"
+    layer: str | None = None  # the layer the detail view is about, e.g. "conv_1_1"
+    neuron: int | None = None  # map index in that layer (for the output layer: the class index)
+    channel: int | None = None  # input channel of a conv neuron (conv-formula row)
+    pixel: tuple[int, int] | None = None  # pinned output position (row, column)
+    method: str = DEFAULT_METHOD  # the "Why?" view's heat map (its class is ``neuron`` on the output layer)
+    compare: int | None = None  # the "Why?" view: a second class drawn beside it, on the same colour range
+    embed: bool = False  # compact embed mode
+
+    def with_(self, **changes) -> "State":
+        return replace(self, **changes)
+
+    def overview(self) -> "State":
+        """The same image and settings with no detail view open."""
+        return replace(self, view="overview", layer=None, neuron=None, channel=None, pixel=None,
+                       method=DEFAULT_METHOD, compare=None)
+
+    def back(self) -> "State":
+        """One level up (the registry's parent): formula view to elastic view to overview; the overview stays."""
+        if self.view == registry.OVERVIEW:
+            return self
+        parent = registry.parent(self.view)
+        if parent == registry.OVERVIEW:
+            return self.overview()
+        return replace(self, view=parent, channel=None, pixel=None)
+
+    def to_url(self) -> str:
+        """The hash part of the address, without '#': only what differs from the default."""
+        default = State()
+        pairs = []
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if value == getattr(default, f.name):
+                continue
+            if isinstance(value, bool):
+                value = int(value)
+            elif isinstance(value, tuple):
+                value = ",".join(str(v) for v in value)
+            pairs.append((f.name, value))
+        return urlencode(pairs)
+
+    @classmethod
+    def from_url(cls, text: str, images=None) -> "State":
+        """Reads a hash written by ``to_url``; anything unknown or malformed falls back to the default."""
+        return cls.parse(text, images)[0]
+
+    @classmethod
+    def parse(cls, text: str, images=None) -> tuple["State", list[str]]:
+        """(the state of any text whatsoever, what of it was dropped, in words).
+
+        images: the image names this copy knows (an example's class name); None accepts any plain name.
+        """
+        try:
+            raw = dict(parse_qsl(str(text).lstrip("#"), keep_blank_values=False))
+        except ValueError:  # e.g. more fields than parse_qsl allows
+            raw = {}
+        values, dropped = {}, []
+
+        def take(name, value, ok):
+            if name not in raw:
+                return
+            if ok:
+                values[name] = value
+            else:
+                dropped.append(name)
+
+        image = raw.get("image", "")
+        known = image in images if images is not None else bool(IMAGE_NAME.fullmatch(image))
+        # "custom" is the visitor's own image: from a web address (image_url), or from a file (no address).
+        take("image", image, known or image == CUSTOM_IMAGE)
+        if image == CUSTOM_IMAGE and raw.get("image_url"):
+            values["image_url"] = raw["image_url"]
+        take("colors", raw.get("colors"), raw.get("colors") in COLOR_MODES)
+        for flag in ("detail", "embed"):
+            take(flag, raw.get(flag) == "1", raw.get(flag) in ("0", "1"))
+        take("view", raw.get("view"), raw.get("view") in VIEWS)
+        take("layer", raw.get("layer"), bool(LAYER_NAME.fullmatch(raw.get("layer", ""))))
+        take("method", raw.get("method"), raw.get("method") in METHODS)
+        for name in ("neuron", "channel", "compare"):
+            text_value = raw.get(name, "")
+            take(name, int(text_value) if NUMBER.fullmatch(text_value) else None, bool(NUMBER.fullmatch(text_value)))
+        pixel = raw.get("pixel", "").split(",")
+        pixel_ok = len(pixel) == 2 and all(NUMBER.fullmatch(p) for p in pixel)
+        take("pixel", (int(pixel[0]), int(pixel[1])) if pixel_ok else None, pixel_ok)
+        state = replace(cls(), **values)
+        # A detail view without its layer cannot be drawn: start on the overview instead.
+        if state.view != "overview" and (state.layer is None or state.neuron is None):
+            state, dropped = state.overview(), dropped + ["view"]
+        return state, dropped
+
+    def checked(self, network) -> tuple["State", str | None]:
+        """This state fitted to ``network``: a detail view it cannot show becomes the overview, a channel,
+        pixel or class to compare outside the network is dropped; with the reason in words (None when
+        nothing changed). ``method`` and ``compare`` belong to the "Why?" view: elsewhere they are reset."""
+        if self.view != WHY_VIEW and (self.method, self.compare) != (DEFAULT_METHOD, None):
+            return self.with_(method=DEFAULT_METHOD, compare=None).checked(network)
+        if self.view == registry.OVERVIEW:
+            return self, None
+        wanted = registry.entry(self.view).layer_type
+        try:
+            layer = network.layer(self.layer)
+        except KeyError:
+            return self.overview(), f"There is no layer called {self.layer!r} in this network."
+        if layer.type != wanted:
+            return self.overview(), f"{self.layer} is not a layer the {self.view} view can show."
+        count = network.shapes[self.layer][0]
+        if not 0 <= self.neuron < count:
+            return self.overview(), f"{self.layer} has {count} maps; there is no map number {self.neuron}."
+        state, problems = self, []
+        channels = getattr(layer, "in_channels", None)
+        if self.channel is not None and (channels is None or self.channel >= channels):
+            state = state.back() if self.view == "conv-formula" else state.with_(channel=None)
+            problems.append(f"{self.layer} has no input channel {self.channel}.")
+        if self.compare is not None and (self.compare >= count or self.compare == self.neuron):
+            state = state.with_(compare=None)  # the class itself: nothing to compare
+            if self.compare >= count:
+                problems.append(f"There is no class number {self.compare} to compare with.")
+        shape = network.shapes[self.layer][1:]
+        if self.pixel is not None and (len(shape) != 2 or not all(p < n for p, n in zip(self.pixel, shape))):
+            state = state.with_(pixel=None)
+            problems.append(f"{self.layer} has no pixel {self.pixel}.")
+        return state, " ".join(problems) or None
+
+def notice(dropped: list[str]) -> str | None:
+    """What the visitor reads when a link held something the explainer cannot show."""
+    if not dropped:
+        return None
+    return f"Part of this link could not be read and was left out: {', '.join(dict.fromkeys(dropped))}."

@@ -1,0 +1,368 @@
+"""The flatten view: the last pooled maps unrolled into the 1690-vector, weighted into one class's logit.
+
+A click on an output class opens it. The overview makes room (max_pool_2 slides left, earlier columns
+pack together and fade: ``slide_css``) and an overlay group inside the overview's <svg> (``render``)
+draws, as the reference does, the first and the last map's 169 entries in full and the eight maps
+between as grey bars; links from each entry's pixel into the vector, and from the vector into the sum
+node coloured by the entry's weight for this class; the bias; and the sum into the logit. Hovering an
+entry (or a pixel of the first or last map) shows its value and weight and marks the pixel
+(``hover_frame``). A "softmax" box opens the softmax view.
+
+The 169 entries of a map are one tall image and the links are grouped by colour into a few paths,
+so the whole overlay is a few dozen elements.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ...engine import layers
+from ...ui import geometry, svg
+from ...ui.geometry import NODE_SIZE, OUTPUT, OverviewLayout
+from ..parts import color_range, legend
+from ..parts.annotations import annotation, arrow, arrow_marker
+from ..parts.box import box
+from ..parts.code_panel import Call, Operand, frame as code_frame, panel
+from ..parts.frames import Frame, dynamic, exact, value_text
+from ..parts.grids import picture
+from ..parts.scales import weight_scale
+from ..parts.slide import PLUS_RADIUS, long_gap, short_gap, slide_rules
+from .base import DetailView, Placement
+
+N = NODE_SIZE
+PIXEL_WIDTH = N / 2  # the flatten column's width
+PIXEL_HEIGHT = 1.1  # one entry of the vector (the reference's height)
+EDGE_GRAY = "#e5e5e5"
+EDGE_COLOR = "gray"
+WEIGHT_GAP = 0.1  # the flatten links' weight colours (the reference's 0.35 for links, 0.1 for hover)
+COLOR_BINS = 24  # flatten-to-sum links are drawn as one path per colour bin
+SOFTMAX_WIDTH = 55.0
+CODE_BOX_WIDTH = 460.0  # px: the small box with the sum into the logit
+FADED_OPACITY = 0.15
+
+
+@dataclass(frozen=True)
+class FlattenLayout:
+    source: str  # the last pooling layer
+    left_x: float  # its new x
+    flat_x: float  # the flatten column
+    plus_x: float  # left edge of the sum node
+    softmax_x: float
+    xs: dict
+    faded: dict
+
+
+def flatten_layout(grid: OverviewLayout) -> FlattenLayout:
+    names = [c.name for c in grid.columns]
+    at = names.index(OUTPUT)
+    source = names[at - 1]
+    gap, big = short_gap(grid), long_gap(grid)
+    out_x = grid.column(OUTPUT).x
+    total = 2 * N + 5 * big + PIXEL_WIDTH
+    left_x = out_x - total
+    inter_gap = 2 * big
+    flat_x = left_x + N + inter_gap
+    plus_x = flat_x + inter_gap + PIXEL_WIDTH
+    softmax_x = ((total - 2 * N - 2 * inter_gap) - SOFTMAX_WIDTH) / 2 + plus_x + 2 * PLUS_RADIUS
+    xs = {c.name: c.x for c in grid.columns}
+    earlier = names[:at - 1]
+    x_first = grid.columns[0].x
+    step = (left_x - gap - x_first - N) / max(len(earlier) - 1, 1)
+    xs.update({name: x_first + k * step for k, name in enumerate(earlier)})
+    xs[source] = left_x
+    faded = {name: 0.08 + 0.08 * k / max(len(earlier) - 1, 1) for k, name in enumerate(earlier)}
+    return FlattenLayout(source, left_x, flat_x, plus_x, softmax_x, xs, faded)
+
+
+def slide_css(state, network) -> str:
+    grid = geometry.overview_layout(network)
+    f = flatten_layout(grid)
+    return slide_rules(
+        ("flatten", "softmax"), grid, lambda column: f.xs[column.name] - column.x, f.faded,
+        lambda r: f'{r} .output-class:not([data-index="{state.neuron}"]){{opacity:{FADED_OPACITY}}}\n'
+                  # the earlier columns are squeezed closer than their names are wide: names would overlap
+                  + ",".join(f'{r} [data-column="{name}"] :is(.layer-label,.input-captions)' for name in f.faded)
+                  + "{visibility:hidden}")
+
+
+class FlattenView(DetailView):
+    """The numbers and geometry of one flatten view (class ``state.neuron``), shared by render and hover."""
+
+    view = "flatten"
+
+    def __init__(self, state, trace, network):
+        super().__init__(state, trace, network)
+        self.grid = geometry.overview_layout(network)
+        self.f = flatten_layout(self.grid)
+        self.k = int(state.neuron or 0)
+        dense = network.layers[[layer.type for layer in network.layers].index("dense")]
+        self.dense = dense
+        self.pooled = trace[self.f.source]  # (C, H, W)
+        self.channels, self.h, self.w = self.pooled.shape
+        self.per_map = self.h * self.w
+        self.vector = trace[network.sources[dense.name]]  # the flatten layer's output
+        self.weights = dense.weight[self.k]  # (1690,)
+        self.bias = float(dense.bias[self.k])
+        self.logit = float(trace[dense.name][self.k])
+        src = self.grid.column(self.f.source)
+        self.map_ys = [float(y) for y in src.ys]
+        self.top_y = self.map_ys[0]
+        self.bottom_y = self.map_ys[-1] + N - self.per_map * PIXEL_HEIGHT
+        self.out_y = float(self.grid.column(OUTPUT).ys[self.k])
+        self.sum_y = self.out_y + N / 2
+        # The weight colours: the extent over the detailed maps' weights, as the reference does.
+        shown = np.concatenate([self.weights[:self.per_map], self.weights[-self.per_map:]])
+        self.weight_extent = float(np.max(np.abs(shown))) or 1.0
+        self.weight_scale = weight_scale(self.weight_extent, WEIGHT_GAP)
+        ranges = color_range.layer_ranges(trace, network, state.colors)
+        self.range = ranges[self.f.source]
+
+    # -- geometry ----------------------------------------------------------------------------
+    def detailed_maps(self) -> tuple[int, int]:
+        return 0, self.channels - 1
+
+    def entry_y(self, index: int) -> float:
+        """Top of entry ``index`` (of the detailed maps) in the flatten column."""
+        c, f = divmod(index, self.per_map)
+        base = self.top_y if c == 0 else self.bottom_y
+        return base + f * PIXEL_HEIGHT
+
+    def pixel_box(self, index: int) -> tuple[float, float, float]:
+        """(x, y, side) of the pixel behind entry ``index`` in its pooled map."""
+        c, f = divmod(index, self.per_map)
+        row, col = divmod(f, self.w)
+        side = N / self.w
+        return self.f.left_x + col * side, self.map_ys[c] + row * side, side
+
+    def link_into(self, index: int) -> str:
+        """The pixel's row, from the right of its map, into the entry (reference: one curve per entry)."""
+        c, f = divmod(index, self.per_map)
+        row = f // self.w
+        gap = N / (2 * self.h)
+        y0 = self.map_ys[c] + (2 * row + 1) * gap
+        return geometry.link_path(self.f.left_x + N + 3, y0, self.f.flat_x - 3, self.entry_y(index))
+
+    def link_out(self, index: int) -> str:
+        return geometry.link_path(self.f.flat_x + PIXEL_WIDTH + 3, self.entry_y(index), self.f.plus_x, self.sum_y)
+
+    def detailed_indices(self) -> np.ndarray:
+        first, last = self.detailed_maps()
+        return np.concatenate([np.arange(self.per_map) + first * self.per_map,
+                               np.arange(self.per_map) + last * self.per_map])
+
+    # -- hover -------------------------------------------------------------------------------
+    def entry_at(self, part: str, fy: float, fx: float = 0.5) -> int | None:
+        """The entry under a pointer: on a detailed map's entries ("flat-0", "flat-last") at fraction fy
+        of its height, or on a pooled map ("map-<c>") at (fx, fy) of it."""
+        if part.startswith("flat-"):
+            c = 0 if part == "flat-0" else self.channels - 1
+            f = min(max(int(fy * self.per_map), 0), self.per_map - 1)
+            return c * self.per_map + f
+        if part.startswith("map-"):
+            c = int(part[4:])
+            if c not in self.detailed_maps():
+                return None
+            row = min(max(int(fy * self.h), 0), self.h - 1)
+            col = min(max(int(fx * self.w), 0), self.w - 1)
+            return c * self.per_map + row * self.w + col
+        return None
+
+    def hover_frame(self, index: int | None) -> Frame:
+        """The highlight of one entry: its pixel's frame, its two links, and what it contributes."""
+        if index is None:
+            return {"hover-pixel": {"visibility": "hidden"}, "hover-in": {"d": ""}, "hover-out": {"d": ""},
+                    "flatten-info": {"text": ""}}
+        x, y, side = self.pixel_box(index)
+        c, f = divmod(index, self.per_map)
+        row, col = divmod(f, self.w)
+        value, weight = float(self.vector[index]), float(self.weights[index])
+        text = (f"flatten[{index}] = {self.f.source}[{c}, {row}, {col}] = {value:.4f};  "
+                f"weight {weight:.4f};  product {value * weight:.4f}")
+        return {"hover-pixel": {"visibility": "visible", "x": svg.num(x), "y": svg.num(y),
+                                "width": svg.num(side), "height": svg.num(side)},
+                "hover-in": {"d": self.link_into(index)},
+                "hover-out": {"d": self.link_out(index), "stroke": self.weight_scale.fill(weight)},
+                "flatten-info": {"text": text, "data-index": str(index), "data-value": exact(value),
+                                 "data-weight": exact(weight)}}
+
+    # -- markup ------------------------------------------------------------------------------
+    def overlay(self) -> str:
+        f, grid = self.f, self.grid
+        frame = self.hover_frame(None)
+        scale = self.range
+        first, last = self.detailed_maps()
+        parts = []
+        # The vector: each detailed map's 169 entries as one crisp image; the maps between as bars.
+        for c, y, part in ((first, self.top_y, "flat-0"), (last, self.bottom_y, "flat-last")):
+            values = self.vector[c * self.per_map:(c + 1) * self.per_map].reshape(-1, 1)
+            parts.append(picture(scale.rgb(values), f.flat_x, y, PIXEL_WIDTH, self.per_map * PIXEL_HEIGHT,
+                                 class_="flatten-entries hit", data_part=part, data_rows=self.per_map, data_map=c))
+        middle = list(range(first + 1, last))
+        top, bottom = self.top_y + self.per_map * PIXEL_HEIGHT, self.bottom_y
+        gap = 5.0
+        bar_h = (bottom - top - gap * (len(middle) + 1)) / max(len(middle), 1)
+        abstract_edges = []
+        for k, c in enumerate(middle):
+            by = top + gap * (k + 1) + bar_h * k
+            parts.append(svg.element("rect", x=f.flat_x + PIXEL_WIDTH / 4, y=by, width=PIXEL_WIDTH / 2,
+                                     height=bar_h, fill=EDGE_GRAY, class_="flatten-abstract",
+                                     data_map=c))
+            my = self.map_ys[c]
+            parts.append(svg.element("polyline", points=f"{svg.num(f.left_x + N + 3)},{svg.num(my)} "
+                                                        f"{svg.num(f.left_x + N + 10)},{svg.num(my + N / 2)} "
+                                                        f"{svg.num(f.left_x + N + 3)},{svg.num(my + N)}",
+                                     fill=EDGE_GRAY))
+            abstract_edges.append(geometry.link_path(f.left_x + N + 10, my + N / 2, f.flat_x - 3, by + bar_h / 2))
+            abstract_edges.append(geometry.link_path(f.flat_x + PIXEL_WIDTH + 3, by + bar_h / 2, f.plus_x,
+                                                     self.sum_y))
+        # Links into the vector (grey, one path) and out of it (by weight colour, one path per colour).
+        indices = self.detailed_indices()
+        into = "".join(self.link_into(i) for i in indices.tolist())
+        outs = [self.link_out(i) for i in indices.tolist()]
+        bins = np.clip(np.rint(self.weight_scale.position(self.weights[indices]) * (COLOR_BINS - 1)), 0,
+                       COLOR_BINS - 1).astype(int)
+        out_paths = []
+        for b in np.unique(bins).tolist():
+            d = "".join(outs[j] for j in np.flatnonzero(bins == b).tolist())
+            color = self.weight_scale.fill(self.weight_scale.lo + (b / (COLOR_BINS - 1))
+                                           * (self.weight_scale.hi - self.weight_scale.lo))
+            out_paths.append(svg.element("path", d=d, stroke=color, class_="flatten-out", data_bin=int(b)))
+        edges = [svg.element("path", d="".join(abstract_edges), stroke=EDGE_GRAY, stroke_width=1),
+                 svg.element("path", d=into, stroke=EDGE_GRAY, stroke_width=0.6, class_="flatten-in"),
+                 svg.group(out_paths, stroke_width=0.6)]
+        # The sum node, its bias, the link into the class and the softmax box.
+        px, sy = f.plus_x, self.sum_y
+        below = self.k == 0
+        bias_cy = sy + (N / 2 if below else -(N / 2 + 0.5 * N / 15))
+        node = svg.group([
+            svg.element("path", d=f"M{svg.num(px + PLUS_RADIUS)},{svg.num(bias_cy)}V"
+                                  f"{svg.num(sy + (PLUS_RADIUS if below else -PLUS_RADIUS))}",
+                        stroke=EDGE_GRAY, stroke_width=1.2),
+            svg.element("path", d=geometry.link_path(px + 2 * PLUS_RADIUS, sy, grid.column(OUTPUT).x - 3, sy),
+                        stroke=EDGE_GRAY, stroke_width=1.2, fill="none"),
+            svg.element("rect", x=px, y=sy - PLUS_RADIUS, width=2 * PLUS_RADIUS, height=2 * PLUS_RADIUS, rx=3,
+                        fill="white", stroke=EDGE_COLOR, class_="hit", data_hover=self.sum_text()),
+            svg.element("path", d=f"M{svg.num(px + 3)},{svg.num(sy)}h{svg.num(2 * PLUS_RADIUS - 6)}"
+                                  f"M{svg.num(px + PLUS_RADIUS)},{svg.num(sy - PLUS_RADIUS + 3)}"
+                                  f"v{svg.num(2 * PLUS_RADIUS - 6)}", stroke=EDGE_COLOR, pointer_events="none"),
+            svg.element("circle", cx=px + PLUS_RADIUS, cy=bias_cy, r=4, fill=self.weight_scale.fill(self.bias),
+                        stroke=EDGE_COLOR, class_="bias-node hit", data_hover=f"Bias: {self.bias:.4f}",
+                        data_value=exact(self.bias)),
+        ], class_="sum-node")
+        softmax = svg.with_tooltip("Open the softmax view", svg.group([
+            svg.element("rect", x=f.softmax_x, y=sy - PLUS_RADIUS, width=SOFTMAX_WIDTH, height=2 * PLUS_RADIUS,
+                        rx=2, fill="#fafafa", stroke=EDGE_COLOR),
+            svg.text("softmax", x=f.softmax_x + 5, y=sy + 1, dominant_baseline="middle", font_size=12,
+                     opacity=0.6),
+        ], class_="softmax-symbol hit", data_action="softmax", role="button", tabindex=0,
+            aria_label="Open the softmax view"))
+        # Hover marks, read-out, labels, annotations and legends.
+        hover = svg.group([
+            dynamic("path", "hover-in", frame, fill="none", stroke="gray", stroke_width=1),
+            dynamic("path", "hover-out", frame, fill="none", stroke_width=1.5),
+            dynamic("rect", "hover-pixel", frame, fill="none", stroke="#333", stroke_width=0.8),
+        ], pointer_events="none", class_="flatten-hover")
+        label_y = geometry.LABEL_Y + 4
+        info_x = f.left_x + N + 10
+        texts = [svg.text("flatten", x=f.flat_x + PIXEL_WIDTH / 2, y=label_y, class_="layer-label"),
+                 svg.text(f"({self.vector.size})",
+                          x=f.flat_x + PIXEL_WIDTH / 2, y=label_y + 12, class_="annotation-text",
+                          text_anchor="middle"),
+                 dynamic("text", "flatten-info", frame, x=info_x, y=label_y + 28,
+                         class_="hover-info", data_role="flatten-info"),
+                 svg.text("", x=info_x, y=label_y + 42, class_="hover-info", data_role="hover-info")]
+        notes = self._annotations()
+        legends = self._legends()
+        hits = [svg.element("rect", x=f.left_x, y=self.map_ys[c], width=N, height=N, fill="transparent",
+                            class_="hit flatten-map", data_part=f"map-{c}") for c in self.detailed_maps()]
+        defs = svg.element("defs", [arrow_marker(), legend.gradient("flatten-activation", self.range.name),
+                                    legend.gradient("flatten-weight", "brbg")])
+        body = "".join([defs, svg.group(edges, fill="none", class_="edges fade-in", pointer_events="none"),
+                        svg.group(parts, class_="vector fade-in"), node, softmax, svg.group(hits), hover,
+                        svg.group(texts, class_="fade-in"),
+                        svg.group(notes, class_="fade-in", pointer_events="none"),
+                        svg.group(legends, class_="fade-in")])
+        return svg.group([body], class_="detail-overlay", data_view="flatten", data_neuron=self.k,
+                         data_class=self.network.classes[self.k], data_layer=self.dense.name,
+                         data_logit=exact(self.logit), data_bias=exact(self.bias), role="group",
+                         aria_label=f"How the logit of {self.network.classes[self.k]} is computed from the "
+                                    f"{self.vector.size} flattened values")
+
+    def sum_text(self) -> str:
+        products = float(np.dot(self.vector.astype(np.float64), self.weights.astype(np.float64)))
+        return (f"Sum of the {self.vector.size} products {products:.4f} + bias {self.bias:.4f} "
+                f"= logit {self.logit:.4f}")
+
+    def _annotations(self) -> list[str]:
+        f = self.f
+        px, sy = f.plus_x, self.sum_y
+        notes = []
+        tx, ty = px, self.out_y + N + 8
+        arrow_sy, arrow_ty = self.out_y + N + 5, sy + PLUS_RADIUS
+        last = self.k == self.grid.column(OUTPUT).count - 1
+        if self.k == 0:
+            ty += 10
+            arrow_sy += 10
+        elif last:
+            ty -= 110
+            arrow_sy -= 70
+            arrow_ty -= 18
+        # Right of the node (the links come in from the left), below it, or above it for the last class.
+        tx = px + 2 * PLUS_RADIUS + 6
+        notes.append(annotation([("Add up all products", None), ("(element \u00d7 weight)", None),
+                                  ("and then bias", None)], tx, ty))
+        notes.append(arrow(tx + 4, arrow_sy, px + 2 * PLUS_RADIUS + 2, arrow_ty, 30, flip=not last))
+        bias_y = sy + N / 2 + 6 if self.k == 0 else self.out_y - 2 * N / 15 - 6
+        notes.append(svg.text("Bias", x=px - 4 if self.k == 0 else px + PLUS_RADIUS, y=bias_y,
+                              class_="annotation-text", text_anchor="end" if self.k == 0 else "middle",
+                              dominant_baseline="hanging" if self.k == 0 else "auto"))
+        x, y = f.left_x - 80, self.map_ys[0]
+        notes.append(annotation([("Hover over matrix to", None), ("see how it is flattened", None),
+                                  ("into a 1D array!", None)], x, y, anchor="middle"))
+        notes.append(arrow(x + 45, y + N * 0.4 + 12, f.left_x - 10, y + N / 2, 80, flip=True))
+        return notes
+
+    def _legends(self) -> list[str]:
+        y = self.map_ys[-1] + N + 10
+        width = long_gap(self.grid)
+        values = self.pooled
+        parts = [legend.color_legend(self.f.left_x, y, width, self.range.lo, self.range.hi, "flatten-activation",
+                                     data_legend=self.f.source, data_min=exact(values.min()),
+                                     data_max=exact(values.max())),
+                 legend.color_legend(self.f.flat_x - width / 2 + PIXEL_WIDTH / 2 + width * 0.75, y, width,
+                                     -self.weight_extent, self.weight_extent, "flatten-weight",
+                                     data_legend="weight")]
+        return parts
+
+    # -- the DetailView interface: the overlay, and the code box under it -------------------------
+    def overview_css(self) -> str:
+        return slide_css(self.state, self.network)
+
+    def overlay_frame(self) -> Frame:
+        return self.hover_frame(None)
+
+    def markup(self, pixel=None, playing=None) -> str:
+        return self.code_box()
+
+    def placement(self) -> Placement:
+        return Placement((geometry.PADDING_LEFT, geometry.CANVAS_HEIGHT - 30, "left", "bottom"), CODE_BOX_WIDTH, 150)
+
+    def code_box(self) -> str:
+        """A small box with the sum into the logit, in numbers, and the code that computes it."""
+        name = self.dense.name
+        call = Call("dense", layers.dense_value,
+                    (Operand("inputs", self.network.sources[name], self.vector),
+                     Operand("weights", f"{name}.weight[{self.k}]", self.weights),
+                     Operand("bias", f"{name}.bias[{self.k}]", np.float32(self.bias))),
+                    f"The logit of \u201c{self.network.classes[self.k]}\u201d:", f"{name}[{self.k}]")
+        products = float(np.dot(self.vector.astype(np.float64), self.weights.astype(np.float64)))
+        line = (f'<p class="detail-sum">{self.vector.size} products add up to '
+                f'<span class="num" data-value="{exact(products)}">{value_text(products, 4)}</span>; plus the bias '
+                f'<span class="num" data-value="{exact(self.bias)}">{value_text(self.bias, 4)}</span> that is the '
+                f'logit <span class="num" data-role="logit" data-value="{exact(self.logit)}">'
+                f'{value_text(self.logit, 4)}</span>.</p>')
+        return box("flatten", f"Logit of \u201c{svg.escape(self.network.classes[self.k])}\u201d", line,
+                   layer=name, neuron=self.k, steppable=False, code=panel([call], code_frame([call])),
+                   hint="<b>Hover over</b> the vector or the first and last maps to see each entry.",
+                   part="flatten-sum")

@@ -1,0 +1,1 @@
+"""Building blocks the detail views share: frames, grids, pairs, slides, scales, legends, boxes, code panels."""

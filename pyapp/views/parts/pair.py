@@ -1,0 +1,77 @@
+"""The views of a map and the map it is computed from (ReLU, max pool): how they sit on the overview.
+
+While one is open the overview fades all but the pair (``pair_focus_css``), outlines the two maps
+and links them (``pair_overlay``), and the box goes beside the pair on the side with more room
+(``pair_anchor``). ``PairView`` gives a GridView all of that.
+"""
+from __future__ import annotations
+
+from ...ui import geometry, svg
+from ..detail.base import Placement
+from .grids import GridView
+
+FOCUS_FADE = 0.15  # columns away from the pair (the reference's white overlays leave about this much)
+PAIR_FADE = 0.25  # the other maps of the pair's two columns (the reference has 0.3)
+
+
+def other_maps(root: str, column: str, neuron: int) -> str:
+    """Selector of a column's maps but one: the live page's <foreignObject> boxes (opacity on the canvas
+    inside one is not drawn) and the standalone picture's <image>s."""
+    c = f'{root} [data-column="{column}"]'
+    return f'{c} .map-box:not(:has([data-index="{neuron}"])),{c} image.map:not([data-index="{neuron}"])'
+
+
+def pair_focus_css(network, view: str, layer: str, neuron: int) -> str:
+    """The overview while a ReLU or pool view is open: the map and its input stay, the rest fades."""
+    grid = geometry.overview_layout(network)
+    source = network.sources[layer]
+    r = f'#overview-svg[data-detail="{view}"]'
+    rules = []
+    for column in grid.columns:
+        if column.name in (source, layer):
+            rules.append(f"{other_maps(r, column.name, neuron)}{{opacity:{PAIR_FADE};pointer-events:none}}")
+        else:
+            rules.append(f'{r} [data-column="{column.name}"]{{opacity:{FOCUS_FADE};pointer-events:none}}')
+    rules.append(f"{r} .links,{r} .legends,{r} .hover-frames,{r} .hover-links{{visibility:hidden}}")
+    return "\n".join(rules)
+
+
+def pair_anchor(network, layer: str, neuron: int) -> tuple[float, float, str]:
+    """Where the box of a ReLU or pool view goes (viewBox units): beside the pair, on the side with
+    more room; ``side`` says which edge of the box (x, y) is: "left" or "right"."""
+    grid = geometry.overview_layout(network)
+    x_source = grid.column(network.sources[layer]).x
+    x_layer = grid.column(layer).x + geometry.NODE_SIZE
+    y = grid.column(layer).ys[neuron] + geometry.NODE_SIZE / 2
+    if grid.width - x_layer >= x_source:
+        return x_layer + 24, y, "left"
+    return x_source - 24, y, "right"
+
+
+def pair_overlay(network, layer: str, neuron: int) -> str:
+    """Outlines around the map a ReLU or pool view explains and the map it is computed from, and the
+    link between them (the overview's own links are hidden while the view is open)."""
+    grid = geometry.overview_layout(network)
+    n = geometry.NODE_SIZE
+    source, target = grid.column(network.sources[layer]), grid.column(layer)
+    (sx, sy), (tx, ty) = source.node(neuron), target.node(neuron)
+    frames = "".join(f"M{x:.1f},{y:.1f}h{n:g}v{n:g}h{-n:g}z" for x, y in ((sx, sy), (tx, ty)))
+    link = geometry.link_path(sx + n, sy + n / 2, tx, ty + n / 2)
+    return svg.group([svg.element("path", d=frames, fill="none", stroke="#555", stroke_width=1.5),
+                      svg.element("path", d=link, fill="none", stroke="gray", stroke_width=1)],
+                     class_="detail-overlay pair-overlay", pointer_events="none", data_layer=layer,
+                     data_neuron=neuron)
+
+
+class PairView(GridView):
+    """A GridView of ``state.layer`` and its source layer, placed on the overview as a pair."""
+
+    def overview_css(self) -> str:
+        return pair_focus_css(self.network, self.view, self.layer, self.neuron)
+
+    def overlay(self) -> str:
+        return pair_overlay(self.network, self.layer, self.neuron)
+
+    def placement(self) -> Placement:
+        x, y, side = pair_anchor(self.network, self.layer, self.neuron)
+        return Placement((x, y, side, "middle"), self.width, self.height + 100)

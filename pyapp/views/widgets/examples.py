@@ -1,0 +1,66 @@
+"""The example strip: one thumbnail per class (``data-example``) and the "add your own image" slot.
+
+The active image is outlined and marked ``aria-pressed``; the custom slot shows the 64x64 picture
+the network sees once the visitor has given one.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from ...images import png
+from ...ui import svg
+from ...ui.state import CUSTOM_IMAGE
+
+
+def example_path(class_name: str) -> str:
+    """Where the site keeps a class's example picture (relative to the page and to Python's home)."""
+    return f"examples/{class_name.replace(' ', '-')}.png"
+
+
+def example_input(class_name: str, root: Path = Path(".")) -> np.ndarray:
+    """A class's example as the network's input: the very numbers ``preprocess.load_image`` gives for that
+    file, read without Pillow (the build wrote it with ``png.png_bytes``), so the page starts before Pillow."""
+    return plain_png_input((root / example_path(class_name)).read_bytes())
+
+
+def plain_png_input(data: bytes) -> np.ndarray:
+    """A 64x64 RGB PNG written by ``png.png_bytes`` as (64, 64, 3) float32 in [0, 1], as preprocess.to_array
+    scales it; ValueError for any other file."""
+    pixels = png.png_pixels(data)
+    if pixels.shape != (64, 64, 3):
+        raise ValueError(f"not a 64x64 RGB picture: {pixels.shape}")
+    return pixels.astype(np.float32) / np.float32(255)
+
+
+def render(state, trace, network, available) -> str:
+    """available: the class names that have an example image, in the network's order."""
+    from ...images.png import input_pixels
+
+    items = []
+    for name in available:
+        active = state.image == name
+        items.append(svg.element("li", svg.element(
+            "button",
+            svg.element("img", src=example_path(name), alt=name, width=64, height=64),
+            type="button", class_="example", data_example=name, title=name,
+            aria_pressed="true" if active else "false")))
+    custom = state.image == CUSTOM_IMAGE and trace is not None
+    picture = (svg.element("img", src=svg.png_data_url(input_pixels(trace)), alt="your image", width=64, height=64)
+               if custom else svg.element("span", "+", class_="custom-plus", aria_hidden="true"))
+    label = "Your image (choose another)" if custom else "Add your own image"
+    items.append(svg.element("li", svg.element(
+        "label",
+        picture + svg.element("span", label, class_="custom-label")
+        + svg.element("input", type="file", accept="image/*", data_image_input=True, class_="visually-hidden"),
+        class_="example custom active" if custom else "example custom", data_custom=True,
+        title="Choose an image file, drop one here, or paste one (Ctrl+V)")))
+    hint = "" if available else svg.element(
+        "p", "This copy of the explainer has no example images: add your own image to start.", class_="examples-hint")
+    return hint + svg.element("ul", items, class_="examples-list", aria_label="Example images")
+
+
+# What #overview shows while there is no image at all (a site built without examples).
+NO_IMAGE = ('<p class="no-image">Add your own image above (choose a file, drop one on the page, '
+            'or paste one) to watch the network classify it.</p>')

@@ -1,0 +1,281 @@
+"""build.py without a browser: what lands in dist/, the checks that stop a bad build, rebuilds."""
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import build
+from pyapp.engine.network import load_network
+from pyapp.images.preprocess import load_image
+
+ROOT = Path(build.__file__).resolve().parent
+needs_data = pytest.mark.skipif(not os.environ.get("TINY_IMAGENET_DIR"), reason="no dataset (TINY_IMAGENET_DIR)")
+needs_wheels = pytest.mark.skipif(not os.environ.get("PYODIDE_WHEELS"), reason="no wheels folder (PYODIDE_WHEELS)")
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory) -> build.Build:
+    if not os.environ.get("TINY_IMAGENET_DIR") or not os.environ.get("PYODIDE_WHEELS"):
+        pytest.skip("needs TINY_IMAGENET_DIR and PYODIDE_WHEELS")
+    return build.build(tmp_path_factory.mktemp("build") / "dist", allow_download=False)
+
+
+def test_site_has_runtime_wheels_app_and_one_example_per_class(site):
+    out = site.out
+    for name in ("pyodide.mjs", "pyodide.asm.js", "pyodide.asm.wasm", "python_stdlib.zip", "pyodide-lock.json"):
+        assert (out / "pyodide" / name).is_file(), name
+    assert len(list((out / "pyodide").glob("numpy-2.0.2-*.whl"))) == 1
+    assert len(list((out / "pyodide").glob("pillow-10.2.0-*.whl"))) == 1
+    assert (out / "pyscript" / "core.js").is_file()
+    config = json.loads((out / "pyscript.json").read_text())
+    assert config["interpreter"] == "./pyodide/pyodide.mjs" and config["packages_cache"] == "passthrough"
+    zip_name = next(name for name, target in config["files"].items() if target == "./*")
+    assert (out / zip_name).is_file()
+    examples = json.loads((out / "examples.json").read_text())
+    network = load_network()
+    assert list(examples) == network.classes
+    for name, entry in examples.items():
+        # a validation image of its own class, shipped as the 64x64 picture the network sees
+        assert entry["source"].startswith("val/") and load_image(out / entry["file"]).shape == (64, 64, 3)
+
+
+def test_the_page_reads_each_example_without_pillow_as_the_very_numbers_pillow_gives(site):
+    """The page starts before Pillow is loaded: its example pictures must still be the native input, bit for bit."""
+    from pyapp.views.widgets.examples import example_input
+
+    for name in json.loads((site.out / "examples.json").read_text()):
+        assert np.array_equal(example_input(name, site.out), load_image(site.out / build.example_file(name))), name
+    config = json.loads((site.out / "pyscript.json").read_text())
+    assert config["packages"] == ["numpy"]  # Pillow comes after the first screen (pyapp/page/pillow.py)
+
+
+def test_precache_manifest_lists_every_file_with_its_hash(site):
+    manifest = json.loads((site.out / "precache-manifest.json").read_text())
+    on_disk = {p.relative_to(site.out).as_posix() for p in site.out.rglob("*") if p.is_file()}
+    not_precached = {"sw.js", "precache-manifest.json", ".nojekyll"}
+    assert set(manifest["files"]) - {"./"} == on_disk - not_precached
+    for rel, sha in manifest["files"].items():
+        assert build.sha256_file(site.out / ("index.html" if rel == "./" else rel)) == sha, rel
+    worker = (site.out / "sw.js").read_text()
+    assert manifest["build"] == site.build_hash and json.dumps(manifest, separators=(",", ":")) in worker
+
+
+def test_every_start_up_file_is_pinned_to_its_hash_in_the_page(site):
+    """The page names each file it starts with and its sha256: the load plan for what is fetched, integrity
+    attributes for scripts and stylesheets, the import map for modules; the policy allows that import map."""
+    import base64
+    import hashlib
+
+    html = (site.out / "index.html").read_text()
+    plan = json.loads(re.search(r'id="load-plan">(.*?)</script>', html).group(1))
+    sri = {rel: build.sri(build.sha256_file(site.out / rel)) for rel in plan["integrity"]}
+    assert plan["integrity"] == sri
+    fetched = {rel for stage in plan["stages"] for rel, _ in stage["files"]}
+    wanted = {"pyodide/pyodide.asm.wasm", "pyodide/python_stdlib.zip", "pyodide/pyodide-lock.json",
+              "pyodide/pyodide.asm.js", "pyodide/pyodide.mjs", "pyscript/core.js", "pyscript.json", "main.py"}
+    assert wanted | fetched <= set(sri) and any(rel.startswith("app-") for rel in fetched)
+    pinned = set()
+    for tag in re.findall(r'<(?:script|link) [^>]*(?:stylesheet|modulepreload|src="\./[^"]+\.js")[^>]*>', html):
+        rel = re.search(r'(?:src|href)="\./([^"]+)"', tag).group(1)
+        assert f'integrity="{sri[rel]}"' in tag, tag
+        pinned.add(rel)
+    assert {"bootstrap.js", "pyscript/core.js", "styles/base.css"} <= pinned
+    import_map = re.search(r'<script type="importmap">(.*?)</script>', html).group(1)
+    assert json.loads(import_map)["integrity"]["./pyodide/pyodide.asm.js"] == sri["pyodide/pyodide.asm.js"]
+    policy = re.search(r'http-equiv="Content-Security-Policy" content="([^"]+)"', html).group(1)
+    digest = base64.b64encode(hashlib.sha256(import_map.encode()).digest()).decode()
+    assert f"'sha256-{digest}'" in policy and "'unsafe-inline'" not in policy.split("style-src")[0]
+
+
+def test_first_paint_shows_the_default_example_classified(site):
+    html = (site.out / "index.html").read_text()
+    overview = html[html.index('id="overview"'):html.index('id="article"')]
+    shown = dict(re.findall(r'data-class="([^"]+)"[^>]*?data-probability="([^"]+)"', overview))
+    network = load_network()
+    expected = network.forward(load_image(site.out / build.example_file("espresso")))["probabilities"]
+    assert set(shown) == set(network.classes)
+    for name, p in zip(network.classes, expected):
+        assert float(shown[name]) == pytest.approx(float(p), abs=1e-6)
+    assert html.count('data-example="') == 10
+
+
+def test_page_makes_no_reference_to_other_origins(site):
+    # every src/href the page loads by itself is relative (links the visitor may click are <a href>)
+    html = (site.out / "index.html").read_text()
+    loaded = re.findall(r'<(?:script|link|img|image|source)\b[^>]*?\b(?:src|href)="([^"]+)"', html)
+    assert loaded and all(not re.match(r"^(https?:)?//", url) for url in loaded), loaded
+
+
+def test_unchanged_tree_rebuilds_to_the_same_site_without_copying_the_runtime(site):
+    wasm = site.out / "pyodide" / "pyodide.asm.wasm"
+    before = wasm.stat().st_mtime_ns, wasm.stat().st_ino
+    again = build.build(site.out, allow_download=False)
+    assert again.build_hash == site.build_hash  # returning visitors download nothing new
+    assert (wasm.stat().st_mtime_ns, wasm.stat().st_ino) == before
+
+
+def test_pyapp_change_gives_new_app_zip_and_cache_but_keeps_runtime(site, monkeypatch):
+    wasm = site.out / "pyodide" / "pyodide.asm.wasm"
+    before = wasm.stat().st_mtime_ns, wasm.stat().st_ino
+    original = build.app_zip
+    monkeypatch.setattr(build, "app_zip", lambda files: original(files + [ROOT / "README.md"]))  # a different app
+    changed = build.build(site.out, allow_download=False)
+    assert changed.build_hash != site.build_hash
+    assert (wasm.stat().st_mtime_ns, wasm.stat().st_ino) == before
+    zips = list(site.out.glob("app-*.zip"))
+    assert len(zips) == 1 and zips[0].name in changed.files  # the old zip is gone, not served next to the new
+    monkeypatch.setattr(build, "app_zip", original)
+    assert build.build(site.out, allow_download=False).build_hash == site.build_hash
+
+
+@needs_wheels
+def test_wheel_that_does_not_match_the_lock_stops_the_build(tmp_path):
+    wheels = tmp_path / "wheels"
+    shutil.copytree(os.environ["PYODIDE_WHEELS"], wheels)
+    numpy_wheel = next(wheels.glob("numpy-*.whl"))
+    data = bytearray(numpy_wheel.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    numpy_wheel.write_bytes(bytes(data))
+    with pytest.raises(build.BuildError, match=r"numpy-.*sha256 .* does not match pyodide-lock.json"):
+        build.build(tmp_path / "dist", wheels=str(wheels), use_dataset=False)
+    assert not (tmp_path / "dist" / "index.html").exists()
+
+
+@needs_wheels
+def test_build_without_dataset_starts_on_add_your_own_image(tmp_path, capsys):
+    result = build.build(tmp_path / "dist", use_dataset=False)
+    html = (tmp_path / "dist" / "index.html").read_text()
+    assert 'data-example="' not in html and "Add your own image" in html
+    assert not result.examples and not (tmp_path / "dist" / "examples").exists()
+    assert "no dataset" in capsys.readouterr().err
+
+
+def test_missing_wheels_folder_is_a_clear_error(tmp_path):
+    with pytest.raises(build.BuildError, match="numpy-2.0.2-.*is missing"):
+        build.build(tmp_path / "dist", wheels=str(tmp_path / "nowhere"), use_dataset=False)
+
+
+def test_build_refuses_to_overwrite_a_folder_that_is_not_a_build(tmp_path):
+    (tmp_path / "notes.txt").write_text("mine")
+    with pytest.raises(build.BuildError, match="not an earlier build"):
+        build.build(tmp_path, use_dataset=False)
+    assert (tmp_path / "notes.txt").read_text() == "mine"
+
+
+def test_lock_file_records_no_download_addresses():
+    lock = json.loads((ROOT / "package-lock.json").read_text())
+    assert not [name for name, entry in lock["packages"].items() if "resolved" in entry]
+    assert lock["packages"]["node_modules/pyodide"]["version"] == build.PYODIDE_VERSION
+    assert lock["packages"]["node_modules/@pyscript/core"]["version"] == build.PYSCRIPT_VERSION
+
+
+def _official_archive(path: Path) -> None:
+    """A small archive in the official tiny-imagenet-200 layout: two of the network's classes and one other."""
+    import io
+    import zipfile
+
+    import numpy as np
+    from PIL import Image
+
+    rng = np.random.default_rng(0)
+
+    def jpeg() -> bytes:
+        out = io.BytesIO()
+        Image.fromarray(rng.integers(0, 256, (64, 64, 3), dtype=np.uint8)).save(out, "JPEG")
+        return out.getvalue()
+
+    wnids = {"n01882714": "koala", "n03662601": "lifeboat", "n01443537": "goldfish"}
+    path.parent.mkdir(parents=True)
+    with zipfile.ZipFile(path, "w") as z:
+        annotations = []
+        for k, wnid in enumerate(wnids):
+            z.writestr(f"tiny-imagenet-200/train/{wnid}/images/{wnid}_0.JPEG", jpeg())
+            for j in range(2):
+                name = f"val_{2 * k + j}.JPEG"
+                z.writestr(f"tiny-imagenet-200/val/images/{name}", jpeg())
+                annotations.append(f"{name}\t{wnid}\t0\t0\t63\t63")
+        z.writestr("tiny-imagenet-200/val/val_annotations.txt", "\n".join(annotations) + "\n")
+        z.writestr("tiny-imagenet-200/wnids.txt", "\n".join(wnids) + "\n")
+
+
+@needs_wheels
+def test_dataset_is_downloaded_once_keeping_only_the_networks_classes(tmp_path, monkeypatch, capsys):
+    import threading
+
+    _official_archive(tmp_path / "served" / "tiny-imagenet-200.zip")
+    server = build.make_server(tmp_path / "served", quiet=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    monkeypatch.setattr(build, "DATASET_URL", f"http://127.0.0.1:{server.server_address[1]}/tiny-imagenet-200.zip")
+    monkeypatch.setattr(build, "USER_CACHE", tmp_path / "cache")
+    monkeypatch.delenv("TINY_IMAGENET_DIR", raising=False)
+    try:
+        first = build.build(tmp_path / "dist")
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert "downloading Tiny ImageNet" in capsys.readouterr().err  # with a progress line
+    assert sorted(first.examples) == ["koala", "lifeboat"]
+    kept = tmp_path / "cache" / "tiny-imagenet" / "tiny-imagenet-200"
+    assert not list(kept.rglob("*n01443537*")) and len(list((kept / "val" / "images").iterdir())) == 4
+    assert not list((tmp_path / "cache").rglob("*.zip"))  # the archive is not kept
+    again = build.build(tmp_path / "dist")  # the server is gone: the cached copy is used
+    assert again.examples == first.examples
+
+
+@needs_wheels
+def test_failed_dataset_download_is_a_warning_not_a_crash(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(build, "DATASET_URL", "http://127.0.0.1:9/tiny-imagenet-200.zip")  # nothing listens
+    monkeypatch.setattr(build, "USER_CACHE", tmp_path / "cache")
+    monkeypatch.delenv("TINY_IMAGENET_DIR", raising=False)
+    result = build.build(tmp_path / "dist")
+    err = capsys.readouterr().err
+    assert "warning: could not get Tiny ImageNet" in err and "no dataset" in err
+    assert not result.examples and (tmp_path / "dist" / "index.html").is_file()
+
+
+def test_pyapp_ships_as_source_with_bytecode_beside_every_module(site):
+    """Python in the page reads bytecode (no compiling at start-up) and inspect still finds the source
+    that the show-the-code panel shows: every pyapp module is in the app zip with its CPython 3.12 .pyc."""
+    import zipfile
+
+    (app_zip,) = site.out.glob("app-*.zip")
+    names = set(zipfile.ZipFile(app_zip).namelist())
+    modules = sorted(n for n in names if n.startswith("pyapp/") and n.endswith(".py"))
+    assert len(modules) >= 30
+    for module in modules:
+        folder, _, name = module.rpartition("/")
+        cached = f"{folder}/__pycache__/{name[:-3]}.cpython-312.pyc"
+        assert cached in names, module
+    pyc = zipfile.ZipFile(app_zip).read("pyapp/engine/__pycache__/network.cpython-312.pyc")
+    assert int.from_bytes(pyc[:2], "little") == 3531  # Python 3.12's bytecode magic number (Pyodide 0.27.7)
+
+
+def test_the_sites_lock_file_holds_the_sha256_of_the_wheels_it_serves(site):
+    """The wheels are compiled, so their hashes differ from upstream's: the page's lock file (which
+    Pyodide checks every download against) has the new ones, and the upstream files were checked first."""
+    lock = json.loads((site.out / "pyodide" / "pyodide-lock.json").read_text())
+    upstream = build.lock_hashes(build.load_lock())
+    wheels = sorted((site.out / "pyodide").glob("*.whl"))
+    assert {w.name for w in wheels} == {"numpy-2.0.2-cp312-cp312-pyodide_2024_0_wasm32.whl",
+                                        "pillow-10.2.0-cp312-cp312-pyodide_2024_0_wasm32.whl"}
+    served = build.lock_hashes(lock)
+    for wheel in wheels:
+        assert served[wheel.name] == build.sha256_file(wheel)
+        assert served[wheel.name] != upstream[wheel.name]  # compiled: not the upstream file
+
+
+def test_standard_library_and_wheels_ship_bytecode_for_what_start_up_imports(site):
+    import zipfile
+
+    stdlib = set(zipfile.ZipFile(site.out / "pyodide" / "python_stdlib.zip").namelist())
+    for module in ("json/__init__", "asyncio/base_events", "dataclasses", "pathlib", "zipfile/__init__"):
+        assert f"{module}.pyc" in stdlib and f"{module}.py" not in stdlib, module
+    assert "pydoc.py" in stdlib  # never imported by the page: stays source, which is smaller
+    numpy = set(zipfile.ZipFile(site.out / "pyodide" / "numpy-2.0.2-cp312-cp312-pyodide_2024_0_wasm32.whl").namelist())
+    assert "numpy/__init__.pyc" in numpy and "numpy/_core/numeric.pyc" in numpy
