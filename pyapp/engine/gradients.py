@@ -43,14 +43,16 @@ def conv2d_input_gradient(grad_y, weight, input_shape, stride=1, padding=0):
     return add_windows_back(cols.reshape(n, c, k, k, oh, ow), input_shape, stride, padding)
 
 
-def conv2d_parameter_gradients(grad_y, x, kernel_size, stride=1, padding=0):
+def conv2d_parameter_gradients(grad_y, x, kernel_size, stride=1, padding=0, cols=None):
     """dL/dW[o, i, u, v] = sum over batch and pixels of grad_y[o] times the input under offset (u, v); dL/db = sum grad_y.
 
-    With the input's im2col columns that is one matrix product per image, ``grad_y @ cols^T``, summed.
+    With the input's im2col columns (``cols``, when the forward pass kept them) that is one matrix product
+    per image, ``grad_y @ cols^T``, summed.
     """
     n, o, oh, ow = grad_y.shape
     c = x.shape[1]
-    cols = columns(x, kernel_size, stride, padding)  # (N, C*k*k, H'*W')
+    if cols is None:
+        cols = columns(x, kernel_size, stride, padding)  # (N, C*k*k, H'*W')
     grad_w = np.matmul(grad_y.reshape(n, o, oh * ow), cols.transpose(0, 2, 1)).sum(axis=0)  # (O, C*k*k)
     return grad_w.reshape(o, c, kernel_size, kernel_size), grad_y.sum(axis=(0, 2, 3))
 

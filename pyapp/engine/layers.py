@@ -117,6 +117,10 @@ class Layer:
     def output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
         return tuple(input_shape)
 
+    def forward(self, x: np.ndarray, keep: bool = False) -> np.ndarray:
+        """``layer(x)``; ``keep`` lets the layer hold what its parameter gradients will need of this x (training)."""
+        return self(x)
+
     def input_gradient(self, x: np.ndarray, y: np.ndarray, grad_y: np.ndarray) -> np.ndarray:
         """dL/dx from dL/dy, for a batch: the layer's input x, its output y."""
         raise NotImplementedError(f"{self.type} layers have no gradient")
@@ -164,6 +168,7 @@ class Conv2D(_Weighted):
         self.kernel_size, self.stride, self.padding = kh, int(stride), int(padding)
         self.in_channels, self.out_channels = in_c, out_c
         self._matrix = self.weight.reshape(out_c, -1)  # one row per filter, for one matmul (a view: follows updates)
+        self._kept: tuple[np.ndarray, np.ndarray] | None = None  # (x, its columns) of the last forward(keep=True)
 
     @staticmethod
     def _kernel_shape(spec: dict, input_shape) -> tuple[int, int, int, int]:
@@ -185,13 +190,20 @@ class Conv2D(_Weighted):
         return params
 
     def __call__(self, x: np.ndarray) -> np.ndarray:
+        return self.forward(x)
+
+    def forward(self, x, keep=False):
         x, single = _as_batch(x, 3)
         n, c, h, w = x.shape
         if c != self.in_channels:
             raise ValueError(f"{self.name}: expected {self.in_channels} input channels, got {c}")
         _, oh, ow = self.output_shape((c, h, w))
         # im2col: one column per output pixel, then one matrix product does every filter at once
-        cols = columns(x, self.kernel_size, self.stride, self.padding)
+        # kept for the weight gradient, in the last step's buffer (training repeats the same shapes)
+        buffer = self._kept[1] if keep and self._kept is not None and self._kept[0].shape == x.shape else None
+        cols = columns(x, self.kernel_size, self.stride, self.padding, out=buffer)
+        if keep:
+            self._kept = (x, cols)
         out = np.matmul(self._matrix, cols)
         out += self.bias[:, None]
         out = out.reshape(n, self.out_channels, oh, ow)
@@ -201,7 +213,8 @@ class Conv2D(_Weighted):
         return gradients.conv2d_input_gradient(grad_y, self.weight, x.shape, self.stride, self.padding)
 
     def parameter_gradients(self, x, grad_y):
-        grad_w, grad_b = gradients.conv2d_parameter_gradients(grad_y, x, self.kernel_size, self.stride, self.padding)
+        cols = self._kept[1] if self._kept is not None and self._kept[0] is x else None
+        grad_w, grad_b = gradients.conv2d_parameter_gradients(grad_y, x, self.kernel_size, self.stride, self.padding, cols)
         return {"weight": grad_w, "bias": grad_b}
 
     def output_shape(self, input_shape):

@@ -81,7 +81,7 @@ class Trainer:
         """Every activation of a channels-first batch, by name (up to the logits: the loss needs no more)."""
         acts = {"input": x}
         for layer in self.network.layers:
-            x = acts[layer.name] = layer(x)
+            x = acts[layer.name] = layer.forward(x, keep=layer.name in self.trainable)
             if layer.name == self.top:
                 break
         return acts
