@@ -1,4 +1,5 @@
-# PyScript runs this file once Python, NumPy, Pillow and pyapp are in place (see pyscript.json).
+# PyScript runs this file once Python, NumPy and pyapp are in place (see pyscript.json); Pillow is installed
+# later, after the first screen (pyapp/page/pillow.py).
 # Whatever goes wrong while starting becomes a message in the page; the traceback goes to the console.
 import traceback
 

@@ -5,9 +5,6 @@ The engine's maths is tested with random (He-initialised) weights, never the tra
 from __future__ import annotations
 
 import copy
-import importlib.util
-import sys
-from pathlib import Path
 
 from pyapp.data.dataset import CLASS_NAMES
 from pyapp.engine.network import load_network, random_weights, save_network
@@ -34,16 +31,6 @@ TINY_VGG = {
         {"name": "probabilities", "type": "softmax"},
     ],
 }
-
-
-def weights_module(name: str):
-    """Import weights/<name>.py (the weights folder is not a package) as ``weights_<name>``."""
-    key = f"weights_{name}"
-    if key not in sys.modules:
-        spec = importlib.util.spec_from_file_location(key, Path(__file__).resolve().parents[1] / "weights" / f"{name}.py")
-        sys.modules[key] = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(sys.modules[key])
-    return sys.modules[key]
 
 
 def tiny_vgg_description():

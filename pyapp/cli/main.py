@@ -25,7 +25,7 @@ DESCRIPTION = """\
 Tiny VGG, the small convolutional network of CNN Explainer, on the command line.
 The model that comes with it knows {count} classes:
 {classes}.
---model DIR uses another one (trained with weights/train.py, or converted with
+--model DIR uses another one (trained with training/train.py, or converted with
 "import"). Any image is centre-cropped to a square and shrunk to 64x64 pixels
 first, exactly as on the web page."""
 

@@ -72,7 +72,7 @@ def initial_weight_and_bias(rng: np.random.Generator, scheme: str, shape: tuple[
                             fan_in: int) -> dict[str, np.ndarray]:
     """Seeded starting weights: ``he`` (normal, std sqrt(2 / fan_in), biases N(0, 0.1): the untrained test
     network), ``pytorch`` (PyTorch's default: uniform within 1/sqrt(fan_in), biases too) or ``zero-bias``
-    (PyTorch's, with conv biases 0: weights/train.py's default; each layer class decides its biases)."""
+    (PyTorch's, with conv biases 0: training/train.py's default; each layer class decides its biases)."""
     if scheme == "he":
         weight = rng.normal(0, np.sqrt(2 / fan_in), shape)
         bias = rng.normal(0, 0.1, shape[0])
@@ -186,7 +186,7 @@ class Conv2D(_Weighted):
         shape = cls._kernel_shape(spec, input_shape)
         params = initial_weight_and_bias(rng, scheme, shape, int(np.prod(shape[1:])))
         if scheme == "zero-bias":
-            params["bias"][:] = 0  # weights/train.py starts every filter unbiased
+            params["bias"][:] = 0  # training/train.py starts every filter unbiased
         return params
 
     def __call__(self, x: np.ndarray) -> np.ndarray:

@@ -311,7 +311,7 @@ def load_network(directory: str | os.PathLike = WEIGHTS_DIR) -> Network:
 def random_weights(description: dict, seed: int = 0, init: str = "he") -> dict[str, np.ndarray]:
     """Seeded starting weights for a description (an untrained network), by each layer's own initialisation.
 
-    ``init`` is one of layers.INITS: ``he`` for tests and comparisons, ``zero-bias`` as weights/train.py.
+    ``init`` is one of layers.INITS: ``he`` for tests and comparisons, ``zero-bias`` as training/train.py.
     """
     if init not in INITS:
         raise ValueError(f"unknown initialisation {init!r} (known: {', '.join(INITS)})")

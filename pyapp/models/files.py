@@ -1,7 +1,7 @@
 """A model from files a visitor picked in the page ("Open a model..."), and its form for keeping it.
 
 Accepted: a model folder (``tiny_vgg.json`` + ``tiny_vgg.npz``: what ``python -m pyapp import`` and
-``weights/train.py`` write, and what the build ships in ``weights/``), or a TensorFlow.js Layers
+``python -m training.train`` write, and what the build ships in ``weights/``), or a TensorFlow.js Layers
 ``model.json`` with its ``.bin`` shards. Plain Python: the page only reads the files' bytes.
 """
 from __future__ import annotations

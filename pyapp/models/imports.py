@@ -18,7 +18,7 @@ import numpy as np
 from ..engine.network import Network, NetworkError, network_from
 
 INPUT_SHAPE = (64, 64, 3)  # what pyapp.images.preprocess gives: the only input the explainer can feed
-# The layer sequence assumed for a state_dict (it holds tensors only): Tiny VGG's, as weights/train.py has it.
+# The layer sequence assumed for a state_dict (it holds tensors only): Tiny VGG's, as training/train.py has it.
 TINY_VGG_LAYERS = "conv relu conv relu pool conv relu conv relu pool flatten dense"
 LAYER_WORDS = {"conv": "conv2d", "relu": "relu", "pool": "max_pool2d", "flatten": "flatten", "dense": "dense"}
 
@@ -195,6 +195,39 @@ def import_tfjs(model_json: Path, classes: list[str] | None = None) -> Network:
     return tfjs_network(model, read, _safe_name(path.parent.name or "imported", set()), classes)
 
 
+def _tfjs_conv(out: _Layers, label: str, name: str, cfg: dict, tensors: dict) -> None:
+    """A Conv2D layer (and its fused activation): "valid", or "same" padding where it is symmetric."""
+    if _pair(cfg.get("dilation_rate", 1), "dilation", label) != 1:
+        raise ImportError_(f"layer {label}: dilated convolutions are not supported")
+    k, stride = _pair(cfg["kernel_size"], "kernel", label), _pair(cfg.get("strides", 1), "stride", label)
+    padding = {"valid": 0, "same": (k - 1) // 2}.get(cfg.get("padding", "valid"))
+    if padding is None or (padding and (stride != 1 or k % 2 == 0)):
+        raise ImportError_(f"layer {label}: padding {cfg.get('padding')!r} with a {k}x{k} kernel and stride "
+                           f"{stride} is not supported")
+    kernel = tensors.get(f"{name}/kernel")
+    if kernel is None or kernel.ndim != 4:
+        raise ImportError_(f"layer {label}: its kernel {name}/kernel is not in the weights")
+    bias = tensors.get(f"{name}/bias", np.zeros(kernel.shape[3], np.float32))
+    out.conv(label, name, kernel.transpose(3, 2, 0, 1), bias, stride, padding)  # (kh, kw, in, out) -> (out, in, kh, kw)
+    _tfjs_activation(out, label, name, cfg.get("activation"))
+
+
+def _tfjs_dense(out: _Layers, label: str, name: str, cfg: dict, tensors: dict) -> None:
+    """A Dense layer (and its fused activation), its rows reordered from TF.js's flatten order to ours."""
+    kernel = tensors.get(f"{name}/kernel")
+    if kernel is None or kernel.ndim != 2:
+        raise ImportError_(f"layer {label}: its kernel {name}/kernel is not in the weights")
+    bias = tensors.get(f"{name}/bias", np.zeros(kernel.shape[1], np.float32))
+    c, h, w = out.shape if out.stage() == "flat" else (kernel.shape[0], 1, 1)
+    if kernel.shape[0] != c * h * w:
+        raise ImportError_(f"layer {label}: kernel takes {kernel.shape[0]} inputs, flatten gives {c * h * w} "
+                           f"({h} x {w} x {c})")
+    # TF.js flattens (H, W, C); the engine (C, H, W): row (y*W + x)*C + c becomes column c*H*W + y*W + x
+    weight = kernel.reshape(h, w, c, -1).transpose(3, 2, 0, 1).reshape(kernel.shape[1], -1)
+    out.dense(label, name, weight, bias)
+    _tfjs_activation(out, label, name, cfg.get("activation"))
+
+
 def tfjs_network(model: dict, read, name: str, classes: list[str] | None = None) -> Network:
     """The network of a parsed model.json; ``read(path)`` gives the bytes of each weight shard it lists."""
     try:
@@ -220,19 +253,7 @@ def tfjs_network(model: dict, read, name: str, classes: list[str] | None = None)
         if kind == "InputLayer":
             continue
         if kind == "Conv2D":
-            if _pair(cfg.get("dilation_rate", 1), "dilation", label) != 1:
-                raise ImportError_(f"layer {label}: dilated convolutions are not supported")
-            k, stride = _pair(cfg["kernel_size"], "kernel", label), _pair(cfg.get("strides", 1), "stride", label)
-            padding = {"valid": 0, "same": (k - 1) // 2}.get(cfg.get("padding", "valid"))
-            if padding is None or (padding and (stride != 1 or k % 2 == 0)):
-                raise ImportError_(f"layer {label}: padding {cfg.get('padding')!r} with a {k}x{k} kernel and stride "
-                                   f"{stride} is not supported")
-            kernel = tensors.get(f"{name}/kernel")
-            if kernel is None or kernel.ndim != 4:
-                raise ImportError_(f"layer {label}: its kernel {name}/kernel is not in the weights")
-            bias = tensors.get(f"{name}/bias", np.zeros(kernel.shape[3], np.float32))
-            out.conv(label, name, kernel.transpose(3, 2, 0, 1), bias, stride, padding)  # (kh, kw, in, out) -> (out, in, kh, kw)
-            _tfjs_activation(out, label, name, cfg.get("activation"))
+            _tfjs_conv(out, label, name, cfg, tensors)
         elif kind in ("Activation", "ReLU", "Softmax"):
             activation = {"ReLU": "relu", "Softmax": "softmax"}.get(kind, cfg.get("activation"))
             if activation == "relu":
@@ -248,18 +269,7 @@ def tfjs_network(model: dict, read, name: str, classes: list[str] | None = None)
         elif kind == "Flatten":
             out.add(label, {"name": name, "type": "flatten"})
         elif kind == "Dense":
-            kernel = tensors.get(f"{name}/kernel")
-            if kernel is None or kernel.ndim != 2:
-                raise ImportError_(f"layer {label}: its kernel {name}/kernel is not in the weights")
-            bias = tensors.get(f"{name}/bias", np.zeros(kernel.shape[1], np.float32))
-            c, h, w = out.shape if out.stage() == "flat" else (kernel.shape[0], 1, 1)
-            if kernel.shape[0] != c * h * w:
-                raise ImportError_(f"layer {label}: kernel takes {kernel.shape[0]} inputs, flatten gives {c * h * w} "
-                                   f"({h} x {w} x {c})")
-            # TF.js flattens (H, W, C); the engine (C, H, W): row (y*W + x)*C + c becomes column c*H*W + y*W + x
-            weight = kernel.reshape(h, w, c, -1).transpose(3, 2, 0, 1).reshape(kernel.shape[1], -1)
-            out.dense(label, name, weight, bias)
-            _tfjs_activation(out, label, name, cfg.get("activation"))
+            _tfjs_dense(out, label, name, cfg, tensors)
         elif kind == "Dropout":
             continue  # the identity at inference
         else:

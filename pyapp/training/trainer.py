@@ -2,7 +2,7 @@
 gradients (pyapp.engine.gradients.chain), and an optimiser update of the weights in place.
 
 Three starts (``START``): ``weights`` (fine-tune the network as given), ``scratch`` (every layer re-initialised,
-seeded, as weights/train.py does) and ``transfer`` (only the last layer with parameters learns: the
+seeded, as training/train.py does) and ``transfer`` (only the last layer with parameters learns: the
 convolutions stay as trained, so the backward pass ends at the dense layer and a step costs little more
 than a forward pass).
 """

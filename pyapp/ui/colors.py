@@ -22,6 +22,10 @@ LAYER_SCALE = {"input": "greys", "conv2d": "rdbu", "relu": "rdbu", "max_pool2d":
                "weight": "brbg", "logit": "oranges"}
 LUT_SIZE = 256
 
+# The fixed colours the views share (site/styles/detail.css writes TEXT_GREY out too: CSS cannot import it).
+CHANNELS = (("Red", "#C95E67"), ("Green", "#3DB665"), ("Blue", "#3F7FBC"))  # input channels: name, the reference's hue
+TEXT_GREY = "#4a4a4a"  # labels, captions and worked numbers in the detail views
+
 
 def _stops(name: str) -> np.ndarray:
     hexes = SCHEMES[name]

@@ -11,6 +11,7 @@ import pytest
 from PIL import Image
 
 import build
+import sitebuild.app
 from explainer_page import (READY_TIMEOUT_S, active_example, app_status, click_example, read_probabilities,
                             wait_until_started)
 
@@ -153,8 +154,8 @@ def test_python_failing_at_start_gives_a_message_not_a_traceback(tmp_path, monke
                 z.writestr(info, data)
         return out.getvalue()
 
-    build_app_zip = build.app_zip
-    monkeypatch.setattr(build, "app_zip", app_zip_with_a_bug)
+    build_app_zip = sitebuild.app.app_zip
+    monkeypatch.setattr(sitebuild.app, "app_zip", app_zip_with_a_bug)
     out = build.build(tmp_path / "dist", allow_download=False).out
     page.goto(serve(out))
     page.wait_for_function("document.getElementById('app').dataset.status !== 'loading'",

@@ -9,6 +9,7 @@ import threading
 import time
 from functools import partial
 from http.server import ThreadingHTTPServer
+from pathlib import Path
 
 import build
 from explainer_page import wait_until_started
@@ -24,7 +25,7 @@ class HalfPausedIndex(build.SiteHandler):
     def do_GET(self):
         if self.path.split("?")[0] not in ("/", "/index.html"):
             return super().do_GET()
-        html = (build.Path(self.directory) / "index.html").read_bytes()
+        html = (Path(self.directory) / "index.html").read_bytes()
         cut = html.index(b"</progress>") + len(b"</progress>")
         self.send_response(200)
         self.send_header("Content-Type", "text/html; charset=utf-8")

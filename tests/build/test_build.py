@@ -11,6 +11,9 @@ import numpy as np
 import pytest
 
 import build
+import sitebuild.app
+import sitebuild.common
+import sitebuild.examples
 from pyapp.engine.network import load_network
 from pyapp.images.preprocess import load_image
 
@@ -123,14 +126,14 @@ def test_unchanged_tree_rebuilds_to_the_same_site_without_copying_the_runtime(si
 def test_pyapp_change_gives_new_app_zip_and_cache_but_keeps_runtime(site, monkeypatch):
     wasm = site.out / "pyodide" / "pyodide.asm.wasm"
     before = wasm.stat().st_mtime_ns, wasm.stat().st_ino
-    original = build.app_zip
-    monkeypatch.setattr(build, "app_zip", lambda files: original(files + [ROOT / "README.md"]))  # a different app
+    original = sitebuild.app.app_zip
+    monkeypatch.setattr(sitebuild.app, "app_zip", lambda files: original(files + [ROOT / "README.md"]))  # a different app
     changed = build.build(site.out, allow_download=False)
     assert changed.build_hash != site.build_hash
     assert (wasm.stat().st_mtime_ns, wasm.stat().st_ino) == before
     zips = list(site.out.glob("app-*.zip"))
     assert len(zips) == 1 and zips[0].name in changed.files  # the old zip is gone, not served next to the new
-    monkeypatch.setattr(build, "app_zip", original)
+    monkeypatch.setattr(sitebuild.app, "app_zip", original)
     assert build.build(site.out, allow_download=False).build_hash == site.build_hash
 
 
@@ -211,8 +214,8 @@ def test_dataset_is_downloaded_once_keeping_only_the_networks_classes(tmp_path, 
     _official_archive(tmp_path / "served" / "tiny-imagenet-200.zip")
     server = build.make_server(tmp_path / "served", quiet=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    monkeypatch.setattr(build, "DATASET_URL", f"http://127.0.0.1:{server.server_address[1]}/tiny-imagenet-200.zip")
-    monkeypatch.setattr(build, "USER_CACHE", tmp_path / "cache")
+    monkeypatch.setattr(sitebuild.examples, "DATASET_URL", f"http://127.0.0.1:{server.server_address[1]}/tiny-imagenet-200.zip")
+    monkeypatch.setattr(sitebuild.common, "USER_CACHE", tmp_path / "cache")
     monkeypatch.delenv("TINY_IMAGENET_DIR", raising=False)
     try:
         first = build.build(tmp_path / "dist")
@@ -230,8 +233,8 @@ def test_dataset_is_downloaded_once_keeping_only_the_networks_classes(tmp_path, 
 
 @needs_wheels
 def test_failed_dataset_download_is_a_warning_not_a_crash(tmp_path, monkeypatch, capsys):
-    monkeypatch.setattr(build, "DATASET_URL", "http://127.0.0.1:9/tiny-imagenet-200.zip")  # nothing listens
-    monkeypatch.setattr(build, "USER_CACHE", tmp_path / "cache")
+    monkeypatch.setattr(sitebuild.examples, "DATASET_URL", "http://127.0.0.1:9/tiny-imagenet-200.zip")  # nothing listens
+    monkeypatch.setattr(sitebuild.common, "USER_CACHE", tmp_path / "cache")
     monkeypatch.delenv("TINY_IMAGENET_DIR", raising=False)
     result = build.build(tmp_path / "dist")
     err = capsys.readouterr().err

@@ -20,7 +20,7 @@ from pyapp.images.preprocess import load_image
 
 ROOT = Path(__file__).resolve().parents[2]
 # What pyproject.toml packages: the sources a user's `pip install .` reads (copied, so the repository stays clean).
-SOURCES = ("pyproject.toml", "setup.py", "README.md", "pyapp", "weights", "site/styles")
+SOURCES = ("pyproject.toml", "README.md", "pyapp", "weights", "site/styles")
 
 
 def photo(path: Path) -> Path:

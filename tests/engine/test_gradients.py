@@ -2,7 +2,7 @@
 
 Every layer's gradient on random shapes, strides and paddings (hypothesis); the whole network's gradients
 with the trained weights on synthetic and real validation images; and, without PyTorch, the committed
-reference (tests/data/reference_gradients.npz, written by weights/reference_gradients.py).
+reference (tests/data/reference_gradients.npz, written by training/reference_gradients.py).
 Tolerance: 1e-4 relative to the largest magnitude of the array compared.
 """
 from __future__ import annotations
@@ -16,19 +16,19 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine_fixtures import weights_module
 from pyapp import WEIGHTS_DIR
 from pyapp.data import dataset
 from pyapp.engine import gradients
 from pyapp.engine.layers import Conv2D, Dense, MaxPool2D, Softmax
 from pyapp.images.preprocess import load_image
+from training import reference_gradients as reference
+from training import reference_logits
 
 REPO = Path(__file__).resolve().parents[2]
 REFERENCE = REPO / "tests" / "data" / "reference_gradients.npz"
 TOLERANCE = 1e-4
 
 
-reference = weights_module("reference_gradients")
 
 
 def assert_close(actual, expected, tolerance=TOLERANCE, what=""):
@@ -180,13 +180,13 @@ def test_network_backward_matches_torch_on_50_validation_images(torch, network):
 def test_committed_reference_belongs_to_the_weights_and_inputs():
     with np.load(REFERENCE) as ref:
         digest = hashlib.sha256((WEIGHTS_DIR / "tiny_vgg.npz").read_bytes()).hexdigest()
-        assert str(ref["weights_sha256"]) == digest, "stale: run python weights/reference_gradients.py"
-        images = reference._reference_logits().synthetic_inputs()
-        assert str(ref["inputs_sha256"]) == reference._reference_logits().array_sha256(images)
+        assert str(ref["weights_sha256"]) == digest, "stale: run python -m training.reference_gradients"
+        images = reference_logits.synthetic_inputs()
+        assert str(ref["inputs_sha256"]) == reference_logits.array_sha256(images)
 
 
 def test_engine_matches_committed_pytorch_gradients(network):
-    images = reference._reference_logits().synthetic_inputs()
+    images = reference_logits.synthetic_inputs()
     with np.load(REFERENCE) as ref:
         names, targets, norms = list(ref["names"]), ref["targets"], ref["norms"]
         full, scale = ref["input_gradients"].astype(np.float32), float(ref["input_scale"])

@@ -24,7 +24,7 @@ PARITY_SEED = 1
 def torch():
     torch = pytest.importorskip("torch")
     threads, deterministic = torch.get_num_threads(), torch.are_deterministic_algorithms_enabled()
-    torch.set_num_threads(1)  # one fixed summation order, whatever other tests (weights/train.py) set before
+    torch.set_num_threads(1)  # one fixed summation order, whatever other tests (training/train.py) set before
     torch.use_deterministic_algorithms(False)
     yield torch
     torch.set_num_threads(threads)

@@ -13,9 +13,7 @@ from pyapp.engine.network import load_network
 from pyapp.images.preprocess import load_image
 
 pytest.importorskip("torch")
-from engine_fixtures import weights_module  # noqa: E402
-
-reference_logits = weights_module("reference_logits")  # the module test_weights uses, which loads weights/train.py
+from training import train  # noqa: E402
 
 SHAPES = ("circle", "square", "triangle")
 
@@ -57,16 +55,12 @@ def shapes(tmp_path_factory):
     return root
 
 
-def _train():
-    return reference_logits._train_module()
-
-
 FAST = ["--epochs", "10", "--warmup-epochs", "1", "--batch-size", "8", "--lr", "0.01", "--ema-decay", "0"]
 
 
 def test_a_folder_of_shapes_trains_into_a_model_folder_the_engine_loads(shapes, tmp_path, capsys):
     out = tmp_path / "model"
-    assert _train().main(["--data", str(shapes), "--out", str(out), *FAST]) == 0
+    assert train.main(["--data", str(shapes), "--out", str(out), *FAST]) == 0
     printed = capsys.readouterr().out
     assert "1 unreadable left out" in printed and "broken.jpg" in printed
     network = load_network(out)
@@ -93,7 +87,6 @@ def test_a_folder_of_shapes_trains_into_a_model_folder_the_engine_loads(shapes, 
 
 
 def test_a_run_in_resumable_chunks_gives_the_same_weights(shapes, tmp_path, capsys):
-    train = _train()
     argv = ["--data", str(shapes), "--epochs", "3", "--warmup-epochs", "1", "--batch-size", "32"]
     assert train.main(argv + ["--out", str(tmp_path / "straight")]) == 0
     chunked = argv + ["--out", str(tmp_path / "chunked"), "--resume", str(tmp_path / "run.pt"), "--time-limit", "0"]
@@ -110,7 +103,7 @@ def test_a_run_in_resumable_chunks_gives_the_same_weights(shapes, tmp_path, caps
 
 
 def _error_of(data, tmp_path, capsys) -> str:
-    assert _train().main(["--data", str(data), "--out", str(tmp_path / "out"), "--epochs", "1"]) == 2
+    assert train.main(["--data", str(data), "--out", str(tmp_path / "out"), "--epochs", "1"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("error: ") and len(err.splitlines()) == 1 and "Traceback" not in err
     assert not (tmp_path / "out" / "tiny_vgg.npz").exists()

@@ -72,7 +72,7 @@ def test_from_scratch_on_generated_shapes_learns_well_above_chance():
     description["classes"] = ["horizontal bar", "vertical bar", "disc"]
     description["layers"][-2]["units"] = 3
     network = Network(description, random_weights(description))
-    trainer = Trainer(network, "adam", start="scratch", seed=0, lr=3e-3)  # weights/train.py's initialisation
+    trainer = Trainer(network, "adam", start="scratch", seed=0, lr=3e-3)  # training/train.py's initialisation
     before = trainer.evaluate(images[held], labels[held])["accuracy"]
     for _ in range(5):
         for _ in trainer.epoch(images[~held], labels[~held], batch_size=32):

@@ -13,10 +13,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from engine_fixtures import weights_module
 from pyapp import WEIGHTS_DIR
 from pyapp.data import dataset
 from pyapp.engine.network import load_network
+from training import reference_logits
 
 REPO = Path(__file__).resolve().parents[2]
 REFERENCE = REPO / "tests" / "data" / "reference_logits.npz"
@@ -26,13 +26,14 @@ MAX_ZERO_MAPS = 0.03  # and at most 3% of the maps are blank squares
 LOGIT_TOLERANCE = 1e-4
 
 
-reference_logits = weights_module("reference_logits")
 
 
 def _train_module():
-    """weights/train.py, which needs PyTorch."""
+    """training/train.py, which needs PyTorch."""
     pytest.importorskip("torch")
-    return reference_logits._train_module()
+    from training import train
+
+    return train
 
 
 def _sha256(path: Path) -> str:
@@ -104,7 +105,7 @@ def test_description_classes_are_the_dataset_output_order():
 def test_reference_logits_belong_to_the_committed_weights():
     with np.load(REFERENCE) as ref:
         assert str(ref["weights_sha256"]) == _sha256(WEIGHTS_DIR / "tiny_vgg.npz"), (
-            "tests/data/reference_logits.npz is stale: run python weights/reference_logits.py"
+            "tests/data/reference_logits.npz is stale: run python -m training.reference_logits"
         )
         assert str(ref["inputs_sha256"]) == reference_logits.array_sha256(reference_logits.synthetic_inputs())
 
@@ -156,8 +157,9 @@ def test_validation_accuracy_reaches_the_target(network, card):
 
 
 def test_preprocessing_agrees_with_the_training_loader():
-    train = _train_module()
     from PIL import Image
+
+    from training.data import load_image
 
     _, val = dataset.split_dirs(_data_root())
     samples = dataset.labelled_images(val)[::25]  # one image per class, greyscale ones included by chance
@@ -165,7 +167,7 @@ def test_preprocessing_agrees_with_the_training_loader():
         with Image.open(s.path) as im:
             plain = np.asarray(im.convert("RGB"), np.float32) / 255.0
         np.testing.assert_allclose(_preprocess(s.path), plain, atol=1e-6)
-        np.testing.assert_array_equal(train.load_image(s.path), _preprocess(s.path))
+        np.testing.assert_array_equal(load_image(s.path), _preprocess(s.path))
 
 
 def test_every_activation_map_says_something(network, card):
@@ -197,7 +199,7 @@ def test_model_card_describes_the_committed_weights(card):
     assert card["val_accuracy"] >= TARGET_ACCURACY and card["train_accuracy"] >= card["val_accuracy"] - 0.1
     assert {"python", "torch", "numpy"} <= set(card["versions"])
     assert "non-commercial" in card["dataset_licence"]
-    assert card["command"].startswith("python weights/train.py") and f"--seed {card['seed']}" in card["command"]
+    assert card["command"].startswith("python -m training.train ") and f"--seed {card['seed']}" in card["command"]
     markdown = (WEIGHTS_DIR / "MODEL_CARD.md").read_text()
     assert card["npz_sha256"] in markdown
     assert f"{card['val_accuracy']:.1%}" in markdown and all(c in markdown for c in card["classes"])
@@ -205,7 +207,7 @@ def test_model_card_describes_the_committed_weights(card):
 
 def test_model_card_command_reproduces_the_settings(card):
     train = _train_module()
-    argv = card["command"].split()[2:]
+    argv = card["command"].split()[3:]
     argv[argv.index("--data") + 1] = "unused"
     _, settings = train.parse_args(argv)
     assert settings.seed == card["seed"]

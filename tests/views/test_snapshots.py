@@ -30,9 +30,12 @@ from pyapp.views.widgets import examples, overview, playground, receptive_field
 
 SNAPSHOTS = Path(__file__).resolve().parents[1] / "snapshots"
 UPDATE = os.environ.get("UPDATE_SNAPSHOTS") == "1"
-# A decimal (path data too: "M1.5"), not a digit run inside a name, a hex colour or a version.
-NUMBER = re.compile(r"(?<![0-9_.#-])-?(?:(?:\d+\.\d*|\.\d+)(?:[eE][-+]?\d+)?|\d+[eE]-\d+)(?![0-9.])")
+# A decimal (path data too: "M1.5"; at the end of a sentence too: "0.25."), never a digit run inside a name
+# ("conv_1_1", "w3.org"), a hex colour or a version ("0.27.7"): a decimal point needs a digit after it.
+NUMBER = re.compile(r"(?<![0-9_.#-])-?(?:(?:\d+\.\d+|\.\d+)(?:[eE][-+]?\d+)?|\d+[eE]-\d+)(?!\d|\.\d)")
 DATA_URL = re.compile(r"data:image/png;base64,([A-Za-z0-9+/=]+)")
+# The code panel (source text of engine functions): snapshotted apart, so a comment edit keeps the picture.
+CODE_PANEL = re.compile(r'<details class="code-panel".*?</details>', re.S)
 
 
 def _round(match: re.Match) -> str:
@@ -109,28 +112,49 @@ CASES = {
 }
 
 
-@pytest.mark.parametrize("name", sorted(CASES))
-def test_view_matches_its_snapshot(name, trace, network):
-    ext, draw = CASES[name]
-    actual = normalise(draw(trace, network))
+def split_code(name: str, text: str) -> dict[str, str]:
+    """The picture, and its code panels as ``<name>-code`` (a "-code" case is all code: kept whole)."""
+    panels = CODE_PANEL.findall(text)
+    if not panels or name.endswith("-code"):
+        return {name: text}
+    return {name: CODE_PANEL.sub(f"<details class=\"code-panel\">(in {name}-code.html)</details>", text),
+            f"{name}-code": "".join(panels)}
+
+
+def mismatch(name: str, ext: str, actual: str) -> str | None:
+    """None when ``actual`` is the committed snapshot (or UPDATE wrote it); else what differs."""
     path = SNAPSHOTS / f"{name}.{ext}"
     changed = SNAPSHOTS / f"{name}-changed.{ext}"
     if UPDATE or not path.exists():
         SNAPSHOTS.mkdir(exist_ok=True)
         path.write_text(actual)
         changed.unlink(missing_ok=True)
-        if not UPDATE:
-            pytest.fail(f"no snapshot {path.name} yet: written now; check it and commit it")
-        return
+        return None if UPDATE else f"no snapshot {path.name} yet: written now; check it and commit it"
     expected = path.read_text()
     if actual == expected:
         changed.unlink(missing_ok=True)
-        return
+        return None
     changed.write_text(actual)
     diff = "".join(list(difflib.unified_diff(expected.splitlines(True), actual.splitlines(True), str(path),
                                              str(changed), n=2))[:80])
-    pytest.fail(f"{name} differs from its snapshot (new picture written to {changed}; "
-                f"UPDATE_SNAPSHOTS=1 accepts it):\n{diff}", pytrace=False)
+    return (f"{name} differs from its snapshot (new picture written to {changed}; "
+            f"UPDATE_SNAPSHOTS=1 accepts it):\n{diff}")
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_view_matches_its_snapshot(name, trace, network):
+    ext, draw = CASES[name]
+    parts = split_code(name, normalise(draw(trace, network)))
+    problems = [p for part, text in parts.items() if (p := mismatch(part, "html" if part != name else ext, text))]
+    if problems:
+        pytest.fail("\n".join(problems), pytrace=False)
+
+
+def test_code_panels_are_snapshotted_apart_from_the_picture():
+    text = '<div><svg/><details class="code-panel" data-role="code"><pre>x</pre></details></div>'
+    assert split_code("why", text) == {"why": '<div><svg/><details class="code-panel">(in why-code.html)</details></div>',
+                                       "why-code": '<details class="code-panel" data-role="code"><pre>x</pre></details>'}
+    assert split_code("flatten-code", text) == {"flatten-code": text}
 
 
 def test_normalise_rounds_numbers_and_keeps_names():
@@ -138,3 +162,9 @@ def test_normalise_rounds_numbers_and_keeps_names():
                      '<text>1e-05 and 12.5</text>')
     assert text == ('<rect x="1.235" y="0" class="conv_1_1" fill="#0a1b2c" d="M1.5,2.25"/>\n'
                     '<text>0 and 12.5</text>\n')
+
+
+def test_normalise_leaves_text_alone():
+    text = '<svg xmlns="http://www.w3.org/2000/svg"><text>Pyodide 0.27.7, figure 3. See w3.org.</text></svg>'
+    assert normalise(text) == text.replace("><", ">\n<") + "\n"
+    assert normalise("<text>p = 0.12345.</text>") == "<text>p = 0.123.</text>\n"

@@ -171,37 +171,47 @@ def render(input_size: int, padding: int, kernel_size: int, stride: int, step: i
         parts.append(svg.element("rect", x=in_x + p * cell, y=grid_y + p * cell, width=hp.input_size * cell,
                                  height=hp.input_size * cell, fill="none", stroke="#777777", stroke_width=1.5))
     if out:
-        oy, ox = current
-        win_x, win_y = in_x + col0 * cell, grid_y + row0 * cell
-        cell_x, cell_y = out_x + ox * cell, grid_y + oy * cell
-        parts += [
-            svg.text(f"Output {out}\u00d7{out}", x=out_x, y=grid_y - 10, fill=TEXT, font_size=13),
-            _grid(out_x, grid_y, cell, out,
-                  lambda r, c: WINDOW_FILL if (r, c) == current else CELL_FILL,
-                  data_step=lambda r, c: r * out + c, class_=lambda r, c: "hp-output-cell"),
-            # the window's right corners joined to the output cell they produce
-            svg.element("line", x1=win_x + k * cell, y1=win_y, x2=cell_x, y2=cell_y,
-                        stroke=WINDOW_STROKE, stroke_width=1.0, stroke_dasharray="3 3"),
-            svg.element("line", x1=win_x + k * cell, y1=win_y + k * cell, x2=cell_x, y2=cell_y + cell,
-                        stroke=WINDOW_STROKE, stroke_width=1.0, stroke_dasharray="3 3"),
-            svg.element("rect", x=win_x, y=win_y, width=k * cell, height=k * cell, fill="none",
-                        stroke=WINDOW_STROKE, stroke_width=3.0, class_="hp-window"),
-            svg.element("rect", x=cell_x, y=cell_y, width=float(cell), height=float(cell), fill="none",
-                        stroke=WINDOW_STROKE, stroke_width=3.0),
-        ]
-    text_y = grid_y + max(n, out) * cell + 22
-    color = TEXT if hp.valid else ERROR_TEXT
-    parts += [svg.text("Output size = (W \u2212 K + 2P) / S + 1", x=in_x, y=text_y, fill=color, font_size=13),
-              svg.text(f"= {equation(hp)}", x=in_x, y=text_y + 18, fill=color, font_size=13, class_="hp-equation")]
-    text_y += 18
-    if not hp.valid:
-        flag = ("Kernel larger than the padded input" if not hp.fits else
-                f"Invalid stride: {_fmt(hp.exact_output)} is not a whole number")
-        parts.append(svg.text("\u26a0 " + flag, x=in_x, y=text_y + 20, fill=ERROR_TEXT, font_size=13,
-                              font_weight="bold", class_="hp-error"))
+        parts += _output_grid(out, current, in_x + col0 * cell, grid_y + row0 * cell, out_x, grid_y, cell, k)
+    parts += _equation(hp, in_x, grid_y + max(n, out) * cell + 22)
     label = message(hp) + (f" Kernel at row {row0 + 1}, column {col0 + 1} of the padded input." if out else "")
     return svg.element("svg", [svg.element("title", svg.escape(label))] + parts,
                        xmlns=svg.SVG_NS, viewBox=f"0 0 {svg.num(width)} {svg.num(height)}",
                        width=float(width), height=float(height), role="img", aria_label=label,
                        class_="hp-figure", data_valid="true" if hp.valid else "false",
                        data_output=str(out), font_family="system-ui, sans-serif")
+
+
+def _output_grid(out: int, current: tuple[int, int], win_x: float, win_y: float, out_x: float, grid_y: float,
+                 cell: float, k: int) -> list[str]:
+    """The output grid with the current cell, the kernel's window framed, and the two joined."""
+    oy, ox = current
+    cell_x, cell_y = out_x + ox * cell, grid_y + oy * cell
+    return [
+        svg.text(f"Output {out}\u00d7{out}", x=out_x, y=grid_y - 10, fill=TEXT, font_size=13),
+        _grid(out_x, grid_y, cell, out,
+              lambda r, c: WINDOW_FILL if (r, c) == current else CELL_FILL,
+              data_step=lambda r, c: r * out + c, class_=lambda r, c: "hp-output-cell"),
+        # the window's right corners joined to the output cell they produce
+        svg.element("line", x1=win_x + k * cell, y1=win_y, x2=cell_x, y2=cell_y,
+                    stroke=WINDOW_STROKE, stroke_width=1.0, stroke_dasharray="3 3"),
+        svg.element("line", x1=win_x + k * cell, y1=win_y + k * cell, x2=cell_x, y2=cell_y + cell,
+                    stroke=WINDOW_STROKE, stroke_width=1.0, stroke_dasharray="3 3"),
+        svg.element("rect", x=win_x, y=win_y, width=k * cell, height=k * cell, fill="none",
+                    stroke=WINDOW_STROKE, stroke_width=3.0, class_="hp-window"),
+        svg.element("rect", x=cell_x, y=cell_y, width=float(cell), height=float(cell), fill="none",
+                    stroke=WINDOW_STROKE, stroke_width=3.0),
+    ]
+
+
+def _equation(hp: Hyperparameters, x: float, text_y: float) -> list[str]:
+    """The output-size formula with this setting's numbers, and what is wrong with it if anything."""
+    color = TEXT if hp.valid else ERROR_TEXT
+    parts = [svg.text("Output size = (W \u2212 K + 2P) / S + 1", x=x, y=text_y, fill=color, font_size=13),
+             svg.text(f"= {equation(hp)}", x=x, y=text_y + 18, fill=color, font_size=13, class_="hp-equation")]
+    text_y += 18
+    if not hp.valid:
+        flag = ("Kernel larger than the padded input" if not hp.fits else
+                f"Invalid stride: {_fmt(hp.exact_output)} is not a whole number")
+        parts.append(svg.text("\u26a0 " + flag, x=x, y=text_y + 20, fill=ERROR_TEXT, font_size=13,
+                              font_weight="bold", class_="hp-error"))
+    return parts

@@ -13,13 +13,11 @@ so the whole overlay is a few dozen elements.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
 from ...engine import layers
 from ...ui import geometry, svg
-from ...ui.geometry import NODE_SIZE, OUTPUT, OverviewLayout
+from ...ui.geometry import NODE_SIZE, OUTPUT
 from ..parts import color_range, legend
 from ..parts.annotations import annotation, arrow, arrow_marker
 from ..parts.box import box
@@ -27,52 +25,34 @@ from ..parts.code_panel import Call, Operand, frame as code_frame, panel
 from ..parts.frames import Frame, dynamic, exact, value_text
 from ..parts.grids import picture
 from ..parts.scales import weight_scale
-from ..parts.slide import PLUS_RADIUS, long_gap, short_gap, slide_rules
+from ..parts.slide import (BIAS_RADIUS, PIXEL_WIDTH, PLUS_CORNER, PLUS_INSET, PLUS_RADIUS, SOFTMAX_WIDTH,
+                           flatten_layout, long_gap, slide_rules)
 from .base import DetailView, Placement
 
 N = NODE_SIZE
-PIXEL_WIDTH = N / 2  # the flatten column's width
 PIXEL_HEIGHT = 1.1  # one entry of the vector (the reference's height)
 EDGE_GRAY = "#e5e5e5"
 EDGE_COLOR = "gray"
 WEIGHT_GAP = 0.1  # the flatten links' weight colours (the reference's 0.35 for links, 0.1 for hover)
 COLOR_BINS = 24  # flatten-to-sum links are drawn as one path per colour bin
-SOFTMAX_WIDTH = 55.0
 CODE_BOX_WIDTH = 460.0  # px: the small box with the sum into the logit
+CODE_BOX_HEIGHT = 150.0  # px: what the page reserves for it
+CODE_BOX_LIFT = 30.0  # px: its bottom, above the overview's bottom edge (clear of the legends' ticks)
 FADED_OPACITY = 0.15
-
-
-@dataclass(frozen=True)
-class FlattenLayout:
-    source: str  # the last pooling layer
-    left_x: float  # its new x
-    flat_x: float  # the flatten column
-    plus_x: float  # left edge of the sum node
-    softmax_x: float
-    xs: dict
-    faded: dict
-
-
-def flatten_layout(grid: OverviewLayout) -> FlattenLayout:
-    names = [c.name for c in grid.columns]
-    at = names.index(OUTPUT)
-    source = names[at - 1]
-    gap, big = short_gap(grid), long_gap(grid)
-    out_x = grid.column(OUTPUT).x
-    total = 2 * N + 5 * big + PIXEL_WIDTH
-    left_x = out_x - total
-    inter_gap = 2 * big
-    flat_x = left_x + N + inter_gap
-    plus_x = flat_x + inter_gap + PIXEL_WIDTH
-    softmax_x = ((total - 2 * N - 2 * inter_gap) - SOFTMAX_WIDTH) / 2 + plus_x + 2 * PLUS_RADIUS
-    xs = {c.name: c.x for c in grid.columns}
-    earlier = names[:at - 1]
-    x_first = grid.columns[0].x
-    step = (left_x - gap - x_first - N) / max(len(earlier) - 1, 1)
-    xs.update({name: x_first + k * step for k, name in enumerate(earlier)})
-    xs[source] = left_x
-    faded = {name: 0.08 + 0.08 * k / max(len(earlier) - 1, 1) for k, name in enumerate(earlier)}
-    return FlattenLayout(source, left_x, flat_x, plus_x, softmax_x, xs, faded)
+# Sizes in the overview's px (the overlay is drawn in its coordinates).
+BAR_GAP = 5.0  # between the bars that stand for the maps between the two detailed ones
+LINK_GAP = 3.0  # links stop this far short of the vector and of the output column
+FUNNEL_DEPTH = 10.0  # the grey funnel from a summarised map to its bar (the read-out aligns with its tip)
+LINK_WIDTH = 0.6  # the 2 x 169 links into and out of the vector: thin, there are many
+NODE_LINK_WIDTH = 1.2  # the sum node's links: one each, drawn heavier
+SOFTMAX_CORNER = 2.0
+SOFTMAX_TEXT_DX = 5.0  # "softmax" starts just inside its box
+LABEL_DY = 4.0  # the "flatten" label sits this far below the overview's layer labels
+LINE = 12.0  # one line of annotation text
+INFO_DY = (28.0, 42.0)  # the two read-out lines, under the label and the vector's size
+FIRST_CLASS_DROP = 10.0  # the sum note of the first class sits lower: the bias node is under the sum there
+LEGEND_GAP = 10.0  # from the last pooled map down to the legends
+HOVER_NOTE_DX = 80.0  # the "Hover over matrix" note, centred this far left of the pooled maps
 
 
 def slide_css(state, network) -> str:
@@ -141,10 +121,11 @@ class FlattenView(DetailView):
         row = f // self.w
         gap = N / (2 * self.h)
         y0 = self.map_ys[c] + (2 * row + 1) * gap
-        return geometry.link_path(self.f.left_x + N + 3, y0, self.f.flat_x - 3, self.entry_y(index))
+        return geometry.link_path(self.f.left_x + N + LINK_GAP, y0, self.f.flat_x - LINK_GAP, self.entry_y(index))
 
     def link_out(self, index: int) -> str:
-        return geometry.link_path(self.f.flat_x + PIXEL_WIDTH + 3, self.entry_y(index), self.f.plus_x, self.sum_y)
+        return geometry.link_path(self.f.flat_x + PIXEL_WIDTH + LINK_GAP, self.entry_y(index), self.f.plus_x,
+                                  self.sum_y)
 
     def detailed_indices(self) -> np.ndarray:
         first, last = self.detailed_maps()
@@ -188,35 +169,59 @@ class FlattenView(DetailView):
 
     # -- markup ------------------------------------------------------------------------------
     def overlay(self) -> str:
-        f, grid = self.f, self.grid
         frame = self.hover_frame(None)
-        scale = self.range
+        parts, abstract_edges = self._vector()
+        notes = self._annotations()
+        legends = self._legends()
+        hits = [svg.element("rect", x=self.f.left_x, y=self.map_ys[c], width=N, height=N, fill="transparent",
+                            class_="hit flatten-map", data_part=f"map-{c}") for c in self.detailed_maps()]
+        defs = svg.element("defs", [arrow_marker(), legend.gradient("flatten-activation", self.range.name),
+                                    legend.gradient("flatten-weight", "brbg")])
+        body = "".join([defs, svg.group(self._links(abstract_edges), fill="none", class_="edges fade-in",
+                                        pointer_events="none"),
+                        svg.group(parts, class_="vector fade-in"), self._sum_node(), self._softmax_symbol(),
+                        svg.group(hits), self._hover_marks(frame),
+                        svg.group(self._texts(frame), class_="fade-in"),
+                        svg.group(notes, class_="fade-in", pointer_events="none"),
+                        svg.group(legends, class_="fade-in")])
+        return svg.group([body], class_="detail-overlay", data_view="flatten", data_neuron=self.k,
+                         data_class=self.network.classes[self.k], data_layer=self.dense.name,
+                         data_logit=exact(self.logit), data_bias=exact(self.bias), role="group",
+                         aria_label=f"How the logit of {self.network.classes[self.k]} is computed from the "
+                                    f"{self.vector.size} flattened values")
+
+    def _vector(self) -> tuple[list[str], list[str]]:
+        """The vector: each detailed map's 169 entries as one crisp image; the maps between as bars, with
+        their abstract links (returned apart: they are drawn with the other edges)."""
+        f, scale = self.f, self.range
         first, last = self.detailed_maps()
         parts = []
-        # The vector: each detailed map's 169 entries as one crisp image; the maps between as bars.
         for c, y, part in ((first, self.top_y, "flat-0"), (last, self.bottom_y, "flat-last")):
             values = self.vector[c * self.per_map:(c + 1) * self.per_map].reshape(-1, 1)
             parts.append(picture(scale.rgb(values), f.flat_x, y, PIXEL_WIDTH, self.per_map * PIXEL_HEIGHT,
                                  class_="flatten-entries hit", data_part=part, data_rows=self.per_map, data_map=c))
         middle = list(range(first + 1, last))
         top, bottom = self.top_y + self.per_map * PIXEL_HEIGHT, self.bottom_y
-        gap = 5.0
-        bar_h = (bottom - top - gap * (len(middle) + 1)) / max(len(middle), 1)
+        bar_h = (bottom - top - BAR_GAP * (len(middle) + 1)) / max(len(middle), 1)
         abstract_edges = []
         for k, c in enumerate(middle):
-            by = top + gap * (k + 1) + bar_h * k
+            by = top + BAR_GAP * (k + 1) + bar_h * k
             parts.append(svg.element("rect", x=f.flat_x + PIXEL_WIDTH / 4, y=by, width=PIXEL_WIDTH / 2,
                                      height=bar_h, fill=EDGE_GRAY, class_="flatten-abstract",
                                      data_map=c))
             my = self.map_ys[c]
-            parts.append(svg.element("polyline", points=f"{svg.num(f.left_x + N + 3)},{svg.num(my)} "
-                                                        f"{svg.num(f.left_x + N + 10)},{svg.num(my + N / 2)} "
-                                                        f"{svg.num(f.left_x + N + 3)},{svg.num(my + N)}",
+            near, tip = f.left_x + N + LINK_GAP, f.left_x + N + FUNNEL_DEPTH
+            parts.append(svg.element("polyline", points=f"{svg.num(near)},{svg.num(my)} "
+                                                        f"{svg.num(tip)},{svg.num(my + N / 2)} "
+                                                        f"{svg.num(near)},{svg.num(my + N)}",
                                      fill=EDGE_GRAY))
-            abstract_edges.append(geometry.link_path(f.left_x + N + 10, my + N / 2, f.flat_x - 3, by + bar_h / 2))
-            abstract_edges.append(geometry.link_path(f.flat_x + PIXEL_WIDTH + 3, by + bar_h / 2, f.plus_x,
+            abstract_edges.append(geometry.link_path(tip, my + N / 2, f.flat_x - LINK_GAP, by + bar_h / 2))
+            abstract_edges.append(geometry.link_path(f.flat_x + PIXEL_WIDTH + LINK_GAP, by + bar_h / 2, f.plus_x,
                                                      self.sum_y))
-        # Links into the vector (grey, one path) and out of it (by weight colour, one path per colour).
+        return parts, abstract_edges
+
+    def _links(self, abstract_edges: list[str]) -> list[str]:
+        """Links into the vector (grey, one path) and out of it (by weight colour, one path per colour)."""
         indices = self.detailed_indices()
         into = "".join(self.link_into(i) for i in indices.tolist())
         outs = [self.link_out(i) for i in indices.tolist()]
@@ -228,66 +233,66 @@ class FlattenView(DetailView):
             color = self.weight_scale.fill(self.weight_scale.lo + (b / (COLOR_BINS - 1))
                                            * (self.weight_scale.hi - self.weight_scale.lo))
             out_paths.append(svg.element("path", d=d, stroke=color, class_="flatten-out", data_bin=int(b)))
-        edges = [svg.element("path", d="".join(abstract_edges), stroke=EDGE_GRAY, stroke_width=1),
-                 svg.element("path", d=into, stroke=EDGE_GRAY, stroke_width=0.6, class_="flatten-in"),
-                 svg.group(out_paths, stroke_width=0.6)]
-        # The sum node, its bias, the link into the class and the softmax box.
-        px, sy = f.plus_x, self.sum_y
+        return [svg.element("path", d="".join(abstract_edges), stroke=EDGE_GRAY, stroke_width=1),
+                svg.element("path", d=into, stroke=EDGE_GRAY, stroke_width=LINK_WIDTH, class_="flatten-in"),
+                svg.group(out_paths, stroke_width=LINK_WIDTH)]
+
+    def _sum_node(self) -> str:
+        """The sum node, its bias (below it for the first class, above for the others) and the link into
+        the class."""
+        px, sy = self.f.plus_x, self.sum_y
         below = self.k == 0
         bias_cy = sy + (N / 2 if below else -(N / 2 + 0.5 * N / 15))
-        node = svg.group([
+        arm = 2 * PLUS_RADIUS - 2 * PLUS_INSET
+        return svg.group([
             svg.element("path", d=f"M{svg.num(px + PLUS_RADIUS)},{svg.num(bias_cy)}V"
                                   f"{svg.num(sy + (PLUS_RADIUS if below else -PLUS_RADIUS))}",
-                        stroke=EDGE_GRAY, stroke_width=1.2),
-            svg.element("path", d=geometry.link_path(px + 2 * PLUS_RADIUS, sy, grid.column(OUTPUT).x - 3, sy),
-                        stroke=EDGE_GRAY, stroke_width=1.2, fill="none"),
-            svg.element("rect", x=px, y=sy - PLUS_RADIUS, width=2 * PLUS_RADIUS, height=2 * PLUS_RADIUS, rx=3,
-                        fill="white", stroke=EDGE_COLOR, class_="hit", data_hover=self.sum_text()),
-            svg.element("path", d=f"M{svg.num(px + 3)},{svg.num(sy)}h{svg.num(2 * PLUS_RADIUS - 6)}"
-                                  f"M{svg.num(px + PLUS_RADIUS)},{svg.num(sy - PLUS_RADIUS + 3)}"
-                                  f"v{svg.num(2 * PLUS_RADIUS - 6)}", stroke=EDGE_COLOR, pointer_events="none"),
-            svg.element("circle", cx=px + PLUS_RADIUS, cy=bias_cy, r=4, fill=self.weight_scale.fill(self.bias),
-                        stroke=EDGE_COLOR, class_="bias-node hit", data_hover=f"Bias: {self.bias:.4f}",
-                        data_value=exact(self.bias)),
+                        stroke=EDGE_GRAY, stroke_width=NODE_LINK_WIDTH),
+            svg.element("path", d=geometry.link_path(px + 2 * PLUS_RADIUS, sy,
+                                                     self.grid.column(OUTPUT).x - LINK_GAP, sy),
+                        stroke=EDGE_GRAY, stroke_width=NODE_LINK_WIDTH, fill="none"),
+            svg.element("rect", x=px, y=sy - PLUS_RADIUS, width=2 * PLUS_RADIUS, height=2 * PLUS_RADIUS,
+                        rx=PLUS_CORNER, fill="white", stroke=EDGE_COLOR, class_="hit", data_hover=self.sum_text()),
+            svg.element("path", d=f"M{svg.num(px + PLUS_INSET)},{svg.num(sy)}h{svg.num(arm)}"
+                                  f"M{svg.num(px + PLUS_RADIUS)},{svg.num(sy - PLUS_RADIUS + PLUS_INSET)}"
+                                  f"v{svg.num(arm)}", stroke=EDGE_COLOR, pointer_events="none"),
+            svg.element("circle", cx=px + PLUS_RADIUS, cy=bias_cy, r=BIAS_RADIUS,
+                        fill=self.weight_scale.fill(self.bias), stroke=EDGE_COLOR, class_="bias-node hit",
+                        data_hover=f"Bias: {self.bias:.4f}", data_value=exact(self.bias)),
         ], class_="sum-node")
-        softmax = svg.with_tooltip("Open the softmax view", svg.group([
-            svg.element("rect", x=f.softmax_x, y=sy - PLUS_RADIUS, width=SOFTMAX_WIDTH, height=2 * PLUS_RADIUS,
-                        rx=2, fill="#fafafa", stroke=EDGE_COLOR),
-            svg.text("softmax", x=f.softmax_x + 5, y=sy + 1, dominant_baseline="middle", font_size=12,
-                     opacity=0.6),
+
+    def _softmax_symbol(self) -> str:
+        """The softmax box right of the sum: a button into the softmax view."""
+        sy = self.sum_y
+        return svg.with_tooltip("Open the softmax view", svg.group([
+            svg.element("rect", x=self.f.softmax_x, y=sy - PLUS_RADIUS, width=SOFTMAX_WIDTH, height=2 * PLUS_RADIUS,
+                        rx=SOFTMAX_CORNER, fill="#fafafa", stroke=EDGE_COLOR),
+            svg.text("softmax", x=self.f.softmax_x + SOFTMAX_TEXT_DX, y=sy + 1, dominant_baseline="middle",
+                     font_size=12, opacity=0.6),
         ], class_="softmax-symbol hit", data_action="softmax", role="button", tabindex=0,
             aria_label="Open the softmax view"))
-        # Hover marks, read-out, labels, annotations and legends.
-        hover = svg.group([
+
+    @staticmethod
+    def _hover_marks(frame: Frame) -> str:
+        """The hovered entry's links in and out and its pixel in the map, moved by hover_frame."""
+        return svg.group([
             dynamic("path", "hover-in", frame, fill="none", stroke="gray", stroke_width=1),
             dynamic("path", "hover-out", frame, fill="none", stroke_width=1.5),
             dynamic("rect", "hover-pixel", frame, fill="none", stroke="#333", stroke_width=0.8),
         ], pointer_events="none", class_="flatten-hover")
-        label_y = geometry.LABEL_Y + 4
-        info_x = f.left_x + N + 10
-        texts = [svg.text("flatten", x=f.flat_x + PIXEL_WIDTH / 2, y=label_y, class_="layer-label"),
-                 svg.text(f"({self.vector.size})",
-                          x=f.flat_x + PIXEL_WIDTH / 2, y=label_y + 12, class_="annotation-text",
-                          text_anchor="middle"),
-                 dynamic("text", "flatten-info", frame, x=info_x, y=label_y + 28,
-                         class_="hover-info", data_role="flatten-info"),
-                 svg.text("", x=info_x, y=label_y + 42, class_="hover-info", data_role="hover-info")]
-        notes = self._annotations()
-        legends = self._legends()
-        hits = [svg.element("rect", x=f.left_x, y=self.map_ys[c], width=N, height=N, fill="transparent",
-                            class_="hit flatten-map", data_part=f"map-{c}") for c in self.detailed_maps()]
-        defs = svg.element("defs", [arrow_marker(), legend.gradient("flatten-activation", self.range.name),
-                                    legend.gradient("flatten-weight", "brbg")])
-        body = "".join([defs, svg.group(edges, fill="none", class_="edges fade-in", pointer_events="none"),
-                        svg.group(parts, class_="vector fade-in"), node, softmax, svg.group(hits), hover,
-                        svg.group(texts, class_="fade-in"),
-                        svg.group(notes, class_="fade-in", pointer_events="none"),
-                        svg.group(legends, class_="fade-in")])
-        return svg.group([body], class_="detail-overlay", data_view="flatten", data_neuron=self.k,
-                         data_class=self.network.classes[self.k], data_layer=self.dense.name,
-                         data_logit=exact(self.logit), data_bias=exact(self.bias), role="group",
-                         aria_label=f"How the logit of {self.network.classes[self.k]} is computed from the "
-                                    f"{self.vector.size} flattened values")
+
+    def _texts(self, frame: Frame) -> list[str]:
+        """The column's label and size, and the two read-out lines (the entry, then any hover)."""
+        f = self.f
+        label_y = geometry.LABEL_Y + LABEL_DY
+        info_x = f.left_x + N + FUNNEL_DEPTH
+        return [svg.text("flatten", x=f.flat_x + PIXEL_WIDTH / 2, y=label_y, class_="layer-label"),
+                svg.text(f"({self.vector.size})",
+                         x=f.flat_x + PIXEL_WIDTH / 2, y=label_y + LINE, class_="annotation-text",
+                         text_anchor="middle"),
+                dynamic("text", "flatten-info", frame, x=info_x, y=label_y + INFO_DY[0],
+                        class_="hover-info", data_role="flatten-info"),
+                svg.text("", x=info_x, y=label_y + INFO_DY[1], class_="hover-info", data_role="hover-info")]
 
     def sum_text(self) -> str:
         products = float(np.dot(self.vector.astype(np.float64), self.weights.astype(np.float64)))
@@ -301,9 +306,11 @@ class FlattenView(DetailView):
         tx, ty = px, self.out_y + N + 8
         arrow_sy, arrow_ty = self.out_y + N + 5, sy + PLUS_RADIUS
         last = self.k == self.grid.column(OUTPUT).count - 1
+        # The note's and its arrow's places are the reference's, by hand (px); the first class's note moves
+        # down and the last class's goes above the node, where there is room.
         if self.k == 0:
-            ty += 10
-            arrow_sy += 10
+            ty += FIRST_CLASS_DROP
+            arrow_sy += FIRST_CLASS_DROP
         elif last:
             ty -= 110
             arrow_sy -= 70
@@ -312,19 +319,19 @@ class FlattenView(DetailView):
         tx = px + 2 * PLUS_RADIUS + 6
         notes.append(annotation([("Add up all products", None), ("(element \u00d7 weight)", None),
                                   ("and then bias", None)], tx, ty))
-        notes.append(arrow(tx + 4, arrow_sy, px + 2 * PLUS_RADIUS + 2, arrow_ty, 30, flip=not last))
+        notes.append(arrow(tx + 4, arrow_sy, px + 2 * PLUS_RADIUS + 2, arrow_ty, radius=30, flip=not last))
         bias_y = sy + N / 2 + 6 if self.k == 0 else self.out_y - 2 * N / 15 - 6
         notes.append(svg.text("Bias", x=px - 4 if self.k == 0 else px + PLUS_RADIUS, y=bias_y,
                               class_="annotation-text", text_anchor="end" if self.k == 0 else "middle",
                               dominant_baseline="hanging" if self.k == 0 else "auto"))
-        x, y = f.left_x - 80, self.map_ys[0]
+        x, y = f.left_x - HOVER_NOTE_DX, self.map_ys[0]
         notes.append(annotation([("Hover over matrix to", None), ("see how it is flattened", None),
                                   ("into a 1D array!", None)], x, y, anchor="middle"))
-        notes.append(arrow(x + 45, y + N * 0.4 + 12, f.left_x - 10, y + N / 2, 80, flip=True))
+        notes.append(arrow(x + 45, y + N * 0.4 + LINE, f.left_x - FUNNEL_DEPTH, y + N / 2, radius=80, flip=True))
         return notes
 
     def _legends(self) -> list[str]:
-        y = self.map_ys[-1] + N + 10
+        y = self.map_ys[-1] + N + LEGEND_GAP
         width = long_gap(self.grid)
         values = self.pooled
         parts = [legend.color_legend(self.f.left_x, y, width, self.range.lo, self.range.hi, "flatten-activation",
@@ -346,7 +353,8 @@ class FlattenView(DetailView):
         return self.code_box()
 
     def placement(self) -> Placement:
-        return Placement((geometry.PADDING_LEFT, geometry.CANVAS_HEIGHT - 30, "left", "bottom"), CODE_BOX_WIDTH, 150)
+        return Placement((geometry.PADDING_LEFT, geometry.CANVAS_HEIGHT - CODE_BOX_LIFT, "left", "bottom"),
+                         CODE_BOX_WIDTH, CODE_BOX_HEIGHT)
 
     def code_box(self) -> str:
         """A small box with the sum into the logit, in numbers, and the code that computes it."""

@@ -48,8 +48,7 @@ def _hover_style(count: int) -> str:
 
 def render(state, trace, network) -> str:
     terms = network.softmax_terms(trace)
-    logits, exps, total = terms["logits"], terms["exp"], terms["sum"]
-    probabilities = terms["probabilities"]
+    logits = terms["logits"]
     k = int(state.neuron or 0)
     classes = network.classes
     scale = logit_scale(logits)
@@ -57,22 +56,40 @@ def render(state, trace, network) -> str:
     # The same colours for the numbers in the formula, but never lighter than mid-orange (readable).
     inks = [colors_module.hex_color(scale.name, max(float(t), INK_FLOOR)) for t in scale.position(logits)]
     height = max(len(logits) * ROW + 12, 150)
+    content = (_hover_style(len(logits)) + "".join(_circles(classes, logits, colors, k))
+               + "".join(_formula(terms, inks, k, height)))
+    body = svg_block(content, WIDTH, height, class_="detail-svg softmax-svg")
 
-    # The logits, one circle per class in output order, the opened class in bold.
+    call = Call("softmax", layers.softmax_probability,
+                (Operand("logits", "logits", np.asarray(trace[network.sources[network.layers[-1].name]])),
+                 Operand("k", str(k), k)),
+                f"The probability of \u201c{classes[k]}\u201d:", f"probabilities[{k}]")
+    code = panel([call], code_frame([call]))
+    return box("softmax", f"Softmax Score for <i>\u201c{svg.escape(classes[k])}\u201d</i>", body,
+               layer=network.layers[-1].name, neuron=k, steppable=False, code=code,
+               hint="<b>Hover over</b> a term or a circle to see which logit it is.")
+
+
+def _circles(classes, logits, colors, k: int) -> list[str]:
+    """The logits, one circle per class in output order, the opened class in bold."""
     circles = []
     for i, (name, logit) in enumerate(zip(classes, logits)):
         cy = 10 + ROW * i + ROW / 2
         circles.append(svg.group([
             svg.element("title", svg.escape(f"{name}: logit {logit:.4f}")),
             svg.text(name, x=CIRCLE_X - RADIUS - 6, y=cy, text_anchor="end", dominant_baseline="central",
-                     font_size=11, font_weight="700" if i == k else None, fill="#4a4a4a"),
+                     font_size=11, font_weight="700" if i == k else None, fill=colors_module.TEXT_GREY),
             svg.element("circle", cx=CIRCLE_X, cy=cy, r=RADIUS, fill=colors[i], stroke="#7a7a7a", stroke_width=1,
                         class_="logit-circle"),
             svg.text(value_text(logit), x=CIRCLE_X + RADIUS + 5, y=cy, dominant_baseline="central", font_size=10,
                      fill="#7a7a7a", class_="logit-value", data_value=exact(logit)),
         ], class_="logit", data_k=i))
+    return circles
 
-    # exp(l_k) over the sum of every exp(l_j), then "= p".
+
+def _formula(terms: dict, inks: list[str], k: int, height: float) -> list[str]:
+    """exp(l_k) over the sum of every exp(l_j), then "= p", and the same with the exponentials worked out."""
+    logits, exps, total = terms["logits"], terms["exp"], terms["sum"]
     rows = -(-len(logits) // TERMS_PER_ROW)
     line_y = 10 + (height - 10 - rows * 20) / 2
     parts = [_term(k, logits[k], inks[k], FORMULA_X + TERMS_PER_ROW * TERM_WIDTH / 2, line_y - 10,
@@ -85,7 +102,7 @@ def render(state, trace, network) -> str:
         parts.append(_term(i, logit, inks[i], x, y))
         if i < len(logits) - 1:
             parts.append(svg.text("+", x=x + TERM_WIDTH - 14, y=y, font_size=FONT, fill="#7a7a7a"))
-    p = float(probabilities[k])
+    p = float(terms["probabilities"][k])
     result_x = FORMULA_X + TERMS_PER_ROW * TERM_WIDTH + 4
     parts.append(svg.text("=", x=result_x, y=line_y, dominant_baseline="central", font_size=FONT + 2,
                           font_weight="700", fill="gray"))
@@ -95,19 +112,9 @@ def render(state, trace, network) -> str:
     worked = (f"= {exps[k]:.4g} / {total:.4g}" if not terms["shift"]
               else f"= e^({logits[k]:.2f} - {terms['shift']:.2f}) / {total:.4g}")
     parts.append(svg.text(worked, x=FORMULA_X + TERMS_PER_ROW * TERM_WIDTH / 2, y=line_y + 18 + rows * 20 + 10,
-                          text_anchor="middle", font_size=11.5, fill="#4a4a4a", class_="worked",
+                          text_anchor="middle", font_size=11.5, fill=colors_module.TEXT_GREY, class_="worked",
                           data_exp=exact(exps[k]), data_sum=exact(total)))
-    content = _hover_style(len(logits)) + "".join(circles) + "".join(parts)
-    body = svg_block(content, WIDTH, height, class_="detail-svg softmax-svg")
-
-    call = Call("softmax", layers.softmax_probability,
-                (Operand("logits", "logits", np.asarray(trace[network.sources[network.layers[-1].name]])),
-                 Operand("k", str(k), k)),
-                f"The probability of \u201c{classes[k]}\u201d:", f"probabilities[{k}]")
-    code = panel([call], code_frame([call]))
-    return box("softmax", f"Softmax Score for <i>\u201c{svg.escape(classes[k])}\u201d</i>", body,
-               layer=network.layers[-1].name, neuron=k, steppable=False, code=code,
-               hint="<b>Hover over</b> a term or a circle to see which logit it is.")
+    return parts
 
 
 class SoftmaxView(DetailView):

@@ -20,6 +20,7 @@ from ...engine.network import INPUT
 from ...ui.words import indefinite
 from ...images.png import input_pixels
 from ...ui import geometry, svg
+from ...ui.colors import TEXT_GREY
 from ..parts import box, code_panel, legend
 from ..parts.grids import picture
 from ..parts.scales import Scale
@@ -101,7 +102,7 @@ def _legend(scale: Scale, shown: list[Panel], x: float, y: float) -> str:
     bar = legend.color_legend(x, y, LEGEND_WIDTH, scale.lo, scale.hi, GRADIENT_ID.format(scale.name), ticks=3,
                               digits=_digits(scale))
     text = svg.text(f"min {lo:.3g}   max {hi:.3g}", x=x + LEGEND_WIDTH + 12, y=y + 6, font_size="11",
-                    fill="#4a4a4a", class_="why-range")
+                    fill=TEXT_GREY, class_="why-range")
     return svg.group([bar, text], class_="why-legend", data_min=f"{lo:.6g}", data_max=f"{hi:.6g}")
 
 

@@ -12,6 +12,7 @@ import numpy as np
 from ...engine import explain
 from ...ui import geometry, svg
 from ...ui.geometry import NODE_SIZE
+from ...ui.colors import TEXT_GREY
 
 BAR_DY, BAR_HEIGHT, HIT_HEIGHT = 1.5, 3.0, 6.0  # under the map: the bar, and the strip that takes the pointer
 RAISES, LOWERS = "#3F7FBC", "#C95E67"
@@ -42,6 +43,6 @@ def overlay(network, trace, target: int) -> str:
     y = grid.legend_y + 8
     parts.append(svg.text(f"Bar under each map: its contribution to \u201c{name}\u201d (activation \u00d7 gradient, "
                           f"summed; blue raises the score, red lowers it; scaled per layer)", x=CAPTION_X, y=y,
-                          font_size=10, fill="#4a4a4a", class_="why-caption"))
+                          font_size=10, fill=TEXT_GREY, class_="why-caption"))
     parts.append(svg.text("", x=CAPTION_X, y=y + 14, font_size=10, fill="#222", data_role="hover-info"))
     return svg.group(parts, class_="detail-overlay why-contributions")

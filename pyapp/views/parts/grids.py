@@ -13,6 +13,7 @@ import numpy as np
 
 from . import code_panel
 from ...ui import svg
+from ...ui.colors import TEXT_GREY
 from ..detail.base import DetailView
 from .box import box, svg_block
 from .frames import Frame, dynamic, exact, value_text
@@ -24,7 +25,6 @@ FONT = 10  # px: numbers in cells
 LABEL_FONT = 12
 WINDOW_STROKE = "#222222"
 HIGHLIGHT_STROKE = "#f4a261"
-TEXT_COLOR = "#4a4a4a"
 
 
 def picture(pixels: np.ndarray, x: float, y: float, width: float, height: float, **attrs) -> str:
@@ -63,7 +63,7 @@ def symbol(text: str, x: float, y: float, size: float = 16, **attrs) -> str:
 
 def label(text: str, x: float, y: float, **attrs) -> str:
     return svg.text(text, x=float(x), y=float(y), font_size=float(LABEL_FONT), text_anchor="middle",
-                    class_="grid-label", fill=TEXT_COLOR, **attrs)
+                    class_="grid-label", fill=TEXT_GREY, **attrs)
 
 
 @dataclass(frozen=True)
@@ -160,10 +160,10 @@ class GridView(DetailView):
                    + label(f"Output ({out_h}, {out_w})", self.output.x + self.output.size / 2, 12)
                    + self.output.markup(frame)
                    + svg.text("output pixel", x=float(self.output.x + self.output.size / 2),
-                              y=float(self.output.y + self.output.size + 16), font_size=10, fill=TEXT_COLOR,
+                              y=float(self.output.y + self.output.size + 16), font_size=10, fill=TEXT_GREY,
                               text_anchor="end", class_="pixel-label")
                    + dynamic("text", "pixel", frame, x=float(self.output.x + self.output.size / 2 + 4),
-                             y=float(self.output.y + self.output.size + 16), font_size=10, fill=TEXT_COLOR,
+                             y=float(self.output.y + self.output.size + 16), font_size=10, fill=TEXT_GREY,
                              class_="pixel-at"))
         return svg_block(content, self.width, self.height)
 

@@ -8,11 +8,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ...ui import geometry, svg
-from ...ui.geometry import NODE_SIZE, OverviewLayout
+from ...ui.geometry import NODE_SIZE, OUTPUT, OverviewLayout
 
 N = NODE_SIZE
 PLUS_RADIUS = N / 5  # half the side of the sum node
+PLUS_INSET = 3.0  # px: the plus sign's arms stop this far inside the sum node's box
+PLUS_CORNER = 3.0  # px: the sum node's rounded corners
+BIAS_RADIUS = 4.0  # px: the bias node, a dot in the weight scale
 GLYPH = N / 5  # a kernel glyph's side (the reference's 3 x 8/3)
+PIXEL_WIDTH = N / 2  # the flatten column's width
+SOFTMAX_WIDTH = 55.0  # the flatten view's softmax box
+FLATTEN_GAPS = 5  # the flatten view spans the pooled maps, the vector, the sum and softmax: five long gaps wide
+FLATTEN_FADE = 0.08  # the squeezed earlier columns fade to 0.08 (the first) up to twice that (the last)
 
 
 def short_gap(grid: OverviewLayout) -> float:
@@ -84,6 +91,41 @@ def elastic_layout(grid: OverviewLayout, layer: str) -> Elastic:
         elif k > at:
             faded[name] = max(0.06, 0.2 - 0.02 * (k - at))
     return Elastic(layer, source, left_x, inter_x, plus_x, target_x, xs, faded, keep_source)
+
+
+@dataclass(frozen=True)
+class FlattenLayout:
+    """Where everything goes while the flatten view is open (viewBox units)."""
+
+    source: str  # the last pooling layer
+    left_x: float  # its new x
+    flat_x: float  # the flatten column
+    plus_x: float  # left edge of the sum node
+    softmax_x: float
+    xs: dict
+    faded: dict
+
+
+def flatten_layout(grid: OverviewLayout) -> FlattenLayout:
+    names = [c.name for c in grid.columns]
+    at = names.index(OUTPUT)
+    source = names[at - 1]
+    gap, big = short_gap(grid), long_gap(grid)
+    out_x = grid.column(OUTPUT).x
+    total = 2 * N + FLATTEN_GAPS * big + PIXEL_WIDTH
+    left_x = out_x - total
+    inter_gap = 2 * big
+    flat_x = left_x + N + inter_gap
+    plus_x = flat_x + inter_gap + PIXEL_WIDTH
+    softmax_x = ((total - 2 * N - 2 * inter_gap) - SOFTMAX_WIDTH) / 2 + plus_x + 2 * PLUS_RADIUS
+    xs = {c.name: c.x for c in grid.columns}
+    earlier = names[:at - 1]
+    x_first = grid.columns[0].x
+    step = (left_x - gap - x_first - N) / max(len(earlier) - 1, 1)
+    xs.update({name: x_first + k * step for k, name in enumerate(earlier)})
+    xs[source] = left_x
+    faded = {name: FLATTEN_FADE + FLATTEN_FADE * k / max(len(earlier) - 1, 1) for k, name in enumerate(earlier)}
+    return FlattenLayout(source, left_x, flat_x, plus_x, softmax_x, xs, faded)
 
 
 def slide_rules(views, grid, shift, faded, focus_rule) -> str:

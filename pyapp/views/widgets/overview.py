@@ -24,6 +24,7 @@ from ...ui.geometry import NODE_SIZE, OUTPUT, Column, OverviewLayout
 from ...ui.state import CUSTOM_IMAGE, State
 from ..detail import registry
 from ..parts import color_range, legend
+from ...ui.colors import CHANNELS
 
 LINK_COLOR = "rgb(230, 230, 230)"  # the reference's soft grey links
 LINK_WIDTH = 0.7
@@ -32,7 +33,6 @@ LINK_HOVER_COLOR = "rgb(130, 130, 130)"
 FRAME_COLOR = "gray"
 TEXT_COLOR = "#222"
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif"
-CHANNELS = (("Red", "#C95E67"), ("Green", "#3DB665"), ("Blue", "#3F7FBC"))
 NAME_CHARS = 16  # longest class name the output column shows whole (the rest: its aria-label)
 ACTIVATION_GRADIENT = "overview-gradient-activation"
 INPUT_GRADIENT = "overview-gradient-input"

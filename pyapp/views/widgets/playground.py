@@ -13,10 +13,9 @@ import numpy as np
 
 from ...ui import svg
 from ..parts import color_range
+from ...ui.colors import CHANNELS
 
 LAYER = "conv_1_1"  # the playground edits filters of the first convolution (it reads the RGB photo)
-CHANNEL_NAMES = ("Red", "Green", "Blue")
-CHANNEL_COLORS = ("#C95E67", "#3DB665", "#3F7FBC")  # as the overview's input captions
 LIMIT = 100.0  # larger weights only saturate every later layer; refuse them with a message
 TRAINED = "trained"
 
@@ -67,7 +66,7 @@ def parse_number(text: str) -> float:
 
 
 def cell_name(channel: int, row: int, col: int) -> str:
-    return f"{CHANNEL_NAMES[channel]} weight (row {row + 1}, column {col + 1})"
+    return f"{CHANNELS[channel][0]} weight (row {row + 1}, column {col + 1})"
 
 
 @dataclass(frozen=True)
@@ -120,7 +119,7 @@ def grid(kernel: np.ndarray, bias: float) -> str:
                 class_="pg-cell", data_cell=f"{c},{r},{k}", aria_label=cell_name(c, r, k), size=5,
                 spellcheck="false", autocomplete="off")) for k in range(kernel.shape[2])]
             rows.append(svg.element("tr", cells))
-        caption = svg.element("caption", svg.escape(CHANNEL_NAMES[c]), style=f"color:{CHANNEL_COLORS[c]}")
+        caption = svg.element("caption", svg.escape(CHANNELS[c][0]), style=f"color:{CHANNELS[c][1]}")
         tables.append(svg.element("table", [caption] + rows, class_="pg-kernel", data_channel=c))
     bias_field = svg.element("label", svg.element("span", "Bias", class_="pg-bias-label") + svg.element(
         "input", type="text", inputmode="decimal", value=format_number(bias), class_="pg-cell pg-bias",

@@ -86,31 +86,36 @@ def write(out: Path, card_data: dict) -> None:
     (out / "MODEL_CARD.md").write_text(markdown(card_data))
 
 
+def _teacher_text(teacher: dict | None) -> str:
+    if teacher is None:
+        return "No teacher: trained on the labels alone."
+    return (f"Knowledge distillation from a teacher trained by the same script on the same images: "
+            f"{teacher['architecture']}, {teacher['parameters']:,} parameters, "
+            f"{teacher['val_accuracy']:.1%} validation accuracy. The exported network is exactly Tiny VGG.")
+
+
+def _kept_alive(hp: dict) -> str:
+    """What kept the activation maps alive during training, as a sentence (empty when nothing did)."""
+    remedies = [text for on, text in (
+        (hp.get("init", "pytorch") != "pytorch", f"conv initialisation `{hp.get('init')}`"),
+        (hp.get("map_penalty"), f"a penalty of {hp.get('map_penalty')} on maps blank on an image"),
+        (hp.get("pixel_penalty"), f"a penalty of {hp.get('pixel_penalty')} on maps mostly below zero"),
+    ) if on]
+    return (" Kept alive during training by " + ", ".join(remedies) + " (training/liveness.py)."
+            if remedies else "")
+
+
 def markdown(card: dict) -> str:
     hp = "\n".join(f"| `{k}` | {v} |" for k, v in card["hyperparameters"].items())
     wnids = card["wnids"] or [None] * len(card["classes"])
     classes = "\n".join(f"{i}. {c}" + (f" (`{w}`)" if w else "") for i, (c, w) in enumerate(zip(card["classes"], wnids)))
-    teacher = card["teacher"]
     per_class = ", ".join(f"{name} {acc:.0%}" for name, acc in card["val_per_class"].items())
-    teacher_text = (
-        "No teacher: trained on the labels alone."
-        if teacher is None else
-        f"Knowledge distillation from a teacher trained by the same script on the same images: "
-        f"{teacher['architecture']}, {teacher['parameters']:,} parameters, "
-        f"{teacher['val_accuracy']:.1%} validation accuracy. The exported network is exactly Tiny VGG."
-    )
+    teacher_text = _teacher_text(card["teacher"])
     reference = (" For comparison, the reference CNN Explainer model scores 68.8% on the official validation "
                  "images of these classes." if card["wnids"] else "")
     skipped = f" {card['skipped_images']} unreadable image(s) were left out." if card["skipped_images"] else ""
     activity = card["activity"]
-    hp_ = card["hyperparameters"]
-    remedies = [text for on, text in (
-        (hp_.get("init", "pytorch") != "pytorch", f"conv initialisation `{hp_.get('init')}`"),
-        (hp_.get("map_penalty"), f"a penalty of {hp_.get('map_penalty')} on maps blank on an image"),
-        (hp_.get("pixel_penalty"), f"a penalty of {hp_.get('pixel_penalty')} on maps mostly below zero"),
-    ) if on]
-    kept_alive = (" Kept alive during training by " + ", ".join(remedies) + " (weights/liveness.py)."
-                  if remedies else "")
+    kept_alive = _kept_alive(card["hyperparameters"])
     v = card["versions"]
     return f"""# Model card: Tiny VGG
 

@@ -1,6 +1,6 @@
 """Reference gradients of the exported weights, computed by PyTorch autograd, for checking the engine's backward pass.
 
-    python weights/reference_gradients.py       # rewrites tests/data/reference_gradients.npz
+    python -m training.reference_gradients       # rewrites tests/data/reference_gradients.npz
 
 Same 100 synthetic inputs as reference_logits.py (regenerated from a seed), each with the gradient of its
 top class's logit. The file stays small: the input gradients of two images (float16), the L2 norm of every
@@ -15,25 +15,19 @@ as PyTorch breaks exact ties); it checks that these are maxima of its own values
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import numpy as np
+
+from pyapp.engine.network import load_network
+
+from . import reference_logits as ref
 
 REPO = Path(__file__).resolve().parent.parent
 WEIGHTS = REPO / "weights" / "tiny_vgg.npz"
 DESCRIPTION = REPO / "weights" / "tiny_vgg.json"
 REFERENCE = REPO / "tests" / "data" / "reference_gradients.npz"
 FULL_IMAGES = 2  # images whose whole input gradient is stored
-
-
-def _reference_logits():
-    """weights/reference_logits.py (the weights folder is not a package)."""
-    if str(REPO / "weights") not in sys.path:
-        sys.path.insert(0, str(REPO / "weights"))
-    import reference_logits
-
-    return reference_logits
 
 
 def pool_winners(x: np.ndarray, pool: int, stride: int) -> np.ndarray:
@@ -99,20 +93,15 @@ def engine_winners(trace, description: dict) -> dict:
 
 def reference_inputs():
     """The synthetic images and their targets (the top class of each by the reference logits)."""
-    ref = _reference_logits()
     images = ref.synthetic_inputs()
     return images, ref.torch_logits(WEIGHTS, images).argmax(axis=1)
 
 
 def write_reference(out: Path = REFERENCE) -> None:
-    ref = _reference_logits()
     images, targets = reference_inputs()
     with np.load(WEIGHTS) as npz:
         weights = {k: npz[k] for k in npz.files}
     description = json.loads(DESCRIPTION.read_text())
-    sys.path.insert(0, str(REPO))
-    from pyapp.engine.network import load_network
-
     winners = engine_winners(load_network().forward(images), description)
     layers, params = torch_gradients(weights, description, images, targets, winners=winners)
     names = ["input"] + [s["name"] for s in description["layers"] if s["name"] in layers]

@@ -1,6 +1,6 @@
 """Reference logits of the exported weights, computed by PyTorch, for checking the NumPy engine without torch.
 
-    python weights/reference_logits.py          # rewrites tests/data/reference_logits.npz
+    python -m training.reference_logits          # rewrites tests/data/reference_logits.npz
 
 The 100 inputs need no dataset: they are regenerated from a seed (half uniform noise, half smooth colour
 fields), so the committed file holds only their logits, the inputs' sha256 and the weights' sha256.
@@ -9,8 +9,6 @@ Run it again every time weights/tiny_vgg.npz changes.
 from __future__ import annotations
 
 import hashlib
-import importlib.util
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -48,22 +46,14 @@ def array_sha256(a: np.ndarray) -> str:
     return hashlib.sha256(np.ascontiguousarray(a).tobytes()).hexdigest()
 
 
-def _train_module():
-    """weights/train.py (the weights folder is not a package)."""
-    name = "weights_train"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, REPO / "weights" / "train.py")
-        sys.modules[name] = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(sys.modules[name])
-    return sys.modules[name]
-
-
 def torch_logits(weights: Path, images: np.ndarray) -> np.ndarray:
     """PyTorch's logits for (N, 64, 64, 3) images with the exported weights."""
     import torch
 
+    from .tiny_vgg_torch import model_from_arrays  # PyTorch only here: the rest of this file needs NumPy alone
+
     with np.load(weights) as npz:
-        model = _train_module().model_from_arrays({k: npz[k] for k in npz.files})
+        model = model_from_arrays({k: npz[k] for k in npz.files})
     with torch.no_grad():
         x = torch.from_numpy(np.ascontiguousarray(images.transpose(0, 3, 1, 2)))
         return model(x).numpy().astype(np.float32)

@@ -1,9 +1,9 @@
 """Train Tiny VGG (CNN Explainer's 19,920-parameter network) with PyTorch and export it for the NumPy engine.
 
-    python weights/train.py --data /path/to/tiny-imagenet-10 --out weights/
-    python weights/train.py --data my-photos/ --out my-model/     # my-photos/<class name>/*.jpg, 2 to 20 classes
+    python -m training.train --data /path/to/tiny-imagenet-10 --out weights/
+    python -m training.train --data my-photos/ --out my-model/     # my-photos/<class name>/*.jpg, 2 to 20 classes
 
-Reads a Tiny ImageNet copy or a folder of class folders (see train_data.py), decodes every image once into
+Reads a Tiny ImageNet copy or a folder of class folders (see data.py), decodes every image once into
 memory, trains with on-the-fly augmentation, keeps the epoch with the best validation accuracy and writes
 ``tiny_vgg.npz``, ``tiny_vgg.json``, ``model_card.json`` and ``MODEL_CARD.md`` to ``--out``; the card and the
 last lines printed hold the accuracy and how alive the activation maps are (pyapp/data/activity.py). Optionally a
@@ -25,22 +25,18 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-HERE = Path(__file__).resolve().parent
-REPO = HERE.parent
-for folder in (REPO, HERE):  # run as a script or loaded from a file: make pyapp and the sibling modules importable
-    if str(folder) not in sys.path:
-        sys.path.insert(0, str(folder))
+from pyapp.data import activity, dataset
+from pyapp.engine.network import network_from
 
-import model_card  # noqa: E402
-from augment import augment  # noqa: E402
-from checkpoint import Checkpoint, CheckpointError  # noqa: E402
-from liveness import activity_penalty, summary  # noqa: E402
-from pyapp.data import activity, dataset  # noqa: E402
-from pyapp.engine.network import network_from  # noqa: E402
-from tiny_vgg_torch import (INITS, Teacher, TinyVGG, count_parameters, initialise,  # noqa: E402,F401
-                            model_arrays, model_from_arrays, parameter_count, write_npz)
-from train_data import DataError, TrainingData, load_image, load_training_data  # noqa: E402,F401
+from . import model_card
+from .augment import augment
+from .checkpoint import Checkpoint, CheckpointError
+from .data import TrainingData, load_training_data
+from .liveness import activity_penalty, summary
+from .tiny_vgg_torch import (INITS, Teacher, TinyVGG, count_parameters, initialise, model_arrays, parameter_count,
+                             write_npz)
 
+REPO = Path(__file__).resolve().parent.parent
 PAUSED = 3  # exit status of a run stopped by --time-limit: run the same command again to continue
 description, description_text = model_card.description, model_card.description_text
 
@@ -119,6 +115,63 @@ def map_activity(model: TinyVGG, data: TrainingData) -> dict:
     return activity.activity(network, data.val.hwc(), data.val.labels)
 
 
+def _optimizer(model, s: Settings) -> torch.optim.AdamW:
+    """AdamW with weight decay on the weights only (not on biases and batch-norm parameters)."""
+    decay_params = [p for p in model.parameters() if p.ndim > 1]
+    other_params = [p for p in model.parameters() if p.ndim <= 1]
+    return torch.optim.AdamW(
+        [{"params": decay_params, "weight_decay": s.weight_decay}, {"params": other_params, "weight_decay": 0.0}],
+        lr=s.lr,
+    )
+
+
+def _batch_loss(model, xb, yb, s: Settings, teacher, live_maps: bool):
+    """One batch's outputs and loss: cross-entropy, the teacher's share, the penalty that keeps maps alive."""
+    if live_maps:
+        out, preactivations = model.forward_with_preactivations(xb)
+    else:
+        out, preactivations = model(xb), []
+    loss = F.cross_entropy(out, yb, label_smoothing=s.label_smoothing)
+    if teacher is not None:
+        # the teacher sees the same augmented batch; its outputs are computed on the fly
+        with torch.no_grad():
+            t = teacher(xb)
+        temp = s.kd_temperature
+        kd = F.kl_div(F.log_softmax(out / temp, 1), F.softmax(t / temp, 1), reduction="batchmean") * temp**2
+        loss = (1 - s.kd_alpha) * loss + s.kd_alpha * kd
+    if preactivations:
+        loss = loss + activity_penalty(preactivations, s.map_penalty, s.pixel_penalty, s.map_margin)
+    return out, loss
+
+
+def _update_ema(ema: dict, model, decay: float) -> None:
+    with torch.no_grad():
+        for k, v in model.state_dict().items():
+            if v.dtype.is_floating_point:
+                ema[k].mul_(decay).add_(v.detach(), alpha=1 - decay)
+            else:  # batch-norm counters
+                ema[k].copy_(v)
+
+
+def _validate(model, data: TrainingData, ema: dict | None, run: dict, epoch: int) -> tuple[float, float, str]:
+    """The epoch's validation accuracy, loss and map activity (with the EMA weights when kept); a better
+    epoch than the best so far becomes run["best"], its weights run["best_state"]."""
+    if ema is not None:
+        live = {k: v.detach().clone() for k, v in model.state_dict().items()}
+        model.load_state_dict(ema)
+    val_logits = predict(model, data.val.images)
+    val_acc = accuracy(val_logits, data.val.labels)
+    val_loss = float(F.cross_entropy(val_logits, torch.from_numpy(data.val.labels)))
+    best = run["best"]
+    if (val_acc, -val_loss) > (best["val_accuracy"], -best["val_loss"]):
+        run["best"] = {"val_accuracy": val_acc, "val_loss": val_loss, "epoch": epoch}
+        run["best_state"] = {k: v.detach().clone() for k, v in model.state_dict().items()}
+    maps = f"  {summary(map_activity(model, data))}" if isinstance(model, TinyVGG) else ""
+    if ema is not None:
+        model.load_state_dict(live)
+    return val_acc, val_loss, maps
+
+
 def fit(model, data: TrainingData, s: Settings, epochs: int, name: str, teacher=None, log=print,
         checkpoint: Checkpoint | None = None, deadline: float | None = None) -> dict | None:
     """Train ``model``; return the state and figures of the epoch with the best validation accuracy, or None
@@ -128,12 +181,7 @@ def fit(model, data: TrainingData, s: Settings, epochs: int, name: str, teacher=
     n = len(y_all)
     steps_per_epoch = math.ceil(n / s.batch_size)
     total = steps_per_epoch * epochs
-    decay_params = [p for p in model.parameters() if p.ndim > 1]
-    other_params = [p for p in model.parameters() if p.ndim <= 1]
-    opt = torch.optim.AdamW(
-        [{"params": decay_params, "weight_decay": s.weight_decay}, {"params": other_params, "weight_decay": 0.0}],
-        lr=s.lr,
-    )
+    opt = _optimizer(model, s)
     ema = {k: v.detach().clone() for k, v in model.state_dict().items()} if s.ema_decay else None
     run = {"epoch": 0, "step": 0, "seconds": 0.0, "best": {"val_accuracy": -1.0, "val_loss": float("inf"), "epoch": 0},
            "best_state": None, "stopped": False}
@@ -154,45 +202,17 @@ def fit(model, data: TrainingData, s: Settings, epochs: int, name: str, teacher=
             yb = y_all[idx]
             for group in opt.param_groups:
                 group["lr"] = lr_at(run["step"], total, s.warmup_epochs * steps_per_epoch, s.lr)
-            if live_maps:
-                out, preactivations = model.forward_with_preactivations(xb)
-            else:
-                out, preactivations = model(xb), []
-            loss = F.cross_entropy(out, yb, label_smoothing=s.label_smoothing)
-            if teacher is not None:
-                # the teacher sees the same augmented batch; its outputs are computed on the fly
-                with torch.no_grad():
-                    t = teacher(xb)
-                temp = s.kd_temperature
-                kd = F.kl_div(F.log_softmax(out / temp, 1), F.softmax(t / temp, 1), reduction="batchmean") * temp**2
-                loss = (1 - s.kd_alpha) * loss + s.kd_alpha * kd
-            if preactivations:
-                loss = loss + activity_penalty(preactivations, s.map_penalty, s.pixel_penalty, s.map_margin)
+            out, loss = _batch_loss(model, xb, yb, s, teacher, live_maps)
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
             run["step"] += 1
             if ema is not None:
-                with torch.no_grad():
-                    for k, v in model.state_dict().items():
-                        if v.dtype.is_floating_point:
-                            ema[k].mul_(s.ema_decay).add_(v.detach(), alpha=1 - s.ema_decay)
-                        else:  # batch-norm counters
-                            ema[k].copy_(v)
+                _update_ema(ema, model, s.ema_decay)
             loss_sum += loss.item() * len(idx)
             correct += int((out.argmax(1) == yb).sum())
-        if ema is not None:
-            live = {k: v.detach().clone() for k, v in model.state_dict().items()}
-            model.load_state_dict(ema)
-        val_logits = predict(model, data.val.images)
-        val_acc = accuracy(val_logits, data.val.labels)
-        val_loss = float(F.cross_entropy(val_logits, torch.from_numpy(data.val.labels)))
-        if (val_acc, -val_loss) > (best["val_accuracy"], -best["val_loss"]):
-            best = run["best"] = {"val_accuracy": val_acc, "val_loss": val_loss, "epoch": epoch}
-            run["best_state"] = {k: v.detach().clone() for k, v in model.state_dict().items()}
-        maps = f"  {summary(map_activity(model, data))}" if isinstance(model, TinyVGG) else ""
-        if ema is not None:
-            model.load_state_dict(live)
+        val_acc, val_loss, maps = _validate(model, data, ema, run, epoch)
+        best = run["best"]
         log(
             f"{name} epoch {epoch:3d}/{epochs}  loss {loss_sum / n:.4f}  train-aug acc {correct / n:.3f}  "
             f"val acc {val_acc:.3f}  val loss {val_loss:.4f}  best {best['val_accuracy']:.3f}@{best['epoch']}"
@@ -306,7 +326,7 @@ def parse_args(argv: list[str] | None = None) -> tuple[argparse.Namespace, Setti
 
 def reproduce_command(s: Settings) -> str:
     """The command line that redoes this run, every setting spelled out (the dataset path as a variable)."""
-    parts = ["python", "weights/train.py", "--data", f"${dataset.ENV_VAR}"]
+    parts = ["python", "-m", "training.train", "--data", f"${dataset.ENV_VAR}"]
     for k, v in asdict(s).items():
         parts += ["--" + k.replace("_", "-"), str(v)]
     return " ".join(shlex.quote(p) if not p.startswith("$") else p for p in parts)

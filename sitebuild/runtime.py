@@ -1,0 +1,87 @@
+"""The runtime: Pyodide and PyScript from node_modules (``npm ci``), every file checked against the sha256
+that pyodide-lock.json gives it."""
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+from .common import NODE_MODULES, ROOT, BuildError, Writer, sha256_file
+
+PYODIDE_VERSION = "0.27.7"
+PYSCRIPT_VERSION = "0.6.66"
+# The core runtime the npm package ships; packages (wheels) are added from the lock file.
+RUNTIME_FILES = ("pyodide.mjs", "pyodide.asm.js", "pyodide.asm.wasm", "python_stdlib.zip", "pyodide-lock.json")
+# PyScript plugins the page does not use; "error" is off because the page shows its own start-up errors.
+DISABLED_PLUGINS = ("codemirror", "deprecations-manager", "donkey", "error", "py-editor", "py-game", "py-terminal")
+
+
+def _package_version(name: str) -> str:
+    manifest = NODE_MODULES / name / "package.json"
+    if not manifest.is_file():
+        raise BuildError(f"{manifest.relative_to(ROOT)} is missing: run `npm ci` first (or `make serve`)")
+    return json.loads(manifest.read_text())["version"]
+
+
+def check_node_modules() -> None:
+    for name, wanted in (("pyodide", PYODIDE_VERSION), ("@pyscript/core", PYSCRIPT_VERSION)):
+        found = _package_version(name)
+        if found != wanted:
+            raise BuildError(f"node_modules has {name} {found}, the site needs {wanted}: run `npm ci`")
+
+
+def load_lock() -> dict:
+    return json.loads((NODE_MODULES / "pyodide" / "pyodide-lock.json").read_text())
+
+
+def lock_hashes(lock: dict) -> dict[str, str]:
+    """file name -> sha256 for every file the lock lists."""
+    return {p["file_name"]: p["sha256"] for p in lock["packages"].values() if p.get("sha256")}
+
+
+def verify(path: Path, expected: str) -> None:
+    found = sha256_file(path)
+    if found != expected:
+        raise BuildError(
+            f"{path}: sha256 {found} does not match pyodide-lock.json ({expected}).\n"
+            f"It is not the official Pyodide {PYODIDE_VERSION} file (damaged or replaced): "
+            "delete it and build again.")
+
+
+def pyscript_files() -> list[Path]:
+    """PyScript's core module and the chunks it loads on a page with the plugins above disabled."""
+    dist = NODE_MODULES / "@pyscript" / "core" / "dist"
+    files, todo = [], [dist / "core.js"]
+    todo += sorted(dist.glob("error-*.js"))  # loaded even when disabled, to switch its on-page banner off
+    while todo:
+        path = todo.pop()
+        if path in files:
+            continue
+        files.append(path)
+        todo += [dist / name for name in re.findall(r'from"\./([\w.-]+\.js)"', path.read_text())]
+    return files
+
+
+
+def verify_core(lock: dict) -> None:
+    """Pyodide's own files (the wheels are checked where they are found)."""
+    hashes = lock_hashes(lock)
+    for name in RUNTIME_FILES:
+        if name in hashes:
+            verify(NODE_MODULES / "pyodide" / name, hashes[name])
+
+
+def write_runtime(write: Writer, site_lock: dict, stdlib: Path) -> list[str]:
+    """Pyodide's core (with the compiled standard library and the lock file the site uses) and PyScript in
+    its own folder; returns their paths in the site."""
+    runtime = []
+    for name in RUNTIME_FILES:
+        if name == "pyodide-lock.json":
+            write.text(f"pyodide/{name}", json.dumps(site_lock, separators=(",", ":")))
+        else:
+            write.copy(f"pyodide/{name}", stdlib if name == "python_stdlib.zip" else NODE_MODULES / "pyodide" / name)
+        runtime.append(f"pyodide/{name}")
+    for path in pyscript_files():
+        write.copy(f"pyscript/{path.name}", path)
+        runtime.append(f"pyscript/{path.name}")
+    return runtime

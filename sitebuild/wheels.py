@@ -1,0 +1,93 @@
+"""The NumPy and Pillow wheels (from a folder, the user cache, or the official Pyodide distribution), each
+checked against the lock file, and the bytecode the page imports instead of source (bytecode.py)."""
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import bytecode, common
+from .common import BUILD_CACHE, NODE_MODULES, BuildError, Writer, download, log, sha256_file
+from .runtime import PYODIDE_VERSION, lock_hashes, verify
+
+PACKAGES = ("numpy", "pillow")
+# What Python loads before the first screen; Pillow follows once the page is ready (pyapp/page/pillow.py).
+STARTUP_PACKAGES = ("numpy",)
+WHEELS_URL = f"https://cdn.jsdelivr.net/pyodide/v{PYODIDE_VERSION}/full/"
+WHEELS_ENV = "PYODIDE_WHEELS"
+
+
+def wheel_names(lock: dict, roots: tuple[str, ...] = PACKAGES) -> list[str]:
+    """The wheel files of roots (default PACKAGES) and everything they depend on, from the lock file."""
+    packages, names, todo = lock["packages"], [], list(roots)
+    while todo:
+        name = todo.pop(0)
+        entry = packages[name]
+        if entry["file_name"] not in names:
+            names.append(entry["file_name"])
+            todo.extend(d for d in entry.get("depends", []) if packages[d]["file_name"] not in names)
+    return names
+
+
+
+def find_wheels(lock: dict, wheels_dir: str | None) -> list[Path]:
+    """Each needed wheel, verified against the lock: from wheels_dir, else the user cache (filled from
+    the official distribution when empty)."""
+    hashes, found = lock_hashes(lock), []
+    given = wheels_dir or os.environ.get(WHEELS_ENV)
+    cache = common.USER_CACHE / f"pyodide-{PYODIDE_VERSION}"
+    for name in wheel_names(lock):
+        if given:
+            path = Path(given).expanduser() / name
+            if not path.is_file():
+                raise BuildError(f"{path} is missing (from --wheels / ${WHEELS_ENV}): "
+                                 f"put the official Pyodide {PYODIDE_VERSION} wheel there")
+        else:
+            path = cache / name
+            if not path.is_file():
+                try:
+                    download(WHEELS_URL + name, path, name)
+                except OSError as exc:
+                    raise BuildError(
+                        f"cannot download {name} ({exc}).\nWithout internet, give a folder with the "
+                        f"Pyodide {PYODIDE_VERSION} wheels: --wheels DIR or ${WHEELS_ENV}") from None
+        verify(path, hashes[name])
+        found.append(path)
+    return found
+
+
+
+@dataclass
+class Compiled:
+    """The bytecode build of the page's Python: archives in the build cache, and the lock file that
+    names the compiled wheels' sha256."""
+
+    stdlib: Path
+    wheels: list[Path]
+    app: bytes
+    lock: dict
+
+
+def compile_bytecode(lock: dict, wheels: list[Path], app: bytes) -> Compiled:
+    """The standard library, the wheels and the app zip as bytecode (bytecode.py)."""
+    try:
+        compiled = bytecode.compile_site(NODE_MODULES / "pyodide" / "python_stdlib.zip", wheels, app,
+                                         NODE_MODULES, BUILD_CACHE / "bytecode")
+    except bytecode.BytecodeError as exc:
+        raise BuildError(str(exc)) from None
+    for problem in compiled["report"]["imported"].get("failed", []):
+        log(f"bytecode: not importable outside a page, compiled there instead: {problem}")
+    site_lock = json.loads(json.dumps(lock))
+    for entry in site_lock["packages"].values():
+        for path in compiled["wheels"]:
+            if entry["file_name"] == path.name:
+                entry["sha256"] = sha256_file(path)
+    return Compiled(compiled["stdlib"], compiled["wheels"], compiled["app"], site_lock)
+
+
+def write_wheels(write: Writer, wheels: list[Path]) -> list[str]:
+    """The wheels beside Pyodide's core, as pyodide.mjs expects; returns their paths in the site."""
+    for path in wheels:
+        write.copy(f"pyodide/{path.name}", path)
+    return [f"pyodide/{path.name}" for path in wheels]
