@@ -1,6 +1,6 @@
 // The page's own JavaScript, kept to what must happen before Python runs: the loading stages driven
 // by the bytes that actually arrive, every start-up file checked against its sha256 (plan.integrity),
-// a clear message when start-up fails, and offline support.
+// a clear message when start-up fails, and no Python after main.py's. Offline support: offline.js.
 // Python (pyapp.page) reports back through window.explainer: stage(), ready(), fail().
 "use strict";
 (() => {
@@ -11,39 +11,21 @@
   setCompact();
   addEventListener("hashchange", setCompact);
 
-  // PyScript keeps its package cache in IndexedDB, which a browser refuses to a third-party iframe when it
-  // blocks third-party storage (an embed in a blog, in a private window); @webreflection/idb-map then
-  // re-dispatches the trusted error event, throws, and Python never starts. There, an in-memory store.
-  if (self.indexedDB) {
-    const open = IDBFactory.prototype.open;
-    IDBFactory.prototype.open = function (...args) {
-      const request = open.apply(this, args);
-      request.addEventListener("error", (event) => {
-        event.stopImmediatePropagation(); // before the library's own onerror
-        event.preventDefault();
-        if (request.onsuccess) request.onsuccess({ target: { result: memoryDatabase() } });
-      });
-      return request;
-    };
-  }
-  function memoryDatabase() {
-    const entries = new Map();
-    const answer = (value) => {
-      const request = { result: value };
-      queueMicrotask(() => request.onsuccess && request.onsuccess({ target: request }));
-      return request;
-    };
-    const store = {
-      count: () => answer(entries.size),
-      clear: () => answer(entries.clear()),
-      delete: (key) => answer(entries.delete(key) && undefined),
-      get: (key) => answer(entries.get(key)),
-      getKey: (key) => answer(entries.has(key) ? key : undefined),
-      getAllKeys: () => answer([...entries.keys()]),
-      put: (value, key) => answer(entries.set(key, value) && key),
-    };
-    return { transaction: () => ({ objectStore: () => store }), close() {} };
-  }
+  // PyScript runs any <script type="py">, <py-script> or py-* attribute that appears in the document, through one
+  // MutationObserver on it. Once main.py runs, that observer is off: markup that slips into the page (a name from
+  // a model file, say) can never become Python.
+  let watching = [];
+  const sealed = new WeakSet();
+  const observe = MutationObserver.prototype.observe;
+  MutationObserver.prototype.observe = function (target, options) {
+    if (sealed.has(this)) return; // PyScript observes every new shadow root with it too
+    if (watching && target === document) watching.push(this);
+    return observe.call(this, target, options);
+  };
+  addEventListener("py:ready", () => {
+    for (const observer of watching) (observer.disconnect(), sealed.add(observer));
+    watching = null;
+  }, { once: true });
 
   const plan = JSON.parse(document.getElementById("load-plan").textContent);
   const STALL_MS = 90000; // no byte and no event for this long while loading: give up with a message
@@ -55,8 +37,18 @@
   let lastSign = started;
 
   // What went wrong with one file of the site, in words that say what to do.
-  const damaged = (path) =>
-    `A file of the site is damaged or out of date (${path}). Reload, and if this persists the site needs rebuilding.`;
+  const offline = () => window.explainer && window.explainer.offline; // offline.js, after this script
+  const damaged = (path) => offline() && offline().retried
+    ? `A file of the site is damaged or out of date (${path}), and downloading it again did not help: ` +
+      "the site needs rebuilding."
+    : `A file of the site is damaged or out of date (${path}). Reload, and if this persists the site needs rebuilding.`;
+  // A file that failed its checksum: fetched again once if the offline copy served it (offline.js), else named.
+  // Decided once the page is parsed: a prefetched file served from the copy can fail before offline.js has run.
+  const failDamaged = (path) => whenDom(() => {
+    if (status !== "loading") return;
+    if (offline() && offline().repair(path)) status = "repairing"; // the page reloads: no message meanwhile
+    else fail(damaged(path));
+  });
   const missing = (path, code) =>
     `A file of the site is missing (${path}: the server answered ${code}). Reload, and if this persists the site needs rebuilding.`;
   const unreachable = (path) => `Could not download ${path}: the connection failed. Check your connection and reload.`;
@@ -130,20 +122,24 @@
     if (status !== "loading") return; // the first failure is the one to show; later ones are the app's
     status = "error";
     console.error("[explainer] start-up failed:", message);
+    if (offline()) offline().started(null);
     // a traceback is for the console: on screen, its last line says what happened
     const lines = String(message).trim().split("\n");
-    const shown = lines.length > 1 && /Traceback/.test(message) ? lines[lines.length - 1] : lines.join(" ");
+    let shown = lines.length > 1 && /Traceback/.test(message) ? lines[lines.length - 1] : lines.join(" ");
+    // each writes the latest: the better message may come while deferred scripts run, before DOMContentLoaded
+    const show = () => { document.querySelector("#error .error-message").textContent = shown; };
     whenDom(() => {
       root().dataset.status = "error";
       document.getElementById("loading").hidden = true;
-      const box = document.getElementById("error");
-      box.querySelector(".error-message").textContent = shown;
-      box.hidden = false;
+      show();
+      document.getElementById("error").hidden = false;
     });
-    if (better) better.then((text) => text && whenDom(() => {
+    if (better) better.then((text) => {
+      if (!text) return;
       console.error("[explainer] start-up failed:", text);
-      document.querySelector("#error .error-message").textContent = text;
-    }), () => {});
+      shown = text;
+      whenDom(show);
+    }, () => {});
   }
 
   function ready() {
@@ -156,7 +152,7 @@
       document.getElementById("loading").hidden = true;
     });
     setTimeout(replay, 0); // once Python's first drawing is in and its listeners are on
-    registerServiceWorker();
+    if (offline()) offline().started(plan.serviceWorker);
   }
 
   // What the visitor does while Python starts is not lost: a click (or Enter) on an example, a map or a
@@ -280,7 +276,7 @@
     }
     const check = async (body) => {
       if ((await sri(body)) === file.integrity) return body;
-      fail(damaged(file.path));
+      failDamaged(file.path);
       throw new Error(damaged(file.path));
     };
     if (url.endsWith(".wasm")) {
@@ -313,7 +309,7 @@
       return result;
     } catch (error) {
       // bytes that are not WebAssembly: the file is damaged (Pyodide itself only warns in the console)
-      if (error instanceof WebAssembly.CompileError) fail(damaged(file.path));
+      if (error instanceof WebAssembly.CompileError) failDamaged(file.path);
       throw error;
     }
   };
@@ -341,12 +337,15 @@
         return null; // offline now says nothing about the files: the first message stands
       }
       if (!response.ok) return missing(path, response.status);
-      if ((await sri(await response.arrayBuffer())) !== plan.integrity[path]) return damaged(path);
+      if ((await sri(await response.arrayBuffer())) !== plan.integrity[path]) {
+        return offline() && offline().repair(path) ? null : damaged(path);
+      }
     }
     return null;
   }
   // the modules (a module graph reports its failure on its first script or on an import)
-  const modules = Object.keys(plan.integrity).filter((path) => /\.m?js$/.test(path) && path !== "bootstrap.js");
+  const modules = Object.keys(plan.integrity)
+    .filter((path) => /\.m?js$/.test(path) && !/^(bootstrap|offline)\.js$/.test(path));
   const pathOf = (url) => Object.keys(plan.integrity).find((path) => absolute(path) === url.split("?")[0]);
 
   // Files the page loads without fetch (scripts, modules): their completion, or their failure.
@@ -385,31 +384,6 @@
       fail("Loading stopped: nothing arrived for 90 seconds. Check your connection and reload.");
   }, 5000);
   if (typeof WebAssembly !== "object") fail("This browser cannot run WebAssembly, which Python in the page needs.");
-
-  // Offline: after the first visit the service worker serves every file of the build from its cache.
-  function registerServiceWorker() {
-    if (!("serviceWorker" in navigator) || !plan.serviceWorker) return;
-    let reloading = false;
-    navigator.serviceWorker.register(plan.serviceWorker).then((registration) => {
-      const offer = () => {
-        if (!registration.waiting || !navigator.serviceWorker.controller) return;
-        const box = document.getElementById("update");
-        box.hidden = false;
-        box.querySelector(".reload").onclick = () => {
-          reloading = true;
-          registration.waiting.postMessage("skip-waiting");
-        };
-      };
-      offer();
-      registration.addEventListener("updatefound", () => {
-        const worker = registration.installing;
-        if (worker) worker.addEventListener("statechange", offer);
-      });
-    }).catch((error) => console.warn("[explainer] no offline support:", error));
-    navigator.serviceWorker.addEventListener("controllerchange", () => {
-      if (reloading) location.reload();
-    });
-  }
 
   whenDom(() => {
     for (const button of document.querySelectorAll("#error .reload")) button.onclick = () => location.reload();

@@ -1,11 +1,15 @@
 // Offline support: precache every file of this build (checked against its content hash), serve
-// same-origin requests cache-first, and drop the caches of older builds once this one takes over.
+// same-origin requests cache-first (a file missing from the cache is fetched, checked and put back), and drop
+// the caches of older builds once this one takes over.
 // build.py writes the manifest in: {"build": hash, "files": {path: sha256}}.
 "use strict";
 const MANIFEST = __PRECACHE_MANIFEST__;
 const PREFIX = "cnn-explainer-";
 const CACHE = PREFIX + MANIFEST.build;
 const scope = self.registration.scope;
+
+// absolute URL -> the manifest's path for it
+const PATHS = new Map(Object.keys(MANIFEST.files).map((path) => [new URL(path, scope).href, path]));
 
 const hex = (buffer) => [...new Uint8Array(buffer)].map((b) => b.toString(16).padStart(2, "0")).join("");
 
@@ -49,12 +53,22 @@ self.addEventListener("message", (event) => {
 self.addEventListener("fetch", (event) => {
   const request = event.request;
   const url = new URL(request.url);
-  // ?direct: the page asks for the network and HTTP cache (the WebAssembly, whose compiled code only they keep)
-  if (request.method !== "GET" || url.origin !== location.origin || url.searchParams.has("direct")) return;
+  // a page address may carry a query (?embed): the page itself is the same file
+  const path = PATHS.get(new URL(url.pathname, url).href);
+  // ?direct: the page asks for the network and HTTP cache (the WebAssembly, whose compiled code only they keep);
+  // anything not of this build (an image by address) goes to the network untouched, cancellable by the page
+  if (request.method !== "GET" || !path || url.searchParams.has("direct")) return;
   event.respondWith((async () => {
     const cache = await caches.open(CACHE);
-    // a page address may carry a query (?embed): the page itself is the same file
-    const key = request.mode === "navigate" ? new URL(url.pathname, url) : request;
-    return (await cache.match(key)) || fetch(request);
+    const cached = await cache.match(new URL(path, scope).href);
+    if (cached) return cached;
+    // missing from the copy (the page dropped it as damaged): fetched, checked and kept again
+    try {
+      const [exact, response] = await fetchExact(path, MANIFEST.files[path]);
+      await cache.put(exact, response.clone());
+      return response;
+    } catch {
+      return fetch(request); // the server's copy does not match either: the page names the file
+    }
   })());
 });

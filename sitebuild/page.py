@@ -16,6 +16,7 @@ from .common import SITE, WEIGHTS, BuildError, sha256_file
 from .runtime import DISABLED_PLUGINS
 
 STYLES = ("base.css", "overview.css", "detail.css")  # always linked, in this order; other sheets after them
+HEAD_SCRIPTS = ("bootstrap.js", "offline.js")  # site/'s classic scripts, run in <head> before PyScript's modules
 
 
 def render_first_paint(state, trace, network) -> str:
@@ -35,7 +36,7 @@ def render_page(load_plan: dict, styles: list[str], examples_html: str, first_pa
     integrity = load_plan["integrity"]
     # the modules (PyScript's, and Pyodide's, which it imports itself) are checked through the import map
     import_map = json.dumps({"integrity": {f"./{rel}": value for rel, value in integrity.items()
-                                           if rel.endswith((".js", ".mjs")) and rel != "bootstrap.js"}},
+                                           if rel.endswith((".js", ".mjs")) and rel not in HEAD_SCRIPTS}},
                             separators=(",", ":"))
     stages = "".join(
         f'<li data-stage="{s["id"]}" data-state="waiting"><span class="stage-label">{s["label"]}</span>'
@@ -52,14 +53,19 @@ def render_page(load_plan: dict, styles: list[str], examples_html: str, first_pa
         "model-card": ' <a href="./weights/MODEL_CARD.md">Model card</a>.' if (model_dir / "MODEL_CARD.md").is_file() else "",
         "mpy-config": json.dumps({"plugins": [f"!{p}" for p in DISABLED_PLUGINS]}),
         "import-map": import_map,
-        "script-hashes": "'sha256-" + base64.b64encode(hashlib.sha256(import_map.encode()).digest()).decode() + "'",
     }
-    for name, value in parts.items():
+    for name, value in list(parts.items()) + [("script-hashes", None)]:
         marker = f"<!--@{name}-->"
         if marker not in template:
             raise BuildError(f"site/index.html has no {marker} placeholder")
-        template = template.replace(marker, value)
+        template = template.replace(marker, inline_script_hashes(template) if value is None else value)
     return with_integrity(template, integrity)
+
+
+def inline_script_hashes(html: str) -> str:
+    """The CSP sources that allow exactly the page's own inline scripts (the import map, the watchdog)."""
+    bodies = re.findall(r'<script(?![^>]*\b(?:src=|type="(?:py|application/json)"))[^>]*>(.*?)</script>', html, re.S)
+    return " ".join(f"'sha256-{base64.b64encode(hashlib.sha256(body.encode()).digest()).decode()}'" for body in bodies)
 
 
 def with_integrity(html: str, integrity: dict[str, str]) -> str:

@@ -104,7 +104,8 @@ def write_page(c: Context) -> None:
     styles = list(page.STYLES) + sorted(p.name for p in (SITE / "styles").glob("*.css") if p.name not in page.STYLES)
     for name in styles:
         write.text(f"styles/{name}", (SITE / "styles" / name).read_text())
-    write.copy("bootstrap.js", SITE / "bootstrap.js")
+    for name in page.HEAD_SCRIPTS:
+        write.copy(name, SITE / name)
     write.copy("main.py", SITE / "main.py")
     for size in app.ICON_SIZES:
         write.bytes(f"icons/icon-{size}.png", app.icon_png(size))
@@ -121,7 +122,7 @@ def write_page(c: Context) -> None:
     startup = set(wheel_files.wheel_names(c.lock, wheel_files.STARTUP_PACKAGES))  # Pillow's wheel: fetched by Pyodide after ready
     plan = page.load_plan(c.out, c.runtime + ["pyscript.json"], [p for p in c.packages if Path(p).name in startup],
                           [c.zip_name, "main.py"] + example_files,
-                          ["bootstrap.js"] + [f"styles/{name}" for name in styles])
+                          list(page.HEAD_SCRIPTS) + [f"styles/{name}" for name in styles])
     write.text("index.html", page.render_page(plan, styles, c.examples_html, c.first_paint,
                                               page.render_article(c.network), c.model_dir))
 

@@ -1,7 +1,9 @@
 """A training run saved after every epoch, so a long training can go in short chunks (``--resume FILE``).
 
 It holds the model, the optimiser, the weight average, the random generator and the best epoch so far, so a
-run continued from it gives the same weights, bit for bit, as one that never stopped.
+run continued from it gives the same weights, bit for bit, as one that never stopped. Every part is a tensor
+or a plain value (dict, list, number, string), so it is read with ``torch.load(weights_only=True)``: a file
+holding any other Python object is refused, never unpickled into code.
 """
 from __future__ import annotations
 
@@ -34,10 +36,16 @@ class Checkpoint:
 
     def restore(self, model, opt, ema, gen: torch.Generator) -> dict:
         """Load the saved state into the given objects; returns the run's progress."""
-        try:
-            state = torch.load(self.path, weights_only=False)
+        try:  # tensors and plain values only: a checkpoint someone sends must never run code (save() writes no other)
+            state = torch.load(self.path, map_location="cpu", weights_only=True)
         except Exception as exc:  # torch raises many kinds for a damaged file
-            raise CheckpointError(f"{self.path}: cannot read the checkpoint ({exc})") from None
+            if "Weights only load failed" in str(exc):
+                raise CheckpointError(f"{self.path}: refused, it holds Python objects beyond tensors and plain values "
+                                      "(a checkpoint written by train.py never does); nothing in it was run") from None
+            first = (str(exc).splitlines() or [""])[0][:160]
+            raise CheckpointError(f"{self.path}: cannot read the checkpoint ({first})") from None
+        if not isinstance(state, dict) or not {"model", "opt", "gen", "run"} <= set(state):
+            raise CheckpointError(f"{self.path}: not a checkpoint written by train.py --resume")
         if state.get("settings") != self.settings or state.get("classes") != self.classes:
             changed = sorted(k for k in self.settings if state.get("settings", {}).get(k) != self.settings[k])
             what = f"settings {', '.join(changed)}" if changed else "classes"

@@ -44,7 +44,8 @@ def add_command(commands, parents, formatter) -> None:
         help="say which of the model's classes each image shows",
         description="Print the most likely class of each image and the network's probability for it.\n"
                     "A file that cannot be read gets one line on stderr; the others are still classified.\n"
-                    "Exit status: 0 when every image was classified, 1 when any could not be read.")
+                    "Exit status: 0 when every image was classified, 1 when any could not be read, 2 when\n"
+                    "the model cannot be used (refused with one line naming what does not fit).")
     p.add_argument("images", nargs="+", metavar="IMAGE",
                    help='image files (JPEG, PNG, GIF, WebP, TIFF, BMP, ...); "-" reads one from standard input')
     p.add_argument("--json", action="store_true",

@@ -34,7 +34,7 @@ def run(args) -> int:
     except ImageError as exc:
         raise CliError(f"{args.image}: {exc}") from None
     trace = network.forward(image)
-    probs = trace["probabilities"]
+    probs = trace.probabilities
     target = int(probs.argmax()) if target is None else target
     heat = methods.explain(network, trace, target, args.method)
     suffix = output.suffix.lower()

@@ -1,7 +1,7 @@
 """``python -m pyapp import``: a TF.js model.json or a PyTorch state_dict into a model folder."""
 from __future__ import annotations
 
-from .shared import CliError, stderr
+from .shared import CliError, ModelRefused, stderr
 
 
 def run(args) -> int:
@@ -12,7 +12,7 @@ def run(args) -> int:
         classes = read_classes(args.classes) if args.classes else None
         network = import_model(args.file, classes, args.layers)
     except ImportError_ as exc:
-        raise CliError(str(exc)) from None
+        raise ModelRefused(str(exc)) from None
     if classes is None and network.classes[0] == "class 1":
         stderr("note: no class names in the model and no --classes: they are named class 1, class 2, ...")
     try:

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from . import atlas, classify, evaluate, explain, import_model, render, stats
 from .. import WEIGHTS_DIR
+from ..data.dataset import UnreadableError
 from .shared import CliError, stderr
 
 # The commands in the order of --help; each module has run(args) and add_command(commands, parents, formatter).
@@ -80,7 +81,11 @@ def main(argv: list[str] | None = None) -> int:
         return args.run(args)
     except CliError as exc:
         stderr(f"error: {exc}")
-        return 1
+        return exc.code  # 2 for a refused model file
+    except (PermissionError, UnreadableError) as exc:  # a model folder or dataset this user may not read
+        stderr(f"error: {exc}" if not isinstance(exc, PermissionError) else
+               f"error: {exc.filename}: permission denied (cannot be read)")
+        return 2
     except KeyboardInterrupt:
         stderr("interrupted")
         return 130

@@ -27,7 +27,7 @@ def run(args) -> int:
         output.write_text(text, encoding="utf-8")
     except OSError as exc:
         raise CliError(f"{output}: cannot write ({exc.strerror or exc})") from None
-    probs = trace["probabilities"]
+    probs = trace.probabilities
     best = int(probs.argmax())
     print(f"{output}: overview of {args.image} ({network.classes[best]} {percent(probs[best])})")
     return 0

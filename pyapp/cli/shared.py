@@ -13,6 +13,14 @@ BATCH = 128  # images per forward pass: big enough to be fast, small enough for 
 class CliError(Exception):
     """A problem that stops the whole command (no network, no such folder): one line on stderr."""
 
+    code = 1
+
+
+class ModelRefused(CliError):
+    """A model file refused as it is (outside pyapp.models.limits, damaged, not a model): exit code 2."""
+
+    code = 2
+
 
 def stderr(line: str) -> None:
     print(line, file=sys.stderr, flush=True)
@@ -26,7 +34,7 @@ def model(weights: str | None):
     try:
         return load_network(directory)
     except NetworkError as exc:
-        raise CliError(f"cannot load the network: {exc}") from None
+        raise ModelRefused(f"cannot load the network: {exc}") from None
 
 
 def percent(p: float) -> str:
@@ -73,10 +81,12 @@ class LabelledBatches:
     """The readable images of a labelled folder in batches of (images, labels); counts the unreadable."""
 
     def __init__(self, directory, classes):
-        from ..data.dataset import DatasetError, labelled_images
+        from ..data.dataset import DatasetError, UnreadableError, labelled_images
 
         try:
             self.samples = labelled_images(directory, classes)
+        except UnreadableError:
+            raise  # main() says it in one line, exit status 2
         except DatasetError as exc:
             raise CliError(str(exc)) from None
         self.failures = 0

@@ -12,6 +12,7 @@ after the classes: ``<root>/<class name>/*.jpg``.
 """
 from __future__ import annotations
 
+import functools
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -46,6 +47,21 @@ class DatasetError(Exception):
     """A dataset directory that is missing or has no image of the network's classes."""
 
 
+class UnreadableError(DatasetError):
+    """A file or folder of the dataset that this user may not read (the command lines exit with 2)."""
+
+
+def _readable(function):
+    """A PermissionError anywhere in the walk becomes one line naming the path, not a traceback."""
+    @functools.wraps(function)
+    def walk(root, *args, **kwargs):
+        try:
+            return function(root, *args, **kwargs)
+        except PermissionError as exc:
+            raise UnreadableError(f"{exc.filename or root}: permission denied (cannot be read)") from None
+    return walk
+
+
 def _images_in(folder: Path) -> list[Path]:
     return sorted(p for p in folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file())
 
@@ -58,6 +74,7 @@ def folder_index(classes=CLASS_NAMES) -> dict[str, int]:
     return index
 
 
+@_readable
 def labelled_images(root: str | os.PathLike, classes=CLASS_NAMES) -> list[Sample]:
     """Every image of ``classes`` under ``root``, in a stable order (by class, then file name)."""
     root = Path(root)
@@ -89,6 +106,7 @@ def labelled_images(root: str | os.PathLike, classes=CLASS_NAMES) -> list[Sample
     return samples
 
 
+@_readable
 def class_folders(root: str | os.PathLike) -> list[str]:
     """The sub-folders of ``root`` that hold images (directly or in ``images/``), sorted by name."""
     root = Path(root)
@@ -107,6 +125,7 @@ def known_classes(folders: list[str]) -> bool:
     return any(f in WNIDS for f in folders)
 
 
+@_readable
 def split_dirs(root: str | os.PathLike) -> tuple[Path, Path]:
     """The train and validation folders of a dataset root (tiny-imagenet-10 or tiny-imagenet-200)."""
     root = Path(root)

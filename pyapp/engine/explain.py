@@ -16,10 +16,10 @@ from typing import Callable
 
 import numpy as np
 
-from .layers import windows
+from .layers import Conv2D, ReLU, windows
 from .network import INPUT, Network, Trace
+from .roles import last_convolution
 
-GRADCAM_LAYER = "conv_2_2"
 PATCH, PATCH_STRIDE, GREY = 16, 4, 0.5  # 13 x 13 positions of a 16-pixel grey square on a 64-pixel image
 CHUNK = 64  # occluded images per pass of the whole-map layers: bounds their memory
 
@@ -95,18 +95,21 @@ def gradient_x_input(network: Network, trace: Trace, target, score: str = "logit
 def rectified(network: Network, layer: str) -> str:
     """The ReLU right after a conv layer when there is one: Grad-CAM reads the maps the network passes on."""
     following = [name for name, source in network.sources.items() if source == layer]
-    if following and network.layer(following[0]).type == "relu":
+    if following and isinstance(network.layer(following[0]), ReLU):
         return following[0]
     return layer
 
 
-def gradcam(network: Network, trace: Trace, target, layer: str = GRADCAM_LAYER, upsample: bool = True) -> np.ndarray:
+def gradcam(network: Network, trace: Trace, target, layer: str | None = None, upsample: bool = True) -> np.ndarray:
     """ReLU(sum_k alpha_k A_k), alpha_k = mean of d(class logit)/d A_k (Selvaraju et al. 2017); >= 0.
 
     ``A`` is the conv layer's rectified output. With ``upsample`` the (h, w) map is interpolated from each
     cell's receptive-field centre to the (H, W) input, otherwise it is returned at the layer's size.
     """
-    if network.layer(layer).type != "conv2d":
+    layer = layer or last_convolution(network)  # by role: an imported model names its layers its own way
+    if layer is None:
+        raise ValueError("Grad-CAM needs a conv layer; this network has none")
+    if not isinstance(network.layer(layer), Conv2D):
         raise ValueError(f"Grad-CAM needs a conv layer; {layer} is a {network.layer(layer).type} layer")
     maps = rectified(network, layer)
     grads = network.backward(trace, class_index(network, target), parameters=False)
@@ -146,23 +149,6 @@ def gather(clean: np.ndarray, ys: np.ndarray, xs: np.ndarray, size: int) -> np.n
     return np.ascontiguousarray(windows(padded, size)[:, ys + pad, xs + pad].transpose(1, 0, 2, 3))
 
 
-def grow(layer, ys: np.ndarray, xs: np.ndarray, size: int) -> tuple[int, int] | None:
-    """How much context (before, after) a crop of changed values needs around it for ``layer`` to run on it.
-
-    None when the layer mixes more than a neighbourhood (dense, padded or strided conv, misaligned pool).
-    """
-    if layer.type == "relu":
-        return 0, 0
-    if layer.type == "conv2d" and layer.stride == 1 and layer.padding == 0:
-        return layer.kernel_size - 1, layer.kernel_size - 1
-    if layer.type == "max_pool2d" and layer.pool_size == layer.stride:
-        s = layer.stride
-        if len(set((ys % s).tolist()) | set((xs % s).tolist())) == 1:  # one alignment for every crop
-            before = int(ys[0] % s)  # back to the pool's grid
-            return before, -(size + before) % s
-    return None
-
-
 def occluded_forward(network: Network, clean: Trace, corners_y, corners_x, patch: int, fill: float) -> np.ndarray:
     """The probabilities (len(ys) * len(xs), classes) of the traced image with a grey patch at each corner pair.
 
@@ -175,7 +161,7 @@ def occluded_forward(network: Network, clean: Trace, corners_y, corners_x, patch
     crops = np.full((n, network.shapes[INPUT][0], patch, patch), fill, dtype=np.float32)  # what changes: the patch
     rest = list(network.layers)
     while rest:
-        context = grow(rest[0], ys, xs, size)
+        context = rest[0].crop_context(ys, xs, size)
         if context is None:
             break
         before, after = context
@@ -185,8 +171,7 @@ def occluded_forward(network: Network, clean: Trace, corners_y, corners_x, patch
             crops, ys, xs = ctx, ys - before, xs - before
         layer = rest.pop(0)
         crops, name = layer(crops), layer.name
-        if layer.type == "max_pool2d":
-            ys, xs = ys // layer.stride, xs // layer.stride
+        ys, xs = ys // layer.stride, xs // layer.stride  # the crops' corners in the layer's output
         size = crops.shape[-1]
     # paste the changed crops into copies of the clean maps (their parts outside the map are cut off)
     c, h, w = clean[name].shape

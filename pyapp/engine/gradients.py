@@ -3,13 +3,16 @@
 Every function takes ``grad_y``, the gradient of a score with respect to a layer's output (batched,
 ``(N, ...)``), and returns the gradient with respect to the layer's input (or its parameters). All are
 vectorised: the only Python loops run over the k*k offsets of a kernel or pooling window, never over pixels.
-:func:`backward` chains them from a class score down to the input (``network.backward`` calls it).
+Each layer class (layers.py) calls its own from ``input_gradient`` and ``parameter_gradients``; :func:`chain`
+runs those from any gradient at the top down to the input, :func:`backward` from a class score
+(``network.backward`` calls it) and the training engine from the loss.
 """
 from __future__ import annotations
 
 import numpy as np
 
-from .layers import windows
+from .im2col import columns, windows
+from .layer_arrays import LayerArrays
 
 SCORES = ("logit", "probability")
 
@@ -40,13 +43,18 @@ def conv2d_input_gradient(grad_y, weight, input_shape, stride=1, padding=0):
     return add_windows_back(cols.reshape(n, c, k, k, oh, ow), input_shape, stride, padding)
 
 
-def conv2d_parameter_gradients(grad_y, x, kernel_size, stride=1, padding=0):
-    """dL/dW[o, i, u, v] = sum over batch and pixels of grad_y[o] times the input under offset (u, v); dL/db = sum grad_y."""
+def conv2d_parameter_gradients(grad_y, x, kernel_size, stride=1, padding=0, cols=None):
+    """dL/dW[o, i, u, v] = sum over batch and pixels of grad_y[o] times the input under offset (u, v); dL/db = sum grad_y.
+
+    With the input's im2col columns (``cols``, when the forward pass kept them) that is one matrix product
+    per image, ``grad_y @ cols^T``, summed.
+    """
     n, o, oh, ow = grad_y.shape
     c = x.shape[1]
-    win = windows(x, kernel_size, stride, padding)  # (N, C, H', W', k, k)
-    grad_w = np.tensordot(grad_y, win, axes=([0, 2, 3], [0, 2, 3]))  # (O, C, k, k)
-    return grad_w.reshape(o, c, kernel_size, kernel_size).astype(np.float32), grad_y.sum(axis=(0, 2, 3))
+    if cols is None:
+        cols = columns(x, kernel_size, stride, padding)  # (N, C*k*k, H'*W')
+    grad_w = np.matmul(grad_y.reshape(n, o, oh * ow), cols.transpose(0, 2, 1)).sum(axis=0)  # (O, C*k*k)
+    return grad_w.reshape(o, c, kernel_size, kernel_size), grad_y.sum(axis=(0, 2, 3))
 
 
 def relu_gradient(grad_y, x):
@@ -85,27 +93,12 @@ def softmax_gradient(grad_y, y):
     return y * (grad_y - np.sum(grad_y * y, axis=-1, keepdims=True))
 
 
-# One entry per layer type: (layer, its input x, its output y, grad_y) -> grad_x.
-INPUT_GRADIENTS = {
-    "conv2d": lambda layer, x, y, g: conv2d_input_gradient(g, layer.weight, x.shape, layer.stride, layer.padding),
-    "relu": lambda layer, x, y, g: relu_gradient(g, x),
-    "max_pool2d": lambda layer, x, y, g: max_pool2d_gradient(g, x, layer.pool_size, layer.stride),
-    "flatten": lambda layer, x, y, g: flatten_gradient(g, x.shape),
-    "dense": lambda layer, x, y, g: dense_input_gradient(g, layer.weight),
-    "softmax": lambda layer, x, y, g: softmax_gradient(g, y),
-}
-# Layers with parameters: (layer, x, grad_y) -> (grad_weight, grad_bias).
-PARAMETER_GRADIENTS = {
-    "conv2d": lambda layer, x, g: conv2d_parameter_gradients(g, x, layer.kernel_size, layer.stride, layer.padding),
-    "dense": lambda layer, x, g: dense_parameter_gradients(g, x),
-}
-
 
 # ---------------------------------------------------------------------------
 # The whole network.
 # ---------------------------------------------------------------------------
 
-class Gradients:
+class Gradients(LayerArrays):
     """d(score)/d(every layer's output and the input), by layer name, and d(score)/d(parameters).
 
     ``grads["conv_2_2"]`` has the shape of ``trace["conv_2_2"]``; ``grads.parameters["logits.weight"]`` the
@@ -113,24 +106,13 @@ class Gradients:
     softmax output has none: the logit does not depend on it).
     """
 
+    missing = "no gradient for {name!r}; there is one for {names}"
+
     def __init__(self, names, arrays, parameters, target, score):
-        self.names = list(names)
-        self._arrays = arrays
+        super().__init__(names, arrays)
         self.parameters = parameters
         self.target = target
         self.score = score
-
-    def __getitem__(self, name: str) -> np.ndarray:
-        try:
-            return self._arrays[name]
-        except KeyError:
-            raise KeyError(f"no gradient for {name!r}; there is one for {', '.join(self.names)}") from None
-
-    def __contains__(self, name: object) -> bool:
-        return name in self._arrays
-
-    def __repr__(self) -> str:
-        return "Gradients(" + ", ".join(f"{n} {tuple(self._arrays[n].shape)}" for n in self.names) + ")"
 
 
 def score_layer(network, score: str) -> str:
@@ -138,9 +120,28 @@ def score_layer(network, score: str) -> str:
     if score not in SCORES:
         raise ValueError(f"score must be one of {', '.join(SCORES)}, not {score!r}")
     last = network.layers[-1]
-    if score == "logit" and last.type == "softmax":
+    if score == "logit" and last.probabilities:
         return network.sources[last.name]
     return last.name
+
+
+def chain(network, acts, top: str, grad: np.ndarray, parameters=True, stop_at: str | None = None):
+    """The chain rule, layer by layer from ``top`` (whose output has gradient ``grad``) down to ``stop_at``.
+
+    ``acts`` holds every activation, batched. ``parameters`` is True, False or the names of the layers whose
+    parameter gradients are wanted. Returns ``({name: gradient}, {"<layer>.<suffix>": parameter gradient})``;
+    nothing below layer ``stop_at`` is computed (Grad-CAM needs no more; training stops at its lowest layer).
+    """
+    grads, params = {top: grad}, {}
+    for layer in reversed(network.layers[:network.layers.index(network.layer(top)) + 1]):
+        source = network.sources[layer.name]
+        x, g = acts[source], grads[layer.name]
+        if parameters is True or (parameters and layer.name in parameters):
+            params.update({f"{layer.name}.{k}": v for k, v in layer.parameter_gradients(x, g).items()})
+        if layer.name == stop_at:
+            break
+        grads[source] = layer.input_gradient(x, acts[layer.name], g).astype(np.float32, copy=False)
+    return grads, params
 
 
 def backward(network, trace, target, score: str = "logit", parameters: bool = True,
@@ -148,7 +149,7 @@ def backward(network, trace, target, score: str = "logit", parameters: bool = Tr
     """The gradient of class ``target``'s score (its logit, or its probability) for one trace or a batch.
 
     ``target`` is a class index or name (or one per image of a batched trace). ``parameters=False`` skips the
-    weight gradients; ``stop_at`` ends the pass once that layer's gradient is known (Grad-CAM needs no more).
+    weight gradients; ``stop_at`` ends the pass at that layer (its gradient known, nothing below it).
     """
     single = trace[network.names[0]].ndim == len(network.shapes[network.names[0]])
     acts = {name: (trace[name][None] if single else trace[name]) for name in trace.names}
@@ -161,17 +162,8 @@ def backward(network, trace, target, score: str = "logit", parameters: bool = Tr
         raise ValueError(f"target must be one class (0..{classes - 1} or a name) or one per image, got {target!r}")
     grad = np.zeros((count, classes), dtype=np.float32)
     grad[np.arange(count), np.broadcast_to(indices, (count,))] = 1.0  # d(score)/d(score layer): one-hot
-    grads, params = {top: grad}, {}
-    for layer in reversed(network.layers[:network.layers.index(network.layer(top)) + 1]):
-        if layer.name == stop_at:
-            break
-        source = network.sources[layer.name]
-        x, g = acts[source], grads[layer.name]
-        if parameters and layer.type in PARAMETER_GRADIENTS:
-            params[f"{layer.name}.weight"], params[f"{layer.name}.bias"] = PARAMETER_GRADIENTS[layer.type](layer, x, g)
-        grads[source] = INPUT_GRADIENTS[layer.type](layer, x, acts[layer.name], g).astype(np.float32, copy=False)
+    grads, params = chain(network, acts, top, grad, parameters, stop_at)
     if single:
         grads = {name: g[0] for name, g in grads.items()}
     return Gradients([n for n in network.names if n in grads], grads, params,
                      indices[0] if len(indices) == 1 else indices, score)
-

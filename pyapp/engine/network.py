@@ -7,62 +7,39 @@ channels-first. The other methods explain single numbers of a trace for the deta
 """
 from __future__ import annotations
 
-import io
 import json
 import os
-import zipfile
-import zlib
 from pathlib import Path
 
 import numpy as np
 
 from . import gradients
 from .. import WEIGHTS_DIR
-from .layers import LAYER_TYPES, Conv2D, Dense, Layer, MaxPool2D, windows
+from .layer_arrays import LayerArrays
+from .layers import INITS, LAYER_TYPES, Conv2D, Layer, MaxPool2D, windows
+from ..models.limits import ModelLimitError, check_description, check_weights
+from ..models.reading import load_json, read_file, read_npz
 
 DESCRIPTION_FILE = "tiny_vgg.json"
 WEIGHTS_FILE = "tiny_vgg.npz"
 INPUT = "input"
-SPATIAL_TYPES = ("conv2d", "relu", "max_pool2d")
+SPATIAL_TYPES = tuple(kind for kind, cls in LAYER_TYPES.items() if cls.spatial)  # layers with (y, x) pixels
 
 
 class NetworkError(ValueError):
     """Weights or a model description that cannot be used (missing, malformed, wrong shapes)."""
 
 
-class Trace:
+class Trace(LayerArrays):
     """Every activation of one forward pass, by layer name: ``trace["conv_1_1"]`` is (10, 62, 62).
 
     ``trace.names`` lists ``input`` and then the layers in order. After a batched forward pass
     every array has a leading batch axis.
     """
 
-    def __init__(self, names: list[str], activations: dict[str, np.ndarray]):
-        self.names = list(names)
-        self._activations = activations
-
-    def __getitem__(self, name: str) -> np.ndarray:
-        try:
-            return self._activations[name]
-        except KeyError:
-            raise KeyError(f"no layer named {name!r}; layers are {', '.join(self.names)}") from None
-
-    def __contains__(self, name: object) -> bool:
-        return name in self._activations
-
-    def __iter__(self):
-        return iter(self.names)
-
-    def __len__(self) -> int:
-        return len(self.names)
-
     @property
     def probabilities(self) -> np.ndarray:
-        return self._activations[self.names[-1]]
-
-    def __repr__(self) -> str:
-        shapes = ", ".join(f"{n} {tuple(self._activations[n].shape)}" for n in self.names)
-        return f"Trace({shapes})"
+        return self._arrays[self.names[-1]]
 
 
 def _build_layer(spec: dict, weights, input_shape: tuple[int, ...]) -> Layer:
@@ -70,28 +47,17 @@ def _build_layer(spec: dict, weights, input_shape: tuple[int, ...]) -> Layer:
     if kind not in LAYER_TYPES:
         raise NetworkError(f"layer {name!r}: unknown type {kind!r} (known: {', '.join(LAYER_TYPES)})")
 
-    def param(suffix: str) -> np.ndarray:
+    def parameter(suffix: str, shape: tuple[int, ...] | None = None) -> np.ndarray:
+        """``<name>.<suffix>`` from the weights, with the shape the description needs (when given)."""
         key = f"{name}.{suffix}"
         if key not in weights:
             raise NetworkError(f"the weights have no {key!r}")
-        return np.asarray(weights[key], dtype=np.float32)
+        array = np.asarray(weights[key], dtype=np.float32)
+        if shape is not None and array.shape != shape:
+            raise NetworkError(f"{key} has shape {array.shape}, the description needs {shape}")
+        return array
 
-    if kind == "conv2d":
-        weight, bias = param("weight"), param("bias")
-        k, filters = int(spec["kernel_size"]), int(spec["filters"])
-        expected = (filters, input_shape[0], k, k)
-        if weight.shape != expected:
-            raise NetworkError(f"{name}.weight has shape {weight.shape}, the description needs {expected}")
-        return Conv2D(name, weight, bias, stride=spec.get("stride", 1), padding=spec.get("padding", 0))
-    if kind == "dense":
-        weight, bias = param("weight"), param("bias")
-        expected = (int(spec["units"]), int(np.prod(input_shape)))
-        if weight.shape != expected:
-            raise NetworkError(f"{name}.weight has shape {weight.shape}, the description needs {expected}")
-        return Dense(name, weight, bias)
-    if kind == "max_pool2d":
-        return MaxPool2D(name, spec.get("pool_size", 2), spec.get("stride"))
-    return LAYER_TYPES[kind](name)
+    return LAYER_TYPES[kind].from_description(spec, parameter, input_shape)
 
 
 class Network:
@@ -137,12 +103,8 @@ class Network:
 
     def weights(self) -> dict[str, np.ndarray]:
         """The parameters in the .npz layout: ``<layer>.weight``, ``<layer>.bias``."""
-        out = {}
-        for layer in self.layers:
-            if isinstance(layer, (Conv2D, Dense)):
-                out[f"{layer.name}.weight"] = layer.weight
-                out[f"{layer.name}.bias"] = layer.bias
-        return out
+        return {f"{layer.name}.{suffix}": array for layer in self.layers
+                for suffix, array in layer.named_parameters().items()}
 
     def __repr__(self) -> str:
         lines = [f"Network {self.name!r}: input {self.input_shape} (H, W, C), "
@@ -202,13 +164,13 @@ class Network:
     def kernel(self, layer: str, neuron: int) -> np.ndarray:
         """The kernel of one filter of a conv layer: (in_channels, k, k); of a dense unit: its weights."""
         found = self.layer(layer)
-        if not isinstance(found, (Conv2D, Dense)):
+        if "weight" not in found.named_parameters():
             raise ValueError(f"{layer} is a {found.type} layer; it has no weights")
         return found.weight[neuron]
 
     def bias(self, layer: str, neuron: int) -> float:
         found = self.layer(layer)
-        if not isinstance(found, (Conv2D, Dense)):
+        if "bias" not in found.named_parameters():
             raise ValueError(f"{layer} is a {found.type} layer; it has no bias")
         return float(found.bias[neuron])
 
@@ -228,18 +190,9 @@ class Network:
         win = windows(x, conv.kernel_size, conv.stride, conv.padding)  # (C, H', W', k, k)
         return np.einsum("chwyx,cyx->chw", win, conv.weight[neuron], optimize=True).astype(np.float32)
 
-    def _window_1d(self, layer: Layer, start: int, stop: int) -> tuple[int, int]:
-        """The input range (half-open, before clipping) behind output range [start, stop) along one axis."""
-        if isinstance(layer, Conv2D):
-            k, s, p = layer.kernel_size, layer.stride, layer.padding
-            return start * s - p, (stop - 1) * s - p + k
-        if isinstance(layer, MaxPool2D):
-            return start * layer.stride, (stop - 1) * layer.stride + layer.pool_size
-        return start, stop  # relu: pixel to pixel
-
     def _spatial(self, name: str) -> Layer:
         found = self.layer(name)
-        if found.type not in SPATIAL_TYPES:
+        if not found.spatial:
             raise ValueError(f"{name} is a {found.type} layer; it has no (y, x) pixels")
         return found
 
@@ -254,20 +207,13 @@ class Network:
             raise IndexError(f"pixel ({y}, {x}) is outside {layer}, which is {h}x{w}")
         source = self.sources[layer]
         _, sh, sw = self.shapes[source]
-        y0, y1 = self._window_1d(found, y, y + 1)
-        x0, x1 = self._window_1d(found, x, x + 1)
+        y0, y1 = found.input_range(y, y + 1)
+        x0, x1 = found.input_range(x, x + 1)
         return source, (max(y0, 0), min(y1, sh)), (max(x0, 0), min(x1, sw))
 
     def window(self, trace: Trace, layer: str, y: int, x: int) -> np.ndarray:
         """The operands under output pixel (y, x): (C, k, k) for conv and pool (zero padded), (C,) for relu."""
-        found = self._spatial(layer)
-        source = trace[self.sources[layer]]
-        if isinstance(found, Conv2D):
-            win = windows(source, found.kernel_size, found.stride, found.padding)
-            return win[:, y, x]
-        if isinstance(found, MaxPool2D):
-            return windows(source, found.pool_size, found.stride)[:, y, x]
-        return source[:, y, x]
+        return self._spatial(layer).window(trace[self.sources[layer]], y, x)
 
     def receptive_field(self, layer: str, y: int, x: int) -> dict[str, tuple[tuple[int, int], tuple[int, int]]]:
         """``{name: ((y0, y1), (x0, x1))}``: the pixels of the layer itself, every earlier layer and ``input``
@@ -279,8 +225,8 @@ class Network:
             found = self.layer(name)
             source = self.sources[name]
             _, sh, sw = self.shapes[source]
-            y0, y1 = self._window_1d(found, *ys)
-            x0, x1 = self._window_1d(found, *xs)
+            y0, y1 = found.input_range(*ys)
+            x0, x1 = found.input_range(*xs)
             ys, xs = (max(y0, 0), min(y1, sh)), (max(x0, 0), min(x1, sw))
             field[source] = (ys, xs)
             name = source
@@ -320,30 +266,30 @@ class Network:
 # -- loading and saving -------------------------------------------------------------------------
 
 def _read_description(source) -> dict:
-    """A description from a dict, JSON text (str or bytes) or a path to a JSON file."""
+    """A description from a dict, JSON text (str or bytes) or a path to a JSON file (read within the limits)."""
     if isinstance(source, dict):
         return source
     try:
         if isinstance(source, (bytes, bytearray)) or (isinstance(source, str) and source.lstrip().startswith("{")):
-            return json.loads(source)
-        return json.loads(Path(source).read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
-        raise NetworkError(f"cannot read the model description: {exc}") from None
+            return load_json(source, "model description")
+        return load_json(read_file(source, "model description"), f"model description {source}")
+    except ModelLimitError as exc:
+        raise NetworkError(str(exc)) from None  # it names the file and what is wrong
 
 
 def network_from(description, weights) -> Network:
-    """A network from a description (dict, JSON text or path) and weights (dict, .npz bytes or path)."""
+    """A network from a description (dict, JSON text or path) and weights (dict, .npz bytes or path).
+
+    The description is checked against pyapp.models.limits before the weights are read, and the weights
+    (read by pyapp.models.reading, never np.load) before a layer is built: every model source comes here."""
     desc = _read_description(description)
     try:
-        if isinstance(weights, (bytes, bytearray, memoryview)):
-            weights = io.BytesIO(bytes(weights))
+        check_description(desc)
         if not isinstance(weights, dict):
-            with np.load(weights, allow_pickle=False) as npz:
-                weights = {k: npz[k] for k in npz.files}
-    except (zipfile.BadZipFile, zlib.error, EOFError) as exc:  # a truncated or damaged .npz archive
-        raise NetworkError(f"cannot read the weights: the .npz file is damaged or incomplete ({exc})") from None
-    except (OSError, ValueError) as exc:  # a damaged or foreign .npz
-        raise NetworkError(f"cannot read the weights: {exc}") from None
+            weights = read_npz(weights)
+        check_weights(weights)
+    except ModelLimitError as exc:
+        raise NetworkError(str(exc)) from None
     try:
         return Network(desc, weights)
     except (KeyError, TypeError, ValueError) as exc:
@@ -361,23 +307,22 @@ def load_network(directory: str | os.PathLike = WEIGHTS_DIR) -> Network:
     return network_from(directory / DESCRIPTION_FILE, directory / WEIGHTS_FILE)
 
 
-def random_weights(description: dict, seed: int = 0) -> dict[str, np.ndarray]:
-    """He-initialised weights for a description: an untrained network, for tests and comparisons."""
+def random_weights(description: dict, seed: int = 0, init: str = "he") -> dict[str, np.ndarray]:
+    """Seeded starting weights for a description (an untrained network), by each layer's own initialisation.
+
+    ``init`` is one of layers.INITS: ``he`` for tests and comparisons, ``zero-bias`` as training/train.py.
+    """
+    if init not in INITS:
+        raise ValueError(f"unknown initialisation {init!r} (known: {', '.join(INITS)})")
     rng = np.random.default_rng(seed)
     h, w, c = description["input_shape"]
-    shape, out = (c, h, w), {}
+    shape, out = (int(c), int(h), int(w)), {}
     for spec in description["layers"]:
-        name, kind = spec["name"], spec["type"]
-        if kind == "conv2d":
-            k, f = spec["kernel_size"], spec["filters"]
-            out[f"{name}.weight"] = rng.normal(0, np.sqrt(2 / (shape[0] * k * k)), (f, shape[0], k, k))
-            out[f"{name}.bias"] = rng.normal(0, 0.1, f)
-        elif kind == "dense":
-            fan_in = int(np.prod(shape))
-            out[f"{name}.weight"] = rng.normal(0, np.sqrt(2 / fan_in), (spec["units"], fan_in))
-            out[f"{name}.bias"] = rng.normal(0, 0.1, spec["units"])
+        kind = LAYER_TYPES.get(spec.get("type"), Layer)  # an unknown type fails in _build_layer, with its message
+        params = kind.initial_parameters(spec, shape, rng, init)
+        out.update({f"{spec['name']}.{suffix}": array for suffix, array in params.items()})
         shape = _build_layer(spec, out, shape).output_shape(shape)
-    return {k: v.astype(np.float32) for k, v in out.items()}
+    return out
 
 
 def save_network(directory: str | os.PathLike, description: dict, weights: dict[str, np.ndarray]) -> Path:

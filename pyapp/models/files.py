@@ -14,6 +14,8 @@ import numpy as np
 
 from ..engine.network import Network, NetworkError, network_from
 from .imports import ImportError_, tfjs_network
+from .limits import MAX_MODEL_BYTES, ModelLimitError, size_text
+from .reading import PickedShards, load_json
 
 WHAT_TO_PICK = ("choose a model folder's tiny_vgg.json and tiny_vgg.npz together, or a TensorFlow.js "
                 "model.json with its .bin weight files")
@@ -24,14 +26,18 @@ def _json_files(files: dict[str, bytes]) -> dict[str, dict]:
     for name, data in files.items():
         if name.lower().endswith(".json"):
             try:
-                parsed[name] = json.loads(data)
-            except ValueError:
-                raise ImportError_(f"{name} is not a JSON file") from None
+                parsed[name] = load_json(data, name)  # nesting and size limits: no RecursionError
+            except ModelLimitError as exc:
+                raise ImportError_(str(exc) if "JSON" not in str(exc) else f"{name} is not a JSON file") from None
     return parsed
 
 
 def open_files(files: dict[str, bytes]) -> Network:
     """The network in the picked files (file name -> bytes); ImportError_ in words when they do not make one."""
+    for name, data in files.items():
+        if len(data) > MAX_MODEL_BYTES:
+            raise ImportError_(f"{name} is {size_text(len(data))}; a model file may be "
+                               f"{size_text(MAX_MODEL_BYTES)} at most")
     described = {n: d for n, d in _json_files(files).items() if isinstance(d, dict)}
     description = next((n for n, d in described.items() if "layers" in d and "classes" in d), None)
     topology = next((n for n, d in described.items() if "modelTopology" in d), None)
@@ -47,16 +53,25 @@ def open_files(files: dict[str, bytes]) -> Network:
             raise ImportError_(f"the model has {len(network.classes)} classes; the explainer shows 2 to 20")
         return network
     if topology is not None:
-        def read(shard: str) -> bytes:
-            found = files.get(shard.rsplit("/", 1)[-1])
-            if found is None:
-                raise ImportError_(f"{topology} needs its weight file {shard}: pick it too")
-            return found
-
         model = described[topology]
         meta = model.get("userDefinedMetadata") or {}
-        return tfjs_network(model, read, "imported", meta.get("classes") or meta.get("class_names"))
+        return tfjs_network(model, PickedShards(files, topology), "imported",
+                            meta.get("classes") or meta.get("class_names"))
     raise ImportError_(f"no model in {', '.join(sorted(files)) or 'no files'}: {WHAT_TO_PICK}")
+
+
+def tried(network: Network, image=None) -> Network:
+    """The network once one forward pass on ``image`` (the picture on screen; None: mid-grey) gives a finite
+    probability for every class; ImportError_ in words otherwise. Run before a model is kept or started."""
+    picture = np.full(network.input_shape, 0.5, np.float32) if image is None else image
+    try:
+        with np.errstate(all="ignore"):  # an overflow shows as the non-finite probabilities refused below
+            probabilities = np.asarray(network.forward(picture).probabilities, dtype=np.float64)
+    except (ValueError, ArithmeticError, MemoryError) as exc:
+        raise ImportError_(f"one forward pass fails ({exc})") from None
+    if probabilities.shape != (len(network.classes),) or not np.isfinite(probabilities).all():
+        raise ImportError_("one forward pass gives probabilities that are not numbers (its weights overflow)")
+    return network
 
 
 def to_text(network: Network) -> str:
@@ -69,7 +84,7 @@ def to_text(network: Network) -> str:
 def from_text(text: str) -> Network:
     """The network kept by ``to_text``; NetworkError when the text is not one."""
     try:
-        saved = json.loads(text)
+        saved = load_json(text, "kept model")
         return network_from(saved["description"], base64.b64decode(saved["weights"]))
     except (ValueError, KeyError, TypeError) as exc:
         if isinstance(exc, NetworkError):

@@ -9,13 +9,16 @@ Layouts converted (see docs/architecture.md): conv kernels to (out, in, k, k); t
 """
 from __future__ import annotations
 
-import json
+import functools
+import io
 import re
 from pathlib import Path
 
 import numpy as np
 
 from ..engine.network import Network, NetworkError, network_from
+from .limits import ModelLimitError, check_layer
+from .reading import ShardFolder, group_bytes, load_json, manifest_groups, read_file
 
 INPUT_SHAPE = (64, 64, 3)  # what pyapp.images.preprocess gives: the only input the explainer can feed
 # The layer sequence assumed for a state_dict (it holds tensors only): Tiny VGG's, as training/train.py has it.
@@ -25,6 +28,17 @@ LAYER_WORDS = {"conv": "conv2d", "relu": "relu", "pool": "max_pool2d", "flatten"
 
 class ImportError_(ValueError):
     """A file that cannot be imported; the message names the first layer or shape that does not fit."""
+
+
+def _in_words(function):
+    """A refusal of pyapp.models.limits / reading raised as ImportError_, the importers' one error."""
+    @functools.wraps(function)
+    def refusing(*args, **kwargs):
+        try:
+            return function(*args, **kwargs)
+        except ModelLimitError as exc:
+            raise ImportError_(str(exc)) from None
+    return refusing
 
 
 # -- shared: names, classes, the finished network ------------------------------------------------
@@ -43,11 +57,11 @@ def read_classes(source: str) -> list[str]:
     """Class names from a file (one per line, or a JSON list) or from a comma-separated list."""
     path = Path(source)
     if path.is_file():
-        text = path.read_text(encoding="utf-8")
         try:
-            names = json.loads(text)
-        except ValueError:
-            names = text.splitlines()
+            text = read_file(path, "classes file").decode("utf-8")
+            names = load_json(text, "classes file") if text.lstrip().startswith(("[", "{")) else text.splitlines()
+        except (ModelLimitError, UnicodeDecodeError) as exc:
+            raise ImportError_(f"{source}: not a classes file ({exc})") from None
         if isinstance(names, dict):
             names = names.get("classes", [])
     elif "," in source:
@@ -85,7 +99,8 @@ class _Layers:
         self.specs: list[dict] = []
         self.weights: dict[str, np.ndarray] = {}
         self.taken: set[str] = set()
-        self.shape = (INPUT_SHAPE[2], INPUT_SHAPE[0], INPUT_SHAPE[1])  # (C, H, W) of the next layer's input
+        self.shape = (INPUT_SHAPE[2], INPUT_SHAPE[0], INPUT_SHAPE[1])  # (C, H, W) or (N,) of the next layer's input
+        self.maps = self.shape  # the last (C, H, W): what a flatten unrolled
 
     def stage(self) -> str:
         types = [s["type"] for s in self.specs]
@@ -102,22 +117,19 @@ class _Layers:
             raise ImportError_(f"layer {label}: a {kind} layer {where} is not supported (the explainer draws "
                                "conv2d / relu / max_pool2d layers, flatten, one dense layer, softmax)")
         spec = {"name": _safe_name(spec.pop("name"), self.taken), **spec}
+        try:  # the limits before any arithmetic on the sizes (a stride of 0, a padding of 5000)
+            shape = check_layer(spec, len(self.specs), self.shape)
+        except ModelLimitError as exc:
+            raise ImportError_(f"layer {label}: {str(exc).split(': ', 1)[-1]}") from None
         if weight is not None:
             self.weights[f"{spec['name']}.weight"] = np.asarray(weight, dtype=np.float32)
             self.weights[f"{spec['name']}.bias"] = np.asarray(bias, dtype=np.float32)
         self.specs.append(spec)
-        if kind == "conv2d":
-            k, s, p = spec["kernel_size"], spec["stride"], spec["padding"]
-            c, h, w = self.shape
-            if weight.shape[1] != c:
-                raise ImportError_(f"layer {label}: kernel takes {weight.shape[1]} input channels, "
-                                   f"the layer before gives {c}")
-            self.shape = (spec["filters"], (h + 2 * p - k) // s + 1, (w + 2 * p - k) // s + 1)
-        elif kind == "max_pool2d":
-            c, h, w = self.shape
-            self.shape = (c, (h - spec["pool_size"]) // spec["stride"] + 1, (w - spec["pool_size"]) // spec["stride"] + 1)
-        if min(self.shape) < 1:
-            raise ImportError_(f"layer {label}: its output would be empty ({self.shape})")
+        if kind == "conv2d" and weight.shape[1] != self.shape[0]:
+            raise ImportError_(f"layer {label}: kernel takes {weight.shape[1]} input channels, "
+                               f"the layer before gives {self.shape[0]}")
+        self.shape = shape
+        self.maps = shape if len(shape) == 3 else self.maps
 
     def conv(self, label, name, weight, bias, stride=1, padding=0) -> None:
         spec = {"name": name, "type": "conv2d", "filters": int(weight.shape[0]), "kernel_size": int(weight.shape[2]),
@@ -128,7 +140,7 @@ class _Layers:
         inputs = int(np.prod(self.shape))
         if weight.shape[1] != inputs:
             raise ImportError_(f"layer {label}: weight takes {weight.shape[1]} inputs, flatten gives {inputs} "
-                               f"({' x '.join(map(str, self.shape))})")
+                               f"({' x '.join(map(str, self.maps))})")
         self.add(label, {"name": name, "type": "dense", "units": int(weight.shape[0])}, weight, bias)
 
     def softmax(self) -> None:
@@ -145,18 +157,16 @@ def _pair(value, what: str, label: str) -> int:
     return int(values[0])
 
 
-def _tfjs_tensors(read, manifest: list) -> dict[str, np.ndarray]:
+def _tfjs_tensors(shards, manifest: list) -> dict[str, np.ndarray]:
     tensors = {}
-    for group in manifest:
-        data = b"".join(read(p) for p in group["paths"])
-        offset = 0
-        for entry in group["weights"]:
+    for paths, entries, need in manifest_groups(manifest):  # names and shapes checked before a shard is opened
+        for entry in entries:
             if entry.get("dtype", "float32") != "float32" or "quantization" in entry:
                 raise ImportError_(f"weight {entry['name']}: only float32, unquantised weights are supported")
+        data = group_bytes(shards, paths, need)  # exactly the bytes the shapes need, sizes checked first
+        offset = 0
+        for entry in entries:
             count = int(np.prod(entry["shape"]))
-            if offset + 4 * count > len(data):
-                raise ImportError_(f"weight {entry['name']}: the shards hold {len(data)} bytes, too few for its "
-                                   f"shape {entry['shape']}")
             tensors[entry["name"]] = np.frombuffer(data, "<f4", count, offset).reshape(entry["shape"])
             offset += 4 * count
     return tensors
@@ -179,34 +189,34 @@ def _tfjs_activation(out: _Layers, label: str, name: str, activation: str) -> No
         raise ImportError_(f"layer {label}: activation {activation!r} is not supported (relu, softmax, linear)")
 
 
+@_in_words
 def import_tfjs(model_json: Path, classes: list[str] | None = None) -> Network:
     path = Path(model_json)
     try:
-        model = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
+        model = load_json(read_file(path, "model.json"), "model.json")
+    except ModelLimitError as exc:
         raise ImportError_(f"{path}: not a TensorFlow.js Layers model.json ({exc})") from None
-
-    def read(shard: str) -> bytes:
-        try:
-            return (path.parent / shard).read_bytes()
-        except OSError as exc:
-            raise ImportError_(f"cannot read a weight shard: {exc}") from None
-
-    return tfjs_network(model, read, _safe_name(path.parent.name or "imported", set()), classes)
+    if not isinstance(model, dict):
+        raise ImportError_(f"{path}: not a TensorFlow.js Layers model.json (not a JSON object)")
+    return tfjs_network(model, ShardFolder(path.parent), _safe_name(path.parent.name or "imported", set()), classes)
 
 
 def _tfjs_conv(out: _Layers, label: str, name: str, cfg: dict, tensors: dict) -> None:
     """A Conv2D layer (and its fused activation): "valid", or "same" padding where it is symmetric."""
     if _pair(cfg.get("dilation_rate", 1), "dilation", label) != 1:
         raise ImportError_(f"layer {label}: dilated convolutions are not supported")
-    k, stride = _pair(cfg["kernel_size"], "kernel", label), _pair(cfg.get("strides", 1), "stride", label)
+    kernel = tensors.get(f"{name}/kernel")
+    if kernel is None or kernel.ndim != 4:
+        raise ImportError_(f"layer {label}: its kernel {name}/kernel is not in the weights")
+    # the size from the weights themselves: a config's kernel_size never sets the padding alone
+    k, stride = int(kernel.shape[0]), _pair(cfg.get("strides", 1), "stride", label)
+    if kernel.shape[1] != k or _pair(cfg.get("kernel_size", k), "kernel", label) != k:
+        raise ImportError_(f"layer {label}: kernel_size {cfg.get('kernel_size')} does not match its "
+                           f"weights' {kernel.shape[0]}x{kernel.shape[1]} kernel")
     padding = {"valid": 0, "same": (k - 1) // 2}.get(cfg.get("padding", "valid"))
     if padding is None or (padding and (stride != 1 or k % 2 == 0)):
         raise ImportError_(f"layer {label}: padding {cfg.get('padding')!r} with a {k}x{k} kernel and stride "
                            f"{stride} is not supported")
-    kernel = tensors.get(f"{name}/kernel")
-    if kernel is None or kernel.ndim != 4:
-        raise ImportError_(f"layer {label}: its kernel {name}/kernel is not in the weights")
     bias = tensors.get(f"{name}/bias", np.zeros(kernel.shape[3], np.float32))
     out.conv(label, name, kernel.transpose(3, 2, 0, 1), bias, stride, padding)  # (kh, kw, in, out) -> (out, in, kh, kw)
     _tfjs_activation(out, label, name, cfg.get("activation"))
@@ -218,7 +228,7 @@ def _tfjs_dense(out: _Layers, label: str, name: str, cfg: dict, tensors: dict) -
     if kernel is None or kernel.ndim != 2:
         raise ImportError_(f"layer {label}: its kernel {name}/kernel is not in the weights")
     bias = tensors.get(f"{name}/bias", np.zeros(kernel.shape[1], np.float32))
-    c, h, w = out.shape if out.stage() == "flat" else (kernel.shape[0], 1, 1)
+    c, h, w = out.maps if out.stage() == "flat" else (kernel.shape[0], 1, 1)
     if kernel.shape[0] != c * h * w:
         raise ImportError_(f"layer {label}: kernel takes {kernel.shape[0]} inputs, flatten gives {c * h * w} "
                            f"({h} x {w} x {c})")
@@ -228,13 +238,15 @@ def _tfjs_dense(out: _Layers, label: str, name: str, cfg: dict, tensors: dict) -
     _tfjs_activation(out, label, name, cfg.get("activation"))
 
 
-def tfjs_network(model: dict, read, name: str, classes: list[str] | None = None) -> Network:
-    """The network of a parsed model.json; ``read(path)`` gives the bytes of each weight shard it lists."""
+@_in_words
+def tfjs_network(model: dict, shards, name: str, classes: list[str] | None = None) -> Network:
+    """The network of a parsed model.json; ``shards`` (pyapp.models.reading: ShardFolder, PickedShards) gives
+    the size and then the bytes of each weight shard it lists."""
     try:
         layers = _tfjs_layer_list(model["modelTopology"])
-        tensors = _tfjs_tensors(read, model["weightsManifest"])
+        tensors = _tfjs_tensors(shards, model["weightsManifest"])
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
-        if isinstance(exc, ImportError_):
+        if isinstance(exc, (ImportError_, ModelLimitError)):
             raise
         raise ImportError_(f"not a TensorFlow.js Layers model.json ({type(exc).__name__}: {exc})") from None
     meta = model.get("userDefinedMetadata") or {}
@@ -282,8 +294,8 @@ def tfjs_network(model: dict, read, name: str, classes: list[str] | None = None)
 # -- PyTorch state_dict --------------------------------------------------------------------------
 
 def _torch_tensors(path: Path) -> tuple[list[tuple[str, np.ndarray]], list[str] | None]:
-    with open(path, "rb") as f:
-        magic = f.read(4)
+    data = read_file(path, "state_dict file")  # a regular file within the size limit, before torch reads it
+    magic = data[:4]
     if magic != b"PK\x03\x04" and magic[:2] != b"\x80\x02":  # torch.save's zip, or its legacy pickle
         raise ImportError_(f"{path}: neither a TensorFlow.js model.json nor a file saved with torch.save")
     try:
@@ -291,7 +303,7 @@ def _torch_tensors(path: Path) -> tuple[list[tuple[str, np.ndarray]], list[str] 
     except ImportError:
         raise ImportError_("reading a PyTorch file needs PyTorch (pip install torch)") from None
     try:
-        saved = torch.load(path, map_location="cpu", weights_only=True)
+        saved = torch.load(io.BytesIO(data), map_location="cpu", weights_only=True)
     except Exception as exc:  # noqa: BLE001 - torch raises many kinds; each one means "not a state_dict"
         if "Weights only load failed" in str(exc):
             raise ImportError_(f"{path}: holds Python objects, not only tensors (a whole model?): "
@@ -308,6 +320,7 @@ def _torch_tensors(path: Path) -> tuple[list[tuple[str, np.ndarray]], list[str] 
     return [(k, v) for k, v in tensors if k.endswith((".weight", ".bias"))], classes
 
 
+@_in_words
 def import_torch(path: Path, classes: list[str] | None = None, layers: str = TINY_VGG_LAYERS) -> Network:
     """A state_dict's weights, in order, on the layer sequence ``layers`` (words: conv relu pool flatten dense;
     conv:P pads by P)."""
@@ -353,6 +366,7 @@ def import_torch(path: Path, classes: list[str] | None = None, layers: str = TIN
     return finish(_safe_name(Path(path).stem, set()), out.specs, out.weights, classes)
 
 
+@_in_words
 def import_model(path, classes: list[str] | None = None, layers: str = TINY_VGG_LAYERS) -> Network:
     """The network in a TF.js model.json or a PyTorch state_dict file (by its contents' kind)."""
     path = Path(path)

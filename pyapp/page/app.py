@@ -325,7 +325,7 @@ class App:
 
         forward = median_ms(lambda: self.network.forward(self.image))
         redraw = median_ms(lambda: self.render(Change(self.state, True)))
-        answer = int(self.trace["probabilities"].argmax())
+        answer = int(self.trace.probabilities.argmax())
         explained = {f"{name}_ms": median_ms(lambda name=name: explain.explain(self.network, self.trace, answer, name))
                      for name in explain.METHODS}
         return {"forward_ms": forward, "render_ms": redraw, **explained, "repeat": repeat}

@@ -46,9 +46,11 @@ def initial_state(examples: list[str], classes) -> tuple[State, str | None, str 
 
 def start() -> App:
     js.explainer.stage("model", "Reading the weights")
-    network = stored_network() or load_network()  # a model opened with "Open a model..." in this tab
+    network, dropped = stored_network()  # a model opened with "Open a model..." in this tab, tried first
+    network = network or load_network()
     examples = [name for name in network.classes if Path(example_path(name)).is_file()]
     state, problem, wanted = initial_state(examples, network.classes)
+    problem = " ".join(filter(None, (dropped, problem))) or None
     app = App(network, examples, state)
     app.installed = set()
     for name in CONTROLLERS:

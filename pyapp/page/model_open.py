@@ -1,8 +1,11 @@
 """"Open a model...": a model chosen from disk replaces the built-in one, with no server.
 
 The files are checked in Python (pyapp.models.files); a bad one gets a notice and the current model
-stays. A good one is kept in the tab's sessionStorage and the page starts again on it, so every part
-(overview, details, examples, article, playground) is built for it exactly as at start-up.
+stays. Each file's size is checked before it is read (pyapp.models.limits), and a model is tried (one
+forward pass on the image on screen, every probability finite) before it is kept in the tab's
+sessionStorage; the page then starts again on it, so every part (overview, details, examples, article,
+playground) is built for it exactly as at start-up. A kept model that fails at start is dropped, with a
+notice, and the page starts on the shipped one.
 """
 from __future__ import annotations
 
@@ -13,8 +16,9 @@ import js
 from . import dom
 from ..engine.network import NetworkError
 from ..images.png import input_pixels, png_bytes
-from ..models.files import from_text, open_files, to_text
+from ..models.files import from_text, open_files, to_text, tried
 from ..models.imports import ImportError_
+from ..models.limits import MAX_MODEL_BYTES, size_text
 from ..ui.state import CUSTOM_IMAGE
 from ..views.widgets.examples import plain_png_input
 
@@ -46,15 +50,16 @@ def _storage():
 
 
 def stored_network():
-    """The model opened earlier in this tab, or None; a damaged one is forgotten."""
+    """(the model opened earlier in this tab, or None; why a kept one was dropped, in words, or None).
+    A kept model is read and tried as a new one is; one that fails is forgotten, and the page says so."""
     text = _storage().getItem(KEY)
     if not text:
-        return None
+        return None, None
     try:
-        return from_text(text)
-    except NetworkError:
+        return tried(from_text(text)), None
+    except (NetworkError, ImportError_) as error:
         _storage().removeItem(KEY)
-        return None
+        return None, f"The model you opened could not start ({error}), so the built-in model is shown."
 
 
 def install(app) -> None:
@@ -101,15 +106,19 @@ def restart(app, text: str | None) -> None:
 
 
 async def open_chosen(app, element) -> None:
-    files = {}
-    for i in range(element.files.length):
-        file = element.files.item(i)
-        files[file.name] = (await file.arrayBuffer()).to_bytes()
+    chosen = [element.files.item(i) for i in range(element.files.length)]
     element.value = ""  # the same files can be picked again after a fix
+    too_large = [file for file in chosen if file.size > MAX_MODEL_BYTES]
+    if too_large:  # said before a byte is read: a 200 MB file would otherwise fill the tab's memory
+        file = too_large[0]
+        app.notify(f"That model cannot be opened: {file.name} is {size_text(int(file.size))}; a model file may "
+                   f"be {size_text(MAX_MODEL_BYTES)} at most. The current model stays.")
+        return
+    files = {file.name: (await file.arrayBuffer()).to_bytes() for file in chosen}
     if not files:
         return
     try:
-        network = open_files(files)
+        network = tried(open_files(files), app.image)
     except ImportError_ as error:
         app.notify(f"That model cannot be opened: {error}. The current model stays.")
         return

@@ -1,5 +1,5 @@
 """The kernel playground in the page: a panel right under the overview; every valid edit (or preset)
-swaps one conv_1_1 filter in a copy of the trained network, and the App reruns and redraws everything.
+swaps one filter of the first convolution in a copy of the trained network, and the App reruns and redraws everything.
 
 An edit lives only while the playground is open: closing the panel restores the trained weights, and the
 address never carries an edit (a link always shows the model). While the network differs from the
@@ -12,6 +12,7 @@ import js
 import numpy as np
 
 from . import dom
+from ..engine.roles import first_convolution
 from ..views.widgets import playground as view
 
 PANEL = "#playground"
@@ -62,7 +63,7 @@ class PlaygroundController:
             root.removeAttribute("data-weights")
         note = dom.query(NOTE)
         if note is not None:
-            note.innerHTML = view.edited_note(edited)
+            note.innerHTML = view.edited_note(edited, view.first_convolution(self.trained))
             note.hidden = not edited
 
     def show_result(self) -> None:
@@ -97,7 +98,7 @@ class PlaygroundController:
             self.edits[self.neuron] = (kernel, float(bias))
         network = self.trained
         for neuron, (k, b) in sorted(self.edits.items()):
-            network = network.with_kernel(view.LAYER, neuron, k, b)
+            network = network.with_kernel(first_convolution(network), neuron, k, b)
         self.app.set_network(network)  # reruns the image and calls every renderer (show_result among them)
 
     # -- events -----------------------------------------------------------------------------------------
@@ -114,7 +115,7 @@ class PlaygroundController:
     def typed(self, event, element) -> None:
         cells = {field.getAttribute("data-cell"): field.value for field in dom.query_all(f"{PANEL} .pg-cell")}
         bias = cells.pop("bias", "")
-        parsed = view.parse_form(cells, bias, self.trained.kernel(view.LAYER, self.neuron).shape)
+        parsed = view.parse_form(cells, bias, self.trained.kernel(first_convolution(self.trained), self.neuron).shape)
         self.show_message(parsed.errors)
         if not parsed.errors:
             self.apply(parsed.kernel, parsed.bias)

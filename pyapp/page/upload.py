@@ -23,20 +23,50 @@ STALE = object()  # _accept's answer for an image the visitor no longer wants (t
 
 async def download(address: str) -> tuple[bytes | None, str, str | None]:
     """The web-address rules, for the dialog and for links: (bytes, media type, None), or
-    (None, "", what went wrong in words)."""
+    (None, "", what went wrong in words). At most MAX_UPLOAD_BYTES and DOWNLOAD_TIMEOUT_S: the body is
+    read chunk by chunk and the download stopped past either, whatever the server announced."""
     if not address.lower().startswith(("http://", "https://")):
         return None, "", view.bad_address(address)
+    if address.lower().startswith("http://") and not address.startswith(str(js.location.origin) + "/"):
+        return None, "", view.insecure_address()  # the page's policy (connect-src) would refuse it anyway
+    stop = js.AbortController.new()
+    timer = js.setTimeout(stop.abort.bind(stop), view.DOWNLOAD_TIMEOUT_S * 1000)  # JS's own: no proxy to free
     try:
-        response = await js.fetch(address)
+        return await _download(address, stop)
+    finally:
+        js.clearTimeout(timer)
+
+
+async def _download(address: str, stop) -> tuple[bytes | None, str, str | None]:
+    try:
+        response = await js.fetch(address, to_js({"signal": stop.signal}, dict_converter=js.Object.fromEntries))
     except JsException:
+        if stop.signal.aborted:
+            return None, "", view.timed_out()
         return None, "", view.cross_origin() if await _reachable(address) else view.unreachable()
     if not response.ok:
         return None, "", view.not_found(int(response.status))
     length = str(response.headers.get("content-length") or "")
     if length.isascii() and length.isdigit() and int(length) > view.MAX_UPLOAD_BYTES:
+        stop.abort()
         return None, "", view.too_large(int(length))
     mime = str(response.headers.get("content-type") or "").split(";")[0].strip()
-    return (await response.arrayBuffer()).to_bytes(), mime, None
+    if not response.body:  # an empty answer (204): preprocessing says it is no image
+        return b"", mime, None
+    reader = response.body.getReader()
+    chunks, size = [], 0
+    while True:
+        try:
+            chunk = await reader.read()
+        except JsException:
+            return None, "", view.timed_out() if stop.signal.aborted else view.interrupted()
+        if chunk.done:
+            return b"".join(chunks), mime, None
+        size += int(chunk.value.byteLength)
+        if size > view.MAX_UPLOAD_BYTES:  # a length that lied, or none: counted as it comes
+            stop.abort()
+            return None, "", view.too_large_download()
+        chunks.append(chunk.value.to_bytes())
 
 
 async def _reachable(address: str) -> bool:

@@ -26,6 +26,7 @@ def damage(path) -> None:
     ("damaged", "pyodide/pyodide.asm.js"),
     ("missing", "pyodide/pyodide-lock.json"),
     ("missing", "pyodide/pyodide.asm.js"),
+    ("damaged", "offline.js"),
 ])
 def test_a_bad_file_is_named_in_a_plain_message(site, tmp_path, serve, page, problem, rel):
     broken = tmp_path / "site"

@@ -289,9 +289,14 @@ def test_own_image_by_address_with_every_error(page, open_app, site, native, upl
     assert "SVG drawings are not supported" in _add_address(page, base + "drawing.svg")
     assert "too many pixels" in _add_address(page, base + "huge.png")
     assert "too large" in _add_address(page, base + "big.jpg")
-    other = serve(tmp_path / "other-origin")  # another port: another origin, and no CORS headers
-    assert "refused to share" in _add_address(page, other + "photo.png")
-    assert "cannot be reached" in _add_address(page, "http://127.0.0.1:9/photo.png")
+    other = serve(tmp_path / "other-origin")  # another port: another origin, over plain http
+    assert "only from https:// addresses" in _add_address(page, other + "photo.png")
+    # another site over https that shares its images with another site only (answered here, without a network)
+    page.route("https://images.example/**", lambda route: route.fulfill(
+        body=(tmp_path / "other-origin" / "photo.png").read_bytes(), content_type="image/png",
+        headers={"Access-Control-Allow-Origin": "https://elsewhere.example"}))
+    assert "refused to share" in _add_address(page, "https://images.example/photo.png")
+    assert "cannot be reached" in _add_address(page, "https://127.0.0.1:9/photo.png")
     assert "web address" in _add_address(page, "photo.png")
     assert read_probabilities(page) == pytest.approx(native.probabilities("espresso"), abs=1e-5)  # unchanged
 

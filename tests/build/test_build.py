@@ -1,6 +1,7 @@
 """build.py without a browser: what lands in dist/, the checks that stop a bad build, rebuilds."""
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -88,12 +89,23 @@ def test_every_start_up_file_is_pinned_to_its_hash_in_the_page(site):
         rel = re.search(r'(?:src|href)="\./([^"]+)"', tag).group(1)
         assert f'integrity="{sri[rel]}"' in tag, tag
         pinned.add(rel)
-    assert {"bootstrap.js", "pyscript/core.js", "styles/base.css"} <= pinned
+    assert {"bootstrap.js", "offline.js", "pyscript/core.js", "styles/base.css"} <= pinned
     import_map = re.search(r'<script type="importmap">(.*?)</script>', html).group(1)
     assert json.loads(import_map)["integrity"]["./pyodide/pyodide.asm.js"] == sri["pyodide/pyodide.asm.js"]
     policy = re.search(r'http-equiv="Content-Security-Policy" content="([^"]+)"', html).group(1)
     digest = base64.b64encode(hashlib.sha256(import_map.encode()).digest()).decode()
     assert f"'sha256-{digest}'" in policy and "'unsafe-inline'" not in policy.split("style-src")[0]
+
+
+def test_the_policy_allows_the_watchdog_and_every_other_inline_script_by_its_hash(site):
+    """The page's inline scripts (the import map, the watchdog that speaks when bootstrap.js never ran) run
+    by their sha256 in the policy, and the policy allows no other inline script."""
+    html = (site.out / "index.html").read_text()
+    policy = re.search(r'http-equiv="Content-Security-Policy" content="([^"]+)"', html).group(1)
+    bodies = re.findall(r'<script(?: type="importmap")?>(.*?)</script>', html, re.S)
+    assert any("window.explainer" in body for body in bodies)  # the watchdog
+    allowed = set(re.findall(r"'sha256-[^']+'", policy.split("script-src")[1].split(";")[0]))
+    assert allowed == {f"'{build.sri(hashlib.sha256(body.encode()).hexdigest())}'" for body in bodies}
 
 
 def test_first_paint_shows_the_default_example_classified(site):

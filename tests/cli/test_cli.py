@@ -94,7 +94,7 @@ def test_all_good_files_exit_0(tmp_path, weights):
 
 def test_weights_that_cannot_be_loaded_are_one_clear_line(tmp_path):
     result = run("classify", "--weights", tmp_path, picture(tmp_path / "x.png", 9))
-    assert result.returncode == 1
+    assert result.returncode == 2  # a model that cannot be used: exit code 2, as every refused model file
     assert result.stderr.strip() == f"error: cannot load the network: {tmp_path / 'tiny_vgg.json'}: not found " \
                                      "(is this a weights directory?)"
 
@@ -116,7 +116,7 @@ def test_a_truncated_weights_file_is_one_clear_line(tmp_path, weights):
     whole = (weights / "tiny_vgg.npz").read_bytes()
     (broken / "tiny_vgg.npz").write_bytes(whole[:len(whole) // 2])  # an interrupted download
     result = run("classify", "--weights", broken, picture(tmp_path / "x.png", 9))
-    assert result.returncode == 1
+    assert result.returncode == 2
     assert "Traceback" not in result.stderr and len(result.stderr.splitlines()) == 1
     assert result.stderr.startswith("error: cannot load the network: cannot read the weights: "
                                     "the .npz file is damaged or incomplete")

@@ -74,8 +74,8 @@ def test_conv2d_gradients_match_torch(torch, case):
     tx, tw, tb = _tensor(torch, x), _tensor(torch, weight), _tensor(torch, bias)
     ty = torch.nn.functional.conv2d(tx, tw, tb, stride=case["stride"], padding=case["padding"])
     (ty * torch.from_numpy(g)).sum().backward()
-    assert_close(gradients.INPUT_GRADIENTS["conv2d"](layer, x, y, g), tx.grad.numpy(), what="dx")
-    grad_w, grad_b = gradients.PARAMETER_GRADIENTS["conv2d"](layer, x, g)
+    assert_close(layer.input_gradient(x, y, g), tx.grad.numpy(), what="dx")
+    grad_w, grad_b = layer.parameter_gradients(x, g).values()
     assert_close(grad_w, tw.grad.numpy(), what="dW")
     assert_close(grad_b, tb.grad.numpy(), what="db")
 
@@ -93,7 +93,7 @@ def test_max_pool2d_gradient_matches_torch(torch, pool, stride, n, seed, ties):
     g = rng.standard_normal(y.shape).astype(np.float32)
     tx = _tensor(torch, x)
     (torch.nn.functional.max_pool2d(tx, pool, stride) * torch.from_numpy(g)).sum().backward()
-    assert_close(gradients.INPUT_GRADIENTS["max_pool2d"](layer, x, y, g), tx.grad.numpy())
+    assert_close(layer.input_gradient(x, y, g), tx.grad.numpy())
 
 
 @settings(max_examples=30, deadline=None, derandomize=True)  # fixed cases: a rare random one beats float32 tolerance, a flaky CI

@@ -56,7 +56,7 @@ def test_panel_shows_the_filter_numbers_and_the_prediction(network, photo):
 
 
 def test_the_edited_note_names_the_filters_and_offers_the_one_restore_action():
-    assert playground.edited_note(()) == ""
-    note = playground.edited_note((0, 3))
+    assert playground.edited_note((), "conv_1_1") == ""
+    note = playground.edited_note((0, 3), "conv_1_1")
     assert "conv_1_1 filters 1, 4" in note and "not the trained model's" in note
     assert note.count('data-action="restore-weights"') == 1

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from ...ui import svg
 from ...ui.state import CUSTOM_IMAGE, DEFAULT_IMAGE, State
+from ..detail.registry import VIEWS
 
 WIDTH = "100%"  # fills the blog's column; the explainer scales its drawing to the width
 HEIGHT = {"overview": 760}  # px: example strip + the overview at a typical article width
@@ -47,8 +48,9 @@ def title(state: State) -> str:
     text = f"CNN Explainer in Python: Tiny VGG on {image}"
     if shown.view != "overview" and shown.layer is not None:
         what = VIEW_TITLES.get(shown.view, shown.view)
-        # the output layer's views are about the whole layer; the others about one map
-        text += f", {what}" if shown.layer == "logits" else f", {what} of {shown.layer} map {shown.neuron + 1}"
+        # the output layer's views (by role: the registry's dense views) are about the whole layer; the others one map
+        whole = shown.view in VIEWS and VIEWS[shown.view].layer_type == "dense"
+        text += f", {what}" if whole else f", {what} of {shown.layer} map {shown.neuron + 1}"
     return text
 
 

@@ -11,11 +11,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ...engine.roles import first_convolution
 from ...ui import svg
 from ..parts import color_range
 from ...ui.colors import CHANNELS
 
-LAYER = "conv_1_1"  # the playground edits filters of the first convolution (it reads the RGB photo)
 LIMIT = 100.0  # larger weights only saturate every later layer; refuse them with a message
 TRAINED = "trained"
 
@@ -34,12 +34,18 @@ PRESET_LABELS = {TRAINED: "Trained", "identity": "Identity", "blur": "Blur", "sh
 
 def preset(name: str, network, neuron: int) -> tuple[np.ndarray, float]:
     """(kernel (3, 3, 3) float32, bias) of a preset; "trained" is the filter as learned."""
+    layer = first_convolution(network)
     if name == TRAINED:
-        return network.kernel(LAYER, neuron).astype(np.float32), float(network.bias(LAYER, neuron))
+        return network.kernel(layer, neuron).astype(np.float32), float(network.bias(layer, neuron))
     if name not in _KERNELS:
         raise ValueError(f"unknown preset {name!r}; choose one of {', '.join(PRESETS)}")
-    channels = network.shapes["input"][0]
-    kernel = np.repeat(np.asarray(_KERNELS[name], dtype=np.float32)[None], channels, axis=0)
+    channels, k = network.shapes["input"][0], network.layer(layer).kernel_size
+    classic = np.asarray(_KERNELS[name], dtype=np.float32)
+    square = np.zeros((max(k, 3), max(k, 3)), np.float32)  # a 3x3 kernel centred in a larger one, or cropped
+    start = (max(k, 3) - 3) // 2
+    square[start:start + 3, start:start + 3] = classic
+    centre = (max(k, 3) - k) // 2
+    kernel = np.repeat(square[centre:centre + k, centre:centre + k][None], channels, axis=0)
     return kernel, 0.0
 
 
@@ -130,11 +136,12 @@ def grid(kernel: np.ndarray, bias: float) -> str:
 
 def result(state, trace, network, neuron: int, trained_trace=None, edited: tuple = ()) -> str:
     """What the edit does: the filter's output map as the overview colours it, and the prediction."""
-    values = trace[LAYER][neuron]
+    layer = first_convolution(network)
+    values = trace[layer][neuron]
     ranges = color_range.layer_ranges(trace, network, state.colors)
-    picture = svg.element("img", src=svg.png_data_url(ranges[LAYER].rgba(values)), width=124, height=124,
-                          class_="pg-map", alt=f"{LAYER} map {neuron + 1} with these weights",
-                          data_layer=LAYER, data_index=neuron)
+    picture = svg.element("img", src=svg.png_data_url(ranges[layer].rgba(values)), width=124, height=124,
+                          class_="pg-map", alt=f"{layer} map {neuron + 1} with these weights",
+                          data_layer=layer, data_index=neuron)
     p = trace.probabilities
     best = int(np.argmax(p))
     lines = [svg.element("p", f"Prediction: <strong>{svg.escape(network.classes[best])}</strong> "
@@ -146,20 +153,20 @@ def result(state, trace, network, neuron: int, trained_trace=None, edited: tuple
                                       f"({float(q[was]):.1%})", class_="pg-trained"))
     if edited:
         names = ", ".join(str(n + 1) for n in edited)
-        lines.append(svg.element("p", f"Edited filters of {LAYER}: {names}", class_="pg-edited"))
+        lines.append(svg.element("p", f"Edited filters of {layer}: {names}", class_="pg-edited"))
     figure = svg.element("figure", picture + svg.element(
-        "figcaption", f"{LAYER}, map {neuron + 1} (before ReLU)"), class_="pg-figure")
+        "figcaption", f"{layer}, map {neuron + 1} (before ReLU)"), class_="pg-figure")
     return figure + svg.element("div", lines, class_="pg-summary")
 
 
-def edited_note(edited: tuple) -> str:
+def edited_note(edited: tuple, layer: str) -> str:
     """The line over the overview while the network differs from the model's own weights (``edited``:
-    the playground's edited filters, 0-based): what is shown is not the model, a link does not carry it."""
+    the playground's edited filters of ``layer``, 0-based): what is shown is not the model, a link does not carry it."""
     if not edited:
         return ""
     names = ", ".join(str(n + 1) for n in edited)
     filters = "filter" if len(edited) == 1 else "filters"
-    return (f"The network shown uses weights you edited ({LAYER} {filters} {names}), not the trained model's: "
+    return (f"The network shown uses weights you edited ({layer} {filters} {names}), not the trained model's: "
             "its probabilities are not the model's. A link or embed shows the trained weights, and closing the "
             "kernel playground restores them. " + svg.element(
                 "button", "Restore the trained weights", type="button", class_="link-button",
@@ -171,19 +178,22 @@ def render(state, trace, network, neuron: int = 0, kernel=None, bias=None, train
     """The whole panel: filter choice, presets, the numbers, the result and the reset button."""
     if kernel is None:
         kernel, bias = preset(TRAINED, network, neuron)
-    count = network.shapes[LAYER][0]
+    layer = first_convolution(network)
+    count = network.shapes[layer][0]
     options = [svg.element("option", f"Filter {i + 1}", value=i, selected=i == neuron) for i in range(count)]
-    choose = svg.element("label", svg.element("span", f"{LAYER} filter") + svg.element(
+    choose = svg.element("label", svg.element("span", f"{layer} filter") + svg.element(
         "select", options, id="pg-neuron"), class_="pg-choose")
     buttons = [svg.element("button", svg.escape(PRESET_LABELS[name]), type="button", class_="pg-preset",
                            data_preset=name) for name in PRESETS]
     presets = svg.element("div", [svg.element("span", "Presets:", class_="pg-presets-label")] + buttons,
                           class_="pg-presets", role="group", aria_label="Kernel presets")
     reset = svg.element("button", "Restore the trained weights", type="button", id="pg-reset", class_="pg-reset",
-                       data_action="restore-weights")
-    intro = svg.element("p", "Each output pixel of this filter is the sum of the 27 products of these weights "
-                             "with a 3x3 patch of the photo's three colour channels, plus the bias. Change the "
-                             "numbers and the whole network runs again on the same photo.", class_="pg-intro")
+                        data_action="restore-weights")
+    c, k = kernel.shape[0], kernel.shape[1]
+    intro = svg.element("p", f"Each output pixel of this filter is the sum of the {c * k * k} products of these "
+                             f"weights with a {k}x{k} patch of the photo's {'three colour channels' if c == 3 else 'pixels'}"
+                             ", plus the bias. Change the numbers and the whole network runs again on the same photo.",
+                        class_="pg-intro")
     editor = svg.element("div", [choose, presets, grid(kernel, bias),
                                  svg.element("p", "", class_="pg-message", id="pg-message", role="alert",
                                              hidden=True), reset], class_="pg-editor")

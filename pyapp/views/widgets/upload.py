@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
+from ...models.limits import MAX_IMAGE_BYTES
 from ...ui import svg
 from ...ui.state import CUSTOM_IMAGE
 
-MAX_UPLOAD_BYTES = 20_000_000  # a phone photo is 2-8 MB; anything bigger is almost surely a mistake
+MAX_UPLOAD_BYTES = MAX_IMAGE_BYTES  # a phone photo is 2-8 MB; anything bigger is almost surely a mistake
+DOWNLOAD_TIMEOUT_S = 30  # a photo comes in seconds even on a slow line; a server that trickles is given up
 
 
 def dialog() -> str:
@@ -77,6 +79,25 @@ def too_large(size: int) -> str:
             "Save a smaller copy and try again.")
 
 
+def too_large_download() -> str:
+    return (f"The image is larger than the limit of {_megabytes(MAX_UPLOAD_BYTES)}, so the download was stopped. "
+            "Save a smaller copy and try again.")
+
+
+def timed_out() -> str:
+    return (f"The image did not arrive within {DOWNLOAD_TIMEOUT_S} seconds, so the download was stopped. "
+            "The site may be slow or busy: try again later, or save the image and use “Choose a file…”.")
+
+
+def interrupted() -> str:
+    return "The download of the image broke off (the connection was lost). Check your connection and try again."
+
+
+def insecure_address() -> str:
+    return ("This page downloads images only from https:// addresses (an http:// download could be changed on "
+            "its way). Try the same address with https://, or save the image and use “Choose a file…”.")
+
+
 def not_found(status: int) -> str:
     if status == 404:
         return "Nothing was found at that address (the site answered 404, not found). Check the address."
@@ -98,7 +119,7 @@ def cross_origin() -> str:
 def bad_address(address: str) -> str:
     if not address.strip():
         return "Type or paste the address of an image first (it starts with https://)."
-    return "That is not a web address: it should start with https:// (or http://)."
+    return "That is not a web address: it should start with https://."
 
 
 def unusable(reason: str, mime: str = "") -> str:
