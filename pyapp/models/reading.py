@@ -99,7 +99,8 @@ def _npy_array(name: str, data: bytes) -> np.ndarray:
     body = memoryview(data)[stream.tell():]  # no copy of the data before it is known to fit
     if math.prod(shape) * dtype.itemsize != len(body):
         raise ModelLimitError(f"{name}: its header says {shape} {descr}, its data is {len(body):,} bytes")
-    return np.frombuffer(body, dtype).reshape(shape, order="F" if fortran else "C")
+    # a copy, as np.load gives: the engine trains its weights in place (frombuffer's view is read-only)
+    return np.frombuffer(body, dtype).reshape(shape, order="F" if fortran else "C").copy()
 
 
 def read_npz(source, what: str = "weights file") -> dict[str, np.ndarray]:

@@ -1,4 +1,4 @@
-"""Training-step speed, natively: our NumPy engine (pyapp.training) against PyTorch on the same CPU.
+"""Training-step speed, natively: our NumPy engine (pyapp.learning) against PyTorch on the same CPU.
 
     .venv/bin/python tests/bench/bench_train.py [--batch 32] [--rounds 15] [--optimizer sgd|adam]
 
@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 from pyapp.engine.network import load_network  # noqa: E402
-from pyapp.training import Trainer  # noqa: E402
+from pyapp.learning import Trainer  # noqa: E402
 
 SETTINGS = {"sgd": dict(lr=1e-3, momentum=0.9, weight_decay=5e-4), "adam": dict(lr=1e-4, weight_decay=5e-4)}
 

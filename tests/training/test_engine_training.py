@@ -1,4 +1,4 @@
-"""The training engine (pyapp/training) against torch.optim and torch's cross_entropy, and its dtype.
+"""The training engine (pyapp/learning) against torch.optim and torch's cross_entropy, and its dtype.
 
 Parity: from the same weights and the same batches, SGD with momentum and Adam (both with weight decay)
 give the same weights as torch.optim after 1 and after 20 steps, within 1e-5 of each array's largest value.
@@ -10,7 +10,7 @@ import pytest
 
 from engine_fixtures import tiny_vgg_description
 from pyapp.engine.network import Network, load_network, random_weights
-from pyapp.training import Adam, Trainer, augment, batches, held_out_split, softmax_cross_entropy, with_classes
+from pyapp.learning import Adam, Trainer, augment, batches, held_out_split, softmax_cross_entropy, with_classes
 
 TOLERANCE = 1e-5  # of each array's largest value
 # Each step's gradients agree to ~3e-6, but now and then a ReLU input within float32 rounding of 0 (or a pool

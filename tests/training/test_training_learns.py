@@ -12,7 +12,7 @@ import pytest
 from engine_fixtures import tiny_vgg_description
 from pyapp.data import dataset
 from pyapp.engine.network import Network, load_network, random_weights
-from pyapp.training import Trainer, held_out_split, with_classes
+from pyapp.learning import Trainer, held_out_split, with_classes
 
 # Three classes the shipped convolutions tell apart well (ladybug, school bus, orange reach 0.89 in this setup).
 TRANSFER_CLASSES = ("school bus", "koala", "orange")
