@@ -156,10 +156,12 @@
   }
 
   // What the visitor does while Python starts is not lost: a click (or Enter) on an example, a map or a
-  // class (or its "Why?" button) of the first paint is acknowledged at once where it happened, and the last one
-  // is carried out at ready, on the element Python drew in its place.
+  // class (or its "Why?" button) of the first paint is acknowledged at once where it happened, and at ready
+  // each is carried out in the order made, on the element Python drew in its place, after the one before
+  // (koala, then a map: the map of koala).
   const INTENT_TARGETS = [["data-example"], ["data-layer", "data-index"], ["data-class"], ["data-why"]];
-  let intent = null;
+  const INTENT_LIMIT = 8; // more clicks than this before ready keep only the latest
+  let intents = [];
   let note = null;
 
   function intentSelector(element) {
@@ -187,9 +189,9 @@
     const selector = element && intentSelector(element);
     if (!selector) return;
     event.preventDefault();
-    document.querySelectorAll(".intent-pending").forEach((e) => e.classList.remove("intent-pending"));
     element.classList.add("intent-pending");
-    intent = { type: event.type, key: event.key, selector };
+    intents.push({ type: event.type, key: event.key, selector });
+    if (intents.length > INTENT_LIMIT) intents.shift();
     history.push([Math.round(performance.now()), "intent", selector]);
     if (!note) {
       note = document.createElement("div");
@@ -210,15 +212,18 @@
 
   function replay() {
     if (note) note.hidden = true;
-    const pending = intent;
-    intent = null;
+    document.querySelectorAll(".intent-pending").forEach((e) => e.classList.remove("intent-pending"));
+    const pending = intents.shift();
     if (!pending) return;
+    // looked up only now: the click before this one may have drawn the page again (another image)
     const element = document.querySelector(pending.selector);
     history.push([Math.round(performance.now()), "replay", pending.selector]);
-    if (!element) return;
-    const init = { bubbles: true, cancelable: true, key: pending.key };
-    if (pending.type === "keydown" && element.focus) element.focus();
-    element.dispatchEvent(pending.type === "click" ? new MouseEvent("click", init) : new KeyboardEvent("keydown", init));
+    if (element) {
+      const init = { bubbles: true, cancelable: true, key: pending.key };
+      if (pending.type === "keydown" && element.focus) element.focus();
+      element.dispatchEvent(pending.type === "click" ? new MouseEvent("click", init) : new KeyboardEvent("keydown", init));
+    }
+    setTimeout(replay, 0); // the next one after this one's work (and its redraw) is done
   }
 
   // Python's own progress: a stage and what it is doing, e.g. ("model", "Running the network").

@@ -297,6 +297,11 @@ def to_array(im: Image.Image) -> np.ndarray:
     return np.asarray(im.convert("RGB"), dtype=np.float32) / np.float32(255)
 
 
+def source_size(data: bytes) -> tuple[int, int]:
+    """(width, height) as the file stores them, from its header: to say that a small image was enlarged."""
+    return _open(data).size
+
+
 def load_image(source, size: int = SIZE) -> np.ndarray:
     """(size, size, 3) float32 in [0, 1], ready for ``network.forward``."""
     return to_array(network_image(source, size))

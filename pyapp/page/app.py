@@ -28,6 +28,7 @@ from pyodide.ffi import create_proxy
 from . import dom
 from ..images.errors import ImageError
 from ..ui.state import CUSTOM_IMAGE, State, notice
+from ..views.widgets import upload as upload_words
 from ..views.widgets.examples import NO_IMAGE, example_input
 from .notice import Notice
 
@@ -157,7 +158,7 @@ class App:
     def use_image(self, data: bytes, image_url: str | None = None, history: str = "push") -> str | None:
         """Classify the visitor's own image (a file, a drop, a paste, a photo, a web address or a link's):
         None when it is shown, else why it cannot be used, in words (the image shown stays)."""
-        from ..images.preprocess import load_image  # Pillow: loaded after the first screen (page/pillow.py)
+        from ..images.preprocess import SIZE, load_image, source_size  # Pillow: loaded after the first screen
 
         try:
             image = load_image(data)
@@ -165,6 +166,9 @@ class App:
             return str(error)
         self.custom_image, self.custom_url = image, image_url
         self._show(self.state.with_(image=CUSTOM_IMAGE, image_url=image_url), history, rerun=True)
+        width, height = source_size(data)
+        if min(width, height) < SIZE:  # the picture on screen is blurred by the enlargement: say why
+            self.notify(upload_words.enlarged(width, height, SIZE))
         return None
 
     def link_failed(self, message: str) -> None:
@@ -173,6 +177,12 @@ class App:
         self.awaited_url = None
         self._write_address(self.state, "replace")
         self.notice.show(message, fades=False)
+
+    def photo_not_in_link(self, said: str | None = None) -> None:
+        """A link to the sender's own photo (``image=custom`` with no image_url) cannot show it: say so,
+        with the upload button, until closed (``said``: a notice to keep)."""
+        message = " ".join(filter(None, (said, upload_words.photo_not_in_link(self.state.image))))
+        self.notice.show(message, fades=False, action=upload_words.UPLOAD_BUTTON)
 
     def _show(self, new: State, history: str | None, rerun: bool = False, said: str | None = None) -> None:
         """The one commit path: fit the state to the network, run the network when the image (or the
@@ -247,12 +257,15 @@ class App:
     def _on_hashchange(self, event) -> None:
         new, problem = self.read_address(js.location.hash)
         wanted = new.image_url if new.image == CUSTOM_IMAGE and not self.has_image(new) else None
+        lost = new.image == CUSTOM_IMAGE and not self.has_image(new) and not wanted
         if not self.has_image(new):
             new = new.with_(image=self.state.image, image_url=self.state.image_url)
         try:
-            self._show(new, "replace" if problem else None, said=problem)
+            self._show(new, "replace" if problem or lost else None, said=problem)
             if wanted and self.follow_link is not None and wanted != self.awaited_url:
                 self.follow_link(wanted, said=problem)
+            elif lost:
+                self.photo_not_in_link(problem)
         except Exception as error:  # noqa: BLE001
             self.report(error)
 

@@ -61,9 +61,12 @@ def start() -> App:
         if selector:
             _on_first_use(app, name, selector)
     js.explainer.stage("model", "Running the network")
+    own_photo = State.parse(js.location.hash, network.classes)[0].image == CUSTOM_IMAGE  # before start rewrites it
     app.start(problem)
     if wanted:  # not awaited here: a slow site must not hold back the first interactive screen
         app.follow_link(wanted, said=problem)
+    elif own_photo and app.state.image != CUSTOM_IMAGE:
+        app.photo_not_in_link(problem)  # the sender's own photo: it never was in the link
     js.explainer.measure = create_proxy(app.measure_json)  # for tests/bench: forward and redraw times
     js.explainer.sourceModules = create_proxy(modules_from_source)  # for tests: what start-up did not get as bytecode
     js.explainer.ready()

@@ -18,4 +18,4 @@ def install(app) -> None:
 
 def render(app, change) -> None:
     if change.previous is None or change.trace_changed or change.previous.image != app.state.image:
-        dom.set_html("#examples", view.render(app.state, app.trace, app.network, app.examples))
+        dom.set_html("#examples", view.render(app.state, app.trace, app.network, app.examples, app.custom_image))

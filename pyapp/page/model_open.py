@@ -67,6 +67,8 @@ def install(app) -> None:
     app.on("click", "[data-action='builtin-model']", lambda event, element: restart(app, None))
     _keep_image(app)
     opened = _storage().getItem(KEY) is not None
+    count = len(app.network.classes)
+    dom.set_text("#model-name", f"Model: {app.network.name} ({count} classes).")
     status = (f'Showing the model you opened ({len(app.network.classes)} classes). '
               '<button type="button" class="link-button" data-action="builtin-model">Back to the built-in '
               'model</button>') if opened else ""

@@ -18,9 +18,11 @@ class Notice:
         self._timer = None
         self._fade = create_proxy(self.hide)  # one proxy for every timer: nothing to free per message
 
-    def show(self, message: str, fades: bool = True) -> None:
+    def show(self, message: str, fades: bool = True, action: str = "") -> None:
+        """``action``: a button's markup after the message (e.g. the upload button)."""
         self._stop_timer()
         dom.set_text("#notice-text", message)
+        dom.set_html("#notice-action", action)
         dom.show("#notice", True)
         if fades:
             self._timer = js.setTimeout(self._fade, FADE_SECONDS * 1000)

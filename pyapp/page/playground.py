@@ -1,8 +1,14 @@
 """The kernel playground in the page: a panel right under the overview; every valid edit (or preset)
 swaps one filter of the first convolution in a copy of the trained network, and the App reruns and redraws everything.
+
+An edit lives only while the playground is open: closing the panel restores the trained weights, and the
+address never carries an edit (a link always shows the model). While the network differs from the
+model's own weights, ``#weights-note`` over the overview says so with the one restore action, and
+``<html data-weights="edited">`` marks it.
 """
 from __future__ import annotations
 
+import js
 import numpy as np
 
 from . import dom
@@ -10,6 +16,7 @@ from ..engine.roles import first_convolution
 from ..views.widgets import playground as view
 
 PANEL = "#playground"
+NOTE = "#weights-note"
 
 
 class PlaygroundController:
@@ -40,10 +47,24 @@ class PlaygroundController:
             dom.query("#stage").insertAdjacentHTML("afterend", view.render(
                 app.state, app.trace, app.network, self.neuron, kernel, bias, self.trained_trace(),
                 tuple(sorted(self.edits))))
+            app._listen(dom.query(PANEL), "toggle", self.toggled)  # "toggle" does not bubble to #app
             return
         previous = change.previous or app.state
         if change.trace_changed or previous.colors != app.state.colors:
             self.show_result()
+
+    def show_edited(self, app=None, change=None) -> None:
+        """Say over the overview whether the network on screen is the model's own (a renderer, after render)."""
+        edited = tuple(sorted(self.edits))
+        root = js.document.documentElement
+        if edited:
+            root.setAttribute("data-weights", "edited")
+        else:
+            root.removeAttribute("data-weights")
+        note = dom.query(NOTE)
+        if note is not None:
+            note.innerHTML = view.edited_note(edited, view.first_convolution(self.trained))
+            note.hidden = not edited
 
     def show_result(self) -> None:
         app = self.app
@@ -99,19 +120,27 @@ class PlaygroundController:
         if not parsed.errors:
             self.apply(parsed.kernel, parsed.bias)
 
-    def reset(self, event, element) -> None:
+    def restore(self, event=None, element=None) -> None:
+        """The one "restore the trained weights" action (the note's, the panel's, closing the panel)."""
+        if not self.edits:
+            return
         self.edits = {}
-        self.app.set_network(self.trained)
+        self.app.set_network(self.trained)  # the renderers hide the note
         self.show_numbers()
+
+    def toggled(self, event) -> None:
+        if not dom.query(PANEL).open:  # leaving the playground drops its edits
+            self.restore()
 
 
 def install(app) -> PlaygroundController:
     controller = PlaygroundController(app)
     app.renderers.append(controller.render)
+    app.renderers.append(controller.show_edited)
     app.install("playground", controller, [
         ("change", "#pg-neuron", controller.choose),
         ("click", f"{PANEL} .pg-preset", controller.preset),
         ("input", f"{PANEL} .pg-cell", controller.typed),
-        ("click", "#pg-reset", controller.reset),
+        ("click", "[data-action='restore-weights']", controller.restore),
     ])
     return controller

@@ -261,6 +261,7 @@ def install(app) -> UploadDialog:
     host.insertAdjacentHTML("beforeend", view.dialog())
     app.install("upload", upload, [
         ("click", "[data-custom]", upload.custom_slot),
+        ("click", "[data-action='upload']", lambda event, element: upload.open()),  # the top line's, a notice's
         ("keydown", "[data-custom]", upload.custom_slot),
         ("click", "#upload-add", upload.add_address),
         ("click", "#upload-cancel", upload.close),

@@ -140,16 +140,16 @@ class State:
             return self.overview(), f"{self.layer} is not a layer the {self.view} view can show."
         count = network.shapes[self.layer][0]
         if not 0 <= self.neuron < count:
-            return self.overview(), f"{self.layer} has {count} maps; there is no map number {self.neuron}."
+            return self.overview(), f"{self.layer} has {count} maps; there is no map {self.neuron + 1}."
         state, problems = self, []
         channels = getattr(layer, "in_channels", None)
         if self.channel is not None and (channels is None or self.channel >= channels):
             state = state.back() if self.view == "conv-formula" else state.with_(channel=None)
-            problems.append(f"{self.layer} has no input channel {self.channel}.")
+            problems.append(f"{self.layer} has no input channel {self.channel + 1}.")
         if self.compare is not None and (self.compare >= count or self.compare == self.neuron):
             state = state.with_(compare=None)  # the class itself: nothing to compare
             if self.compare >= count:
-                problems.append(f"There is no class number {self.compare} to compare with.")
+                problems.append(f"There is no class {self.compare + 1} to compare with.")
         shape = network.shapes[self.layer][1:]
         if self.pixel is not None and (len(shape) != 2 or not all(p < n for p, n in zip(self.pixel, shape))):
             state = state.with_(pixel=None)

@@ -1,4 +1,5 @@
-"""The small words the views write around a class name: "a koala", "an espresso" (the name comes from a model)."""
+"""The small words the views write: around a class name ("a koala", "an espresso": the name comes from a
+model), and "Hover over" or "Tap" by the visitor's input."""
 from __future__ import annotations
 
 import re
@@ -19,3 +20,10 @@ def indefinite(name: str) -> str:
     else:
         vowel = (bool(VOWEL_LETTER.match(word)) and not CONSONANT_SOUND.match(word)) or bool(VOWEL_SOUND.match(word))
     return f"{'an' if vowel else 'a'} {name}"
+
+
+def hover_or_tap(tag: str = "span") -> str:
+    """"Hover over " for a mouse, "Tap " on a screen without hover: both, as ``tag`` elements, and
+    detail.css shows one by the media query (hover: none), what matchMedia('(hover: none)') tells the
+    page; the hidden one is display:none, so a screen reader does not read it either."""
+    return f'<{tag} class="on-hover">Hover over </{tag}><{tag} class="on-touch">Tap </{tag}>'

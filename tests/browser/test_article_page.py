@@ -56,7 +56,7 @@ def test_widget_reacts_and_flags_a_bad_stride(page, open_app):
     set_field(page, "stride", 2)  # (6 - 3) / 2 + 1 = 2.5 positions
     assert page.get_attribute("#hp-widget", "data-valid") == "false"
     assert page.get_attribute("#hp-stride", "aria-invalid") == "true"
-    assert "2.5 is not a whole number" in page.inner_text("#hp-widget .hp-status")
+    assert "The windows do not fit: the output would be 2.5 cells wide" in page.inner_text("#hp-widget .hp-status")
     assert page.locator("#hp-widget .hp-error").count() == 1
     set_field(page, "stride", 3)  # (6 - 3) / 3 + 1 = 2 positions: fits
     assert page.get_attribute("#hp-widget", "data-valid") == "true"

@@ -54,3 +54,19 @@ def test_a_bad_model_file_is_a_notice_and_the_model_stays(page, open_app, site, 
     assert re.match(r"That model cannot be opened: .*only Sequential models.*The current model stays",
                     page.inner_text("#notice"))
     assert read_probabilities(page) == before and list(before) == load_network().classes
+
+
+def test_open_a_model_sits_beside_the_models_name_and_the_top_line_invites(page, open_app):
+    """Issue 24 item 14: "Open a model…" beside the model's name, above the overview (not in the footer),
+    and one line at the top that invites to pick an image, add one, or open a model."""
+    open_app(page)
+    assert page.inner_text("#model-name") == "Model: tiny_vgg (10 classes)."
+    control = page.locator("label:has(#model-file)")
+    assert page.locator(".site-footer #model-file").count() == 0
+    assert control.bounding_box()["y"] < page.locator("#overview").bounding_box()["y"]
+    invite = page.locator(".site-header .invite")
+    assert "Pick an example below" in invite.inner_text()
+    assert invite.locator("label[for='model-file']").count() == 1
+    page.screenshot(path="/tmp/ux-shots/model-open-top.png")
+    invite.locator("[data-action='upload']").click()  # the invitation's "add your own image" opens the upload dialog
+    page.wait_for_selector("#upload-dialog[open]", timeout=5000)

@@ -175,3 +175,54 @@ def test_take_a_photo_with_the_camera_or_be_told_why_not(playwright_instance, si
         phone.close()
     finally:
         browser.close()
+
+
+@pytest.mark.parametrize("when", ["at start-up", "on a running page"])
+def test_a_link_to_the_senders_own_photo_says_it_cannot_travel(page, open_app, native, when):
+    """Issue 24 item 5: #image=custom with no image_url (the sender uploaded a file) says so, with the
+    upload button, instead of silently showing an example."""
+    SHOTS.mkdir(exist_ok=True)
+    if when == "at start-up":
+        open_app(page, "#image=custom")
+    else:
+        open_app(page, "#image=koala")
+        page.evaluate("location.hash = '#image=custom'")
+    message = notice(page)
+    assert "sender's own photo, which cannot travel in a link" in message
+    shown = "espresso" if when == "at start-up" else "koala"
+    assert f"the {shown} example is shown instead" in message
+    assert read_probabilities(page) == pytest.approx(native.probabilities(shown), abs=1e-5)
+    page.screenshot(path=str(SHOTS / f"photo-not-in-link-{when.replace(' ', '-')}.png"))
+    page.click("#notice [data-action='upload']")  # the upload button opens the dialog
+    page.wait_for_selector("#upload-dialog[open]", timeout=5000)
+
+
+def test_a_tiny_image_is_said_to_be_enlarged(page, open_app, tmp_path):
+    """Issue 24 item 9: a 10x10 image is not stretched to 64x64 without a word."""
+    path = tmp_path / "tiny.png"
+    Image.fromarray(np.random.default_rng(3).integers(0, 256, (10, 10, 3), dtype=np.uint8)).save(path)
+    open_app(page)
+    page.click("[data-custom]")
+    page.set_input_files("#upload-file", str(path))
+    wait_for_custom(page)
+    message = notice(page)
+    assert "only 10\u00d710 pixels" in message and "enlarged to the network's 64\u00d764 input" in message
+    SHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SHOTS / "tiny-image-enlarged.png"))
+
+
+def test_the_plus_tile_stays_after_an_upload(page, open_app, pictures):
+    """Issue 24 item 9: after an upload the slot shows the visitor's image and "+" stays beside it."""
+    open_app(page)
+    page.click("[data-custom]")
+    page.set_input_files("#upload-file", str(pictures / "first.png"))
+    wait_for_custom(page)
+    plus = page.locator("#examples .add-another[data-action='upload']")
+    assert plus.is_visible() and "Add another image" in plus.inner_text()
+    page.click("[data-example='koala']")  # an example: the visitor's image keeps its slot, and "+" its place
+    page.wait_for_function("!document.querySelector('[data-custom]').classList.contains('active')")
+    assert page.locator("[data-custom] img").count() == 1 and plus.is_visible()
+    SHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SHOTS / "plus-tile-stays.png"), clip={"x": 0, "y": 0, "width": 1280, "height": 260})
+    plus.click()
+    page.wait_for_selector("#upload-dialog[open]", timeout=5000)

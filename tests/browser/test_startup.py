@@ -124,6 +124,29 @@ def test_enter_on_a_map_while_python_starts_opens_its_view_when_ready(site, page
         server.server_close()
 
 
+def test_clicks_while_python_starts_are_carried_out_in_order(site, page):
+    """Issue 24 item 6: the koala example, then a map, while Python loads: the map of koala opens."""
+    server, release, url = held_site(site.dir)
+    try:
+        page.goto(url)
+        page.click('[data-example="koala"]')
+        page.click('[data-layer="relu_1_1"][data-index="2"]')
+        assert page.eval_on_selector("#app", "e => e.dataset.status") == "loading"
+        release.set()
+        wait_until_started(page)
+        page.wait_for_selector('[data-view="relu"]', timeout=5000)
+        page.wait_for_function("""document.querySelector('[data-example="koala"]')
+                                  .getAttribute('aria-pressed') === 'true'""", timeout=5000)
+        address = page.evaluate("location.hash")
+        assert "image=koala" in address and "layer=relu_1_1" in address and "neuron=2" in address
+        replays = [entry[2] for entry in page.evaluate("explainer.history") if entry[1] == "replay"]
+        assert len(replays) == 2 and replays[0] == '[data-example="koala"]' and 'relu_1_1' in replays[1]
+    finally:
+        release.set()
+        server.shutdown()
+        server.server_close()
+
+
 def test_parts_installed_after_ready_work_on_their_first_use(site, context):
     """The article's controller is installed when the page is idle; a contents link clicked before that
     installs it there and then, and still scrolls to its section without touching the explainer's address."""

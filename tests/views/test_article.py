@@ -75,10 +75,11 @@ def test_widget_matches_walking_the_kernel(w, p, k, s):
 
 def test_invalid_stride_is_flagged_in_words():
     picture = hyperparameters.render(6, 0, 3, 2)
-    assert "Invalid stride" in picture
-    assert "2.5 is not a whole number" in hyperparameters.message(Hyperparameters(6, 0, 3, 2))
+    assert "the windows do not fit: the output would be 2.5 cells wide" in picture.lower()
+    assert "the output would be 2.5 cells wide" in hyperparameters.message(Hyperparameters(6, 0, 3, 2))
+    assert "is not a whole number" not in picture + hyperparameters.message(Hyperparameters(6, 0, 3, 2))
     assert "does not fit" in hyperparameters.message(Hyperparameters(3, 0, 5, 1))
-    assert "Invalid stride" not in hyperparameters.render(7, 0, 3, 2)
+    assert "do not fit" not in hyperparameters.render(7, 0, 3, 2)
 
 
 def test_window_steps_across_every_output_position():

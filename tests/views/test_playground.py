@@ -51,5 +51,12 @@ def test_panel_shows_the_filter_numbers_and_the_prediction(network, photo):
     assert float(values["0,1,2"]) == pytest.approx(float(kernel[0, 1, 2]), abs=1e-4)
     assert float(values["bias"]) == pytest.approx(network.bias("conv_1_1", 1), abs=1e-4)
     best = network.classes[int(np.argmax(trace.probabilities))]
-    assert f'data-top="{best}"' in panel and "Reset to trained weights" in panel
+    assert f'data-top="{best}"' in panel and "Restore the trained weights" in panel
     assert all(f'data-preset="{name}"' in panel for name in playground.PRESETS)
+
+
+def test_the_edited_note_names_the_filters_and_offers_the_one_restore_action():
+    assert playground.edited_note((), "conv_1_1") == ""
+    note = playground.edited_note((0, 3), "conv_1_1")
+    assert "conv_1_1 filters 1, 4" in note and "not the trained model's" in note
+    assert note.count('data-action="restore-weights"') == 1

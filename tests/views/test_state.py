@@ -98,16 +98,16 @@ def test_a_clean_link_gives_no_notice():
 @pytest.mark.parametrize("state,expected,words", [
     (State(view="relu", layer="relu_9_9", neuron=0), State(), "no layer called 'relu_9_9'"),
     (State(view="relu", layer="conv_1_1", neuron=0), State(), "not a layer the relu view"),
-    (State(view="pool", layer="max_pool_1", neuron=10), State(), "no map number 10"),
-    (State(view="softmax", layer="logits", neuron=10), State(), "no map number 10"),
+    (State(view="pool", layer="max_pool_1", neuron=10), State(), "no map 11"),
+    (State(view="softmax", layer="logits", neuron=10), State(), "no map 11"),
     (State(view="conv-formula", layer="conv_1_2", neuron=1, channel=10),
-     State(view="conv-elastic", layer="conv_1_2", neuron=1), "no input channel 10"),
+     State(view="conv-elastic", layer="conv_1_2", neuron=1), "no input channel 11"),
     (State(view="relu", layer="relu_2_2", neuron=1, pixel=(26, 0)),
      State(view="relu", layer="relu_2_2", neuron=1), "no pixel (26, 0)"),
     (State(view="why", layer="logits", neuron=5, method="occlusion", compare=10),
-     State(view="why", layer="logits", neuron=5, method="occlusion"), "no class number 10 to compare with"),
+     State(view="why", layer="logits", neuron=5, method="occlusion"), "no class 11 to compare with"),
     (State(view="why", layer="conv_1_1", neuron=5), State(), "not a layer the why view"),
-    (State(view="why", layer="logits", neuron=12), State(), "no map number 12"),
+    (State(view="why", layer="logits", neuron=12), State(), "no map 13"),
 ])
 def test_a_state_the_network_cannot_show_is_fitted_to_it(network, state, expected, words):
     fitted, problem = state.checked(network)

@@ -318,7 +318,7 @@ def flatten() -> str:
     parts = []
     for c in range(2):
         x = FLATTEN_LEFT + c * (2 * cell + FLATTEN_MAP_GAP)
-        parts.append(_label(f"map {c}", x + cell, TITLE_Y))
+        parts.append(_label(f"map {c + 1}", x + cell, TITLE_Y))
         for (r, k), value in np.ndenumerate(FLATTEN_INPUT[c]):
             parts.append(svg.element("rect", x=x + k * cell, y=top + r * cell, width=float(cell), height=float(cell),
                                      fill=SHADES[c], stroke=LINK))
@@ -333,7 +333,7 @@ def flatten() -> str:
         parts.append(svg.text(_num(value), x=x0 + (i + 0.5) * cell, y=top + cell, dy=CENTRE,
                               text_anchor="middle", font_size=13, fill=TEXT))
     parts.append(_label("\u2192", x0 - 16, top + cell, size=18, color=TEXT, dy=CENTRE))
-    label = ("Flatten: two 2 by 2 maps become one vector of 8 numbers, map 0 row by row, then map 1: "
+    label = ("Flatten: two 2 by 2 maps become one vector of 8 numbers, map 1 row by row, then map 2: "
              + ", ".join(_num(v) for v in vector) + ".")
     return _figure(parts, x0 + 8 * cell + RIGHT_MARGIN, top + 2 * cell + 12, label, "flatten")
 

@@ -110,7 +110,8 @@ def message(hp: Hyperparameters) -> str:
     if not hp.valid:
         missed = n - hp.covered
         unreached = "row and column" if missed == 1 else f"{missed} rows and columns"
-        return (f"Stride {hp.stride} does not fit: {equation(hp)} is not a whole number. The kernel never "
+        return (f"The windows do not fit: the output would be {_fmt(hp.exact_output)} cells wide "
+                f"({equation(hp)}). With stride {hp.stride} the kernel never "
                 f"reaches the last {unreached} (red); PyTorch would quietly drop them and give a "
                 f"{hp.output_size}\u00d7{hp.output_size} output.")
     o = hp.output_size
@@ -211,7 +212,7 @@ def _equation(hp: Hyperparameters, x: float, text_y: float) -> list[str]:
     text_y += 18
     if not hp.valid:
         flag = ("Kernel larger than the padded input" if not hp.fits else
-                f"Invalid stride: {_fmt(hp.exact_output)} is not a whole number")
+                f"The windows do not fit: the output would be {_fmt(hp.exact_output)} cells wide")
         parts.append(svg.text("\u26a0 " + flag, x=x, y=text_y + 20, fill=ERROR_TEXT, font_size=13,
                               font_weight="bold", class_="hp-error"))
     return parts

@@ -17,7 +17,7 @@ import numpy as np
 from ...engine.network import INPUT
 from ...ui import geometry, svg
 from ..parts import legend
-from ..parts.annotations import annotation, arrow, arrow_marker
+from ..parts.annotations import HOVER, annotation, arrow, arrow_marker
 from ..parts.frames import Frame, dynamic, exact
 from ..parts.grids import picture
 from ..parts.pair import other_maps
@@ -182,7 +182,7 @@ def render(state, trace, network, intermediates: np.ndarray | None = None, tick:
     return dynamic("g", "overlay", frame, body, class_="detail-overlay", data_view="conv-elastic",
                    data_layer=layer, data_neuron=n, data_channels=c_in, data_tick_ms=TICK_MS,
                    data_ticks=TICKS_1D * TICKS_1D, data_bias=exact(bias), role="group",
-                   aria_label=f"How {layer} map {n} is computed from its {c_in} input channels")
+                   aria_label=f"How {layer} map {n + 1} is computed from its {c_in} input channels")
 
 
 def _channel_rows(e: Elastic, src, pictures, kernels, channel, plus_cy) -> tuple[list[str], ...]:
@@ -194,12 +194,12 @@ def _channel_rows(e: Elastic, src, pictures, kernels, channel, plus_cy) -> tuple
         # The row as one clickable band under the input map and its intermediate result (which let the
         # pointer through, so hovering either lights the band).
         rows.append(svg.with_tooltip(
-            f"input channel {i} \u2217 kernel {i}: click for the formula",
+            f"input channel {i + 1} \u2217 kernel {i + 1}: click for the formula",
             svg.element("rect", x=x_in - ROW_PAD, y=y - ROW_PAD, width=x1 + N - x_in + 2 * ROW_PAD,
                         height=N + 2 * ROW_PAD, rx=ROW_RADIUS,
                         class_="row-hit hit" + (" is-open" if channel == i else ""),
                         data_action="channel", data_channel=i, role="button", tabindex=0,
-                        aria_label=f"channel {i}: open the convolution formula")))
+                        aria_label=f"channel {i + 1}: open the convolution formula")))
         edges.append(geometry.link_path(x_in + N, y + N / 2, x1, y + N / 2))
         edges.append(geometry.link_path(x1 + N, y + N / 2, x2, plus_cy))
         maps.append(svg.group([
@@ -270,7 +270,7 @@ def _annotations(e: Elastic, grid, src, n, out_y, plus_cy, x_in, x1, x2) -> list
         notes.append(arrow(x_in - 5, sy + ARROW_TAIL_DY, x_in - ARROW_TIP_GAP, y0 + N / 2, radius=24))
         y1 = src.ys[1]
         notes.append(annotation([("Each input channel", None), ("gets a different kernel", None),
-                                  ("to see value!", "Hover over ")], x_in - NOTE_INSET, y1 + N + CAPTION_ROOM))
+                                  ("to see value!", HOVER)], x_in - NOTE_INSET, y1 + N + CAPTION_ROOM))
         notes.append(arrow(x_in - GLYPH * 3, y1 + N + CAPTION_ROOM + ARROW_TAIL_DY, x_in - 2 * GLYPH - 2, y1 + GLYPH + 2,
                             radius=35))
     else:
@@ -281,7 +281,7 @@ def _annotations(e: Elastic, grid, src, n, out_y, plus_cy, x_in, x1, x2) -> list
         if src.count > 2:
             y2 = src.ys[2]
             notes.append(annotation([("Each input channel", None), ("gets a different kernel", None),
-                                      ("to see value!", "Hover over ")], sx, y2 - 3, anchor="end"))
+                                      ("to see value!", HOVER)], sx, y2 - 3, anchor="end"))
             notes.append(arrow(x_in - GLYPH - 13, y2 + 26, x_in - GLYPH - 4, y2 + GLYPH + 6, radius=20, flip=True))
     # The sum: below the node, or above it for the last map (no room below).
     last = n == grid.column(e.layer).count - 1

@@ -11,7 +11,7 @@ import numpy as np
 
 from ...engine import layers
 from ...engine.network import INPUT
-from ...ui import svg
+from ...ui import svg, words
 from ..parts import color_range
 from ..parts.code_panel import Call, Operand
 from ..parts.frames import Frame, dynamic, exact, value_text
@@ -68,7 +68,7 @@ def kernel_extent(network, layer: str, neuron: int) -> float:
 class ConvFormulaView(GridView):
     view = "conv-formula"
     title = "Convolution"
-    hint = "<b>Hover over</b> the matrices to change the kernel's position."
+    hint = f"<b>{words.hover_or_tap()}</b>the matrices to change the kernel's position."
     width = 600
     height = 200
 
@@ -155,7 +155,7 @@ class ConvFormulaView(GridView):
         conv = self.network.layer(self.layer)
         n_in = conv.in_channels
         return ('<p class="detail-sum">This is channel '
-                f'<b>{self.channel}</b>\u2019s share. All {n_in} channels\u2019 shares add up to '
+                f'<b>{self.channel + 1}</b>\u2019s share. All {n_in} channels\u2019 shares add up to '
                 + dynamic("span", "sum-shares", frame, class_="num")
                 + f'; plus the bias <span class="num" data-value="{exact(self.bias)}">{value_text(self.bias)}</span>'
                 f' that is the convolution\u2019s output <code>{svg.escape(self.layer)}[{self.neuron}]'
@@ -171,7 +171,7 @@ class ConvFormulaView(GridView):
                      (Operand("window", f"{src}[{c}, {rows}, {cols}]", self._window(pixel)),
                       Operand("kernel", f"{layer}.weight[{n}, {c}]", self.kernel),
                       Operand("bias", "0", 0.0)),
-                     f"Channel {c}\u2019s share (the number above), without the bias:",
+                     f"Channel {c + 1}\u2019s share (the number above), without the bias:",
                      f"network.conv_intermediates(trace, \"{layer}\", {n})[{c}, {y}, {x}]")
         whole = Call("pixel", layers.conv_pixel,
                      (Operand("window", f"{src}[:, {rows}, {cols}]",

@@ -16,10 +16,10 @@ from __future__ import annotations
 import numpy as np
 
 from ...engine import layers
-from ...ui import geometry, svg
+from ...ui import geometry, svg, words
 from ...ui.geometry import NODE_SIZE, OUTPUT
 from ..parts import color_range, legend
-from ..parts.annotations import annotation, arrow, arrow_marker
+from ..parts.annotations import HOVER, annotation, arrow, arrow_marker
 from ..parts.box import box
 from ..parts.code_panel import Call, Operand, frame as code_frame, panel
 from ..parts.frames import Frame, dynamic, exact, value_text
@@ -325,7 +325,7 @@ class FlattenView(DetailView):
                               class_="annotation-text", text_anchor="end" if self.k == 0 else "middle",
                               dominant_baseline="hanging" if self.k == 0 else "auto"))
         x, y = f.left_x - HOVER_NOTE_DX, self.map_ys[0]
-        notes.append(annotation([("Hover over matrix to", None), ("see how it is flattened", None),
+        notes.append(annotation([("matrix to", HOVER), ("see how it is flattened", None),
                                   ("into a 1D array!", None)], x, y, anchor="middle"))
         notes.append(arrow(x + 45, y + N * 0.4 + LINE, f.left_x - FUNNEL_DEPTH, y + N / 2, radius=80, flip=True))
         return notes
@@ -372,5 +372,5 @@ class FlattenView(DetailView):
                 f'{value_text(self.logit, 4)}</span>.</p>')
         return box("flatten", f"Logit of \u201c{svg.escape(self.network.classes[self.k])}\u201d", line,
                    layer=name, neuron=self.k, steppable=False, code=panel([call], code_frame([call])),
-                   hint="<b>Hover over</b> the vector or the first and last maps to see each entry.",
+                   hint=f"<b>{words.hover_or_tap()}</b>the vector or the first and last maps to see each entry.",
                    part="flatten-sum")

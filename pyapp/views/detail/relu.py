@@ -5,6 +5,7 @@ Opened by a click on a ReLU map; the pixel steps on its own, hovering a cell pin
 from __future__ import annotations
 
 from ...engine import layers
+from ...ui import words
 from ..parts import color_range
 from ..parts.code_panel import Call, Operand
 from ..parts.frames import Frame
@@ -17,7 +18,7 @@ LEFT, TOP, GAP = 4, 22, 36
 class ReluView(PairView):
     view = "relu"
     title = "ReLU Activation"
-    hint = "<b>Hover over</b> the matrices to change the pixel."
+    hint = f"<b>{words.hover_or_tap()}</b>the matrices to change the pixel."
     width = 540
     height = 200
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from ...engine import layers
-from ...ui import colors as colors_module, geometry, svg
+from ...ui import colors as colors_module, geometry, svg, words
 from ..parts.box import box, svg_block
 from ..parts.code_panel import Call, Operand, frame as code_frame, panel
 from ..parts.frames import exact, value_text
@@ -67,7 +67,7 @@ def render(state, trace, network) -> str:
     code = panel([call], code_frame([call]))
     return box("softmax", f"Softmax Score for <i>\u201c{svg.escape(classes[k])}\u201d</i>", body,
                layer=network.layers[-1].name, neuron=k, steppable=False, code=code,
-               hint="<b>Hover over</b> a term or a circle to see which logit it is.")
+               hint=f"<b>{words.hover_or_tap()}</b>a term or a circle to see which logit it is.")
 
 
 def _circles(classes, logits, colors, k: int) -> list[str]:

@@ -1,7 +1,9 @@
 """The grey notes of the detail views: curved arrows (with their marker) and italic annotation text."""
 from __future__ import annotations
 
-from ...ui import svg
+from ...ui import svg, words
+
+HOVER = "Hover over "  # a lead-in said "Tap " on a touch screen (words.hover_or_tap)
 
 
 def arrow(sx, sy, tx, ty, radius, flip=False, marker="detail-arrow") -> str:
@@ -15,7 +17,8 @@ def annotation(lines: list[tuple[str, str | None]], x: float, y: float, anchor: 
     spans = []
     for k, (text, lead) in enumerate(lines):
         dy = "0" if k == 0 else "1.15em"
-        inner = (svg.element("tspan", svg.escape(lead), font_weight="700") if lead else "") + svg.escape(text)
+        lead_text = words.hover_or_tap("tspan") if lead == HOVER else svg.escape(lead or "")
+        inner = (svg.element("tspan", lead_text, font_weight="700") if lead else "") + svg.escape(text)
         spans.append(svg.element("tspan", inner, x=float(x), dy=dy))
     return svg.element("text", "".join(spans), x=float(x), y=float(y), class_="annotation-text",
                        text_anchor=anchor, dominant_baseline="hanging")

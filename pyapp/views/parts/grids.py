@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import code_panel
-from ...ui import svg
+from ...ui import svg, words
 from ...ui.colors import TEXT_GREY
 from ..detail.base import DetailView
 from .box import box, svg_block
@@ -110,7 +110,7 @@ class GridView(DetailView):
     """
 
     title = ""
-    hint = "<b>Hover over</b> the matrices to change the window's position."
+    hint = f"<b>{words.hover_or_tap()}</b>the matrices to change the window's position."
     window_size = 1
     width = 500
     height = 190

@@ -34,8 +34,13 @@ def plain_png_input(data: bytes) -> np.ndarray:
     return pixels.astype(np.float32) / np.float32(255)
 
 
-def render(state, trace, network, available) -> str:
-    """available: the class names that have an example image, in the network's order."""
+PLUS = svg.element("span", "+", class_="custom-plus", aria_hidden="true")
+
+
+def render(state, trace, network, available, own=None) -> str:
+    """available: the class names that have an example image, in the network's order; own: the visitor's
+    image ((64, 64, 3) in [0, 1]) once given, kept in its slot while an example shows, with a "+" tile
+    beside it to add another."""
     from ...images.png import input_pixels
 
     items = []
@@ -47,15 +52,22 @@ def render(state, trace, network, available) -> str:
             type="button", class_="example", data_example=name, title=name,
             aria_pressed="true" if active else "false")))
     custom = state.image == CUSTOM_IMAGE and trace is not None
-    picture = (svg.element("img", src=svg.png_data_url(input_pixels(trace)), alt="your image", width=64, height=64)
-               if custom else svg.element("span", "+", class_="custom-plus", aria_hidden="true"))
-    label = "Your image (choose another)" if custom else "Add your own image"
+    pixels = input_pixels(trace) if custom else (
+        None if own is None else np.clip(np.rint(np.asarray(own) * 255), 0, 255).astype(np.uint8))
+    picture = (svg.element("img", src=svg.png_data_url(pixels), alt="your image", width=64, height=64)
+               if pixels is not None else PLUS)
+    label = "Your image (choose another)" if custom else ("Your image" if pixels is not None else "Add your own image")
     items.append(svg.element("li", svg.element(
         "label",
         picture + svg.element("span", label, class_="custom-label")
         + svg.element("input", type="file", accept="image/*", data_image_input=True, class_="visually-hidden"),
-        class_="example custom active" if custom else "example custom", data_custom=True,
-        title="Choose an image file, drop one here, or paste one (Ctrl+V)")))
+        class_="example custom" + (" active" if custom else "") + (" own" if pixels is not None else ""),
+        data_custom=True, title="Choose an image file, drop one here, or paste one (Ctrl+V)")))
+    if pixels is not None:  # the slot holds the visitor's image: "+" stays, to add another
+        items.append(svg.element("li", svg.element(
+            "button", PLUS + svg.element("span", "Add another image", class_="custom-label"), type="button",
+            class_="example custom add-another", data_action="upload",
+            title="Choose an image file, drop one here, or paste one (Ctrl+V)")))
     hint = "" if available else svg.element(
         "p", "This copy of the explainer has no example images: add your own image to start.", class_="examples-hint")
     return hint + svg.element("ul", items, class_="examples-list", aria_label="Example images")

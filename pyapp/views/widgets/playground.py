@@ -159,6 +159,20 @@ def result(state, trace, network, neuron: int, trained_trace=None, edited: tuple
     return figure + svg.element("div", lines, class_="pg-summary")
 
 
+def edited_note(edited: tuple, layer: str) -> str:
+    """The line over the overview while the network differs from the model's own weights (``edited``:
+    the playground's edited filters of ``layer``, 0-based): what is shown is not the model, a link does not carry it."""
+    if not edited:
+        return ""
+    names = ", ".join(str(n + 1) for n in edited)
+    filters = "filter" if len(edited) == 1 else "filters"
+    return (f"The network shown uses weights you edited ({layer} {filters} {names}), not the trained model's: "
+            "its probabilities are not the model's. A link or embed shows the trained weights, and closing the "
+            "kernel playground restores them. " + svg.element(
+                "button", "Restore the trained weights", type="button", class_="link-button",
+                data_action="restore-weights"))
+
+
 def render(state, trace, network, neuron: int = 0, kernel=None, bias=None, trained_trace=None,
            edited: tuple = ()) -> str:
     """The whole panel: filter choice, presets, the numbers, the result and the reset button."""
@@ -173,7 +187,8 @@ def render(state, trace, network, neuron: int = 0, kernel=None, bias=None, train
                            data_preset=name) for name in PRESETS]
     presets = svg.element("div", [svg.element("span", "Presets:", class_="pg-presets-label")] + buttons,
                           class_="pg-presets", role="group", aria_label="Kernel presets")
-    reset = svg.element("button", "Reset to trained weights", type="button", id="pg-reset", class_="pg-reset")
+    reset = svg.element("button", "Restore the trained weights", type="button", id="pg-reset", class_="pg-reset",
+                        data_action="restore-weights")
     c, k = kernel.shape[0], kernel.shape[1]
     intro = svg.element("p", f"Each output pixel of this filter is the sum of the {c * k * k} products of these "
                              f"weights with a {k}x{k} patch of the photo's {'three colour channels' if c == 3 else 'pixels'}"

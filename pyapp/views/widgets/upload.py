@@ -148,6 +148,25 @@ def link_loading(address: str) -> str:
     return f"Loading the image of this link from {where or address[:60]}…"
 
 
+def enlarged(width: int, height: int, size: int) -> str:
+    """An own image smaller than the network's input: it was scaled up, and looks it."""
+    side = min(width, height)
+    what = "it" if width == height else f"its centre {side}\u00d7{side} square"
+    return (f"This image is only {width}\u00d7{height} pixels: {what} was enlarged to the network's "
+            f"{size}\u00d7{size} input, so it looks blurred.")
+
+
+def photo_not_in_link(shown: str) -> str:
+    """A link to ``image=custom`` with no image_url: the sender's own photo (a file, a paste, a camera
+    photo) stays on their device; ``shown`` is the example shown instead."""
+    return (f"This link was made with the sender's own photo, which cannot travel in a link: the {shown} "
+            "example is shown instead. Ask them for the photo, or add one of yours.")
+
+
+# The notice's action beside photo_not_in_link: it opens the upload dialog (page/upload.py).
+UPLOAD_BUTTON = '<button type="button" class="link-button" data-action="upload">Add your own image…</button>'
+
+
 def link_failed(message: str, shown: str) -> str:
     """A link's image_url that could not be used: why (one of the messages above), and what is shown."""
     instead = f" The {shown} example is shown instead." if shown != CUSTOM_IMAGE else ""
