@@ -175,6 +175,9 @@ SHARING_SUMMARY = "Count the weights: beside fully connected layers"
 
 
 def sharing_details(description: dict) -> str:
-    """The figure folded under its summary (the output layer's view; the article fills its own when opened)."""
+    """The figure folded under its summary (the output layer's view; the article fills its own when opened),
+    and the button that opens the shift view: what sharing the weights does when the picture moves."""
     return (f'<details class="weight-sharing-details"><summary>{SHARING_SUMMARY}</summary>'
-            f'{sharing_figure(description)}</details>')
+            f'{sharing_figure(description)}</details>'
+            '<p class="shift-open"><button type="button" data-action="shift">Move the picture</button> and compare '
+            'with a fully connected network</p>')
