@@ -118,8 +118,11 @@ class State:
         pixel_ok = len(pixel) == 2 and all(NUMBER.fullmatch(p) for p in pixel)
         take("pixel", (int(pixel[0]), int(pixel[1])) if pixel_ok else None, pixel_ok)
         state = replace(cls(), **values)
-        # A detail view without its layer cannot be drawn: start on the overview instead.
-        if state.view != "overview" and (state.layer is None or state.neuron is None):
+        # A detail view without its layer cannot be drawn (a view of the whole network can): the overview instead.
+        whole = state.view != registry.OVERVIEW and registry.entry(state.view).whole
+        if whole and (state.layer is None) != (state.neuron is None):
+            state, dropped = state.with_(layer=None, neuron=None), dropped + ["layer" if state.layer else "neuron"]
+        if state.view != "overview" and not whole and (state.layer is None or state.neuron is None):
             state, dropped = state.overview(), dropped + ["view"]
         return state, dropped
 
@@ -131,12 +134,14 @@ class State:
             return self.with_(method=DEFAULT_METHOD, compare=None).checked(network)
         if self.view == registry.OVERVIEW:
             return self, None
-        wanted = registry.entry(self.view).layer_type
+        entry = registry.entry(self.view)
+        if entry.whole and self.layer is None:
+            return self, None
         try:
             layer = network.layer(self.layer)
         except KeyError:
             return self.overview(), f"There is no layer called {self.layer!r} in this network."
-        if layer.type != wanted:
+        if not entry.shows(layer.type):
             return self.overview(), f"{self.layer} is not a layer the {self.view} view can show."
         count = network.shapes[self.layer][0]
         if not 0 <= self.neuron < count:
