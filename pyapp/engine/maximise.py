@@ -1,6 +1,7 @@
 """An image made by the network for one unit: activation maximisation (Erhan et al. 2009; Olah et al. 2017).
 
-Gradient ascent on the input, from seeded grey noise, on the mean of the unit's map, with the engine's own
+Gradient ascent on the input, from seeded grey noise, on the mean of the positive part of the unit's map (the
+pattern it responds to, repeated wherever it fits: the made image is a texture of it), with the engine's own
 backward pass (:func:`gradients.chain` from the unit's map down to the input). Three regularisers keep the
 picture readable instead of high-frequency noise: the image is shifted by a few random pixels before each
 step (jitter: a pattern must work wherever it lies), blurred every few steps, and pulled towards grey
@@ -23,6 +24,7 @@ STEP_SIZE = 0.03  # per step, in units of the mean absolute gradient (so every l
 JITTER = 2  # px: the largest random shift before each step
 BLUR_EVERY = 4  # steps between two blurs
 DECAY = 0.01  # the L2 pull towards grey, per step
+LEAK = 0.1  # the objective's slope where the unit is below 0
 
 
 @dataclass(frozen=True)
@@ -30,7 +32,7 @@ class Step:
     number: int  # 1..steps
     steps: int
     image: np.ndarray  # (H, W, C) float32 in [0, 1], as the network's input
-    activation: float  # the mean of the unit's map on this image (its own layer's output)
+    activation: float  # the unit's strongest response on this image (its map's maximum), as the atlas ranks patches
 
 
 def objective_layer(network, layer: str) -> str:
@@ -50,9 +52,9 @@ def forward_to(network, x: np.ndarray, top: str) -> dict[str, np.ndarray]:
 
 
 def unit_activation(network, image: np.ndarray, layer: str, unit: int) -> float:
-    """The mean of unit ``unit``'s map of ``layer`` for an (H, W, C) image."""
+    """Unit ``unit`` of ``layer``'s strongest response (its map's maximum) to an (H, W, C) image."""
     acts = forward_to(network, image.transpose(2, 0, 1)[None].astype(np.float32), layer)
-    return float(acts[layer][0, unit].mean())
+    return float(acts[layer][0, unit].max())
 
 
 def blur(x: np.ndarray) -> np.ndarray:
@@ -75,11 +77,13 @@ def ascend(network, layer: str, unit: int, seed: int = 0, steps: int = STEPS):
     top = objective_layer(network, layer)
     _, mh, mw = network.shapes[top]
     grad_top = np.zeros((1, *network.shapes[top]), dtype=np.float32)
-    grad_top[0, unit] = 1.0 / (mh * mw)  # d(mean of the map)/d(map)
     for number in range(1, steps + 1):
         dy, dx = (int(v) for v in rng.integers(-JITTER, JITTER + 1, size=2))
         shifted = np.roll(x, (dy, dx), axis=(2, 3))
         acts = forward_to(network, shifted, layer)  # up to the unit's own layer, which follows ``top``
+        # d(objective)/d(map): the mean of the map's positive part (a leak below 0 so no start is stuck); a plain
+        # mean would favour one flat colour (a first-layer edge detector's sum over the image), not the pattern
+        grad_top[0, unit] = np.where(acts[top][0, unit] > 0, 1.0, LEAK) / (mh * mw)
         grads, _ = chain(network, acts, top, grad_top, parameters=False)
         g = np.roll(grads[INPUT], (-dy, -dx), axis=(2, 3))
         x = x + STEP_SIZE * g / (np.abs(g).mean() + 1e-8)
@@ -89,7 +93,7 @@ def ascend(network, layer: str, unit: int, seed: int = 0, steps: int = STEPS):
         x = np.clip(x, 0, 1).astype(np.float32)
         image = x[0].transpose(1, 2, 0)
         # progress reads the jittered pass's value (no extra pass); the last step measures the image itself
-        value = unit_activation(network, image, layer, unit) if number == steps else float(acts[layer][0, unit].mean())
+        value = unit_activation(network, image, layer, unit) if number == steps else float(acts[layer][0, unit].max())
         yield Step(number, steps, image, value)
 
 

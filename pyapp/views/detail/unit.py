@@ -43,7 +43,8 @@ def patches_markup(atlas: patches.Atlas, network, layer: str, unit: int) -> str:
     cells = []
     for rank, shown in enumerate(atlas.unit(layer, unit)):
         where = patches.image_label(shown.image)
-        label = f"Patch {rank + 1}: {where}, activation {shown.activation:.3f}"
+        named = where if where == shown.image else f"{where} ({shown.image})"
+        label = f"Patch {rank + 1}: {named}, activation {shown.activation:.3f}"
         cells.append(f'<figure class="unit-patch"{svg.attrs(data_image=shown.image, data_activation=f"{shown.activation:.6g}")}>'
                      + patches.patch(atlas, shown, PATCH, SPRITE_ID, label)
                      + f'<figcaption><b>{shown.activation:.2f}</b> <span title="{svg.escape(shown.image)}">'
@@ -60,8 +61,8 @@ def made_markup(step: maximise.Step, start: float) -> str:
     """The made image as far as it has come, its activation against the grey noise it started from."""
     pixels = np.clip(np.rint(step.image * 255), 0, 255).astype(np.uint8)
     done = step.number == step.steps
-    words = (f"Map mean {step.activation:.3f}, from {start:.3f} for the grey noise it started from"
-             if done else f"Step {step.number} of {step.steps}: map mean {step.activation:.3f}")
+    words = (f"Strongest response {step.activation:.2f}, from {start:.2f} for the grey noise it started from"
+             if done else f"Step {step.number} of {step.steps}: strongest response {step.activation:.2f}")
     image = (f'<img class="unit-made-image" src="{svg.png_data_url(pixels)}" width="{MADE}" height="{MADE}"'
              f'{svg.attrs(alt="The image the network made for this unit", data_activation=f"{step.activation:.6g}", data_done="true" if done else None)}>')
     bar = "" if done else progress("Making the image:", step.number, step.steps)
@@ -106,8 +107,8 @@ class UnitView(DetailView):
                 f'with that response.</figcaption></figure>'
                 f'<figure class="unit-figure"><div class="unit-made" data-role="{MADE_ROLE}">'
                 f'{progress("Making the image:", 0, maximise.STEPS)}</div><figcaption>Made by the network: grey noise '
-                f'changed by gradient ascent on the input until the map\u2019s mean is high (with jitter, blur and a '
-                f'pull towards grey, so the picture stays readable).</figcaption></figure></div>'
+                f'changed by gradient ascent on the input until the unit responds strongly all over its map (with '
+                f'jitter, blur and a pull towards grey, so the picture stays readable).</figcaption></figure></div>'
                 f'<nav class="unit-links" aria-label="Other units">{"".join(links)}</nav></div>')
         return box.box("unit", f"What does map {unit + 1} of {layer} look for?", body, layer=layer, neuron=unit,
                        code=code(), steppable=False)

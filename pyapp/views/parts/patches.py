@@ -59,16 +59,15 @@ def from_patches(patches: dict, index: dict, sprite_url: str, source: str) -> At
     return replace(from_document(document, "", source), sprite=sprite_url)
 
 
-def image_label(image: str, classes=()) -> str:
-    """A patch's source in a few words: an example's class, or a file's name with its class's folder."""
+def image_label(image: str) -> str:
+    """A patch's source in a word or two: an example's name, or the class of a Tiny ImageNet file (its folder)."""
     path = PurePosixPath(image)
-    if len(path.parts) == 1 and not path.suffix:
-        return image  # an example: its class name
+    if len(path.parts) == 1:
+        return path.stem  # an example (its class name) or a file at the top of the folder
     from ...data.dataset import CLASS_NAMES, WNIDS
 
     words = dict(zip(WNIDS, CLASS_NAMES))
-    folder = next((words[part] for part in path.parts if part in words), path.parent.name)
-    return f"{folder}: {path.stem}" if folder else path.stem
+    return next((words[part] for part in path.parts if part in words), path.parent.name)
 
 
 def sprite_defs(atlas: Atlas, sprite_id: str) -> str:
