@@ -214,6 +214,7 @@ def install(app) -> DetailController:
     clicks.install(app, controller)
     flatten.install(app, controller)
     why.install(app, controller)
+    units.install(app)
     js.explainer.detailTimings = create_proxy(controller.timings_json)
     js.explainer.measureUnits = create_proxy(lambda images=100: units.measure(app, int(images)))  # tests/bench
     return controller

@@ -174,6 +174,20 @@ class AtlasBox(PatchesBox):
                 current.scrollIntoView(js.Object.fromEntries([["block", "nearest"]]))
 
 
+def open_atlas(app, event, element) -> bool:
+    """A link to the atlas from outside the overview (the article's): keep the photo, and bring it into view."""
+    event.preventDefault()
+    app.set_state(app.state.overview().with_(view="atlas"))
+    overview = js.document.getElementById("overview")
+    if overview is not None:
+        overview.scrollIntoView(js.Object.fromEntries([["block", "start"]]))
+    return True
+
+
+def install(app) -> None:
+    app.on("click", "a[data-atlas-link]", lambda event, element: open_atlas(app, event, element))
+
+
 def measure(app, images: int = 100) -> str:
     """For tests/bench: milliseconds of one forward pass, of the atlas over ``images`` examples (the page's
     examples, shifted to make up the number) and of one made image, in this browser."""
