@@ -88,10 +88,11 @@ def _check(network, name: str, layer: str | None, neuron: int, channel: int | No
         count = len(network.classes)
         layer = next(l.name for l in network.layers if l.type == "dense")
     else:
-        fitting = [l.name for l in network.layers if l.type == kind]
+        kinds = kind if isinstance(kind, tuple) else (kind,)  # the unit view and the atlas: conv or ReLU
+        fitting = [l.name for l in network.layers if l.type in kinds]
         layer = layer or fitting[0]
         if layer not in fitting:
-            raise ValueError(f"the {name} view shows {kind} layers ({', '.join(fitting)}), not {layer!r}")
+            raise ValueError(f"the {name} view shows {' or '.join(kinds)} layers ({', '.join(fitting)}), not {layer!r}")
         count = network.shapes[layer][0]
     if not 0 <= neuron < count:
         raise ValueError(f"{layer} has {count} {'classes' if kind == 'dense' else 'maps'}; no number {neuron}")

@@ -13,7 +13,7 @@ from pyapp.images.preprocess import load_image
 from pyapp.ui.state import State
 from pyapp.views.widgets import examples as examples_view
 
-from . import app, examples, page, runtime
+from . import app, atlas, examples, page, runtime
 from . import wheels as wheel_files  # build()'s argument is called wheels
 from .common import DIST, SITE, WEIGHTS, Build, BuildError, Writer, log
 
@@ -36,6 +36,7 @@ class Context:
     runtime: list[str] = field(default_factory=list)  # paths in the site
     packages: list[str] = field(default_factory=list)
     zip_name: str = ""
+    data_root: Path | None = None  # the dataset the examples and the atlas come from
     chosen: dict[str, Path] = field(default_factory=dict)  # class name -> source image
     first_paint: str = ""
     examples_html: str = ""
@@ -84,8 +85,13 @@ def compile_python(c: Context) -> None:
 
 
 def write_examples(c: Context) -> None:
-    root = examples.dataset_dir(c.data, c.allow_download, c.network.classes) if c.use_dataset else None
-    c.chosen = examples.write_examples(c.write, c.network, root)
+    c.data_root = examples.dataset_dir(c.data, c.allow_download, c.network.classes) if c.use_dataset else None
+    c.chosen = examples.write_examples(c.write, c.network, c.data_root)
+
+
+def write_atlas(c: Context) -> None:
+    """What each unit looks for, over the dataset's training and validation images (fetched when used)."""
+    atlas.write_atlas(c.write, c.network, c.data_root)
 
 
 def draw_first_paint(c: Context) -> None:
@@ -141,6 +147,7 @@ STEPS = (
     ("runtime and wheels", check_runtime),
     ("bytecode", compile_python),
     ("examples", write_examples),
+    ("atlas", write_atlas),
     ("first paint", draw_first_paint),
     ("page", write_page),
     ("service worker", write_service_worker),

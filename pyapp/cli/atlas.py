@@ -39,7 +39,7 @@ def run(args) -> int:
     try:
         out.mkdir(parents=True, exist_ok=True)
         Image.fromarray(pixels).save(out / SPRITE, quality=SPRITE_QUALITY)
-        document = atlas.atlas_json(patches) | {"sprite": {"file": SPRITE, **index}}
+        document = atlas.atlas_json(patches, network) | {"sprite": {"file": SPRITE, **index}}
         (out / "atlas.json").write_text(json.dumps(document) + "\n", encoding="utf-8")
     except OSError as exc:
         raise CliError(f"{out}: cannot write ({exc.strerror or exc})") from None

@@ -9,6 +9,7 @@ result is the same on every machine.
 """
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -80,17 +81,16 @@ def image_files(directory) -> list[Path]:
     return sorted(found, key=lambda p: p.relative_to(root).as_posix())
 
 
-def top_patches(network, images, layers: list[str], on_progress=None) -> dict[str, list[list[Patch]]]:
-    """images: a list of (name, (H, W, C) array) in the order ties are broken by.
-    -> {layer: [unit 0's patches, unit 1's, ...]}, each list strongest first."""
+def scan(network, images, layers: list[str], batch: int = BATCH):
+    """Runs the images (a list of (name, (H, W, C) array), in the order ties are broken by) a batch at a
+    time, yielding (images done, total) after each batch (the page draws progress and lets the browser
+    breathe), and finally returns the result of :func:`top_patches` (as the generator's value)."""
     tops = {name: TopUnits(network.shapes[name][0]) for name in layers}
-    for start in range(0, len(images), BATCH):
-        batch = np.stack([array for _, array in images[start:start + BATCH]])
-        trace = network.forward(batch)
+    for start in range(0, len(images), batch):
+        trace = network.forward(np.stack([array for _, array in images[start:start + batch]]))
         for name in layers:
             tops[name].add(trace[name], start)
-        if on_progress:
-            on_progress(min(start + BATCH, len(images)), len(images))
+        yield min(start + batch, len(images)), len(images)
     result = {}
     for name, top in tops.items():
         units = []
@@ -104,26 +104,60 @@ def top_patches(network, images, layers: list[str], on_progress=None) -> dict[st
     return result
 
 
-def atlas_json(patches: dict[str, list[list[Patch]]]) -> dict:
-    return {"layers": {name: [[p.as_json() for p in unit] for unit in units] for name, units in patches.items()}}
+def top_patches(network, images, layers: list[str], on_progress=None) -> dict[str, list[list[Patch]]]:
+    """images: a list of (name, (H, W, C) array) in the order ties are broken by.
+    -> {layer: [unit 0's patches, unit 1's, ...]}, each list strongest first."""
+    running = scan(network, images, layers)
+    while True:
+        try:
+            done = next(running)
+        except StopIteration as finished:
+            return finished.value
+        if on_progress:
+            on_progress(*done)
+
+
+def fingerprint(network) -> str:
+    """Which weights an atlas belongs to: the page uses a shipped atlas only for the very same model."""
+    digest = hashlib.sha256()
+    for name, array in sorted(network.weights().items()):
+        digest.update(name.encode() + b"\0" + np.ascontiguousarray(array, dtype=np.float32).tobytes())
+    return digest.hexdigest()[:16]
+
+
+def atlas_json(patches: dict[str, list[list[Patch]]], network=None) -> dict:
+    """The document of atlas.json; with the network, its weights' ``fingerprint`` as "model"."""
+    document = {"layers": {name: [[p.as_json() for p in unit] for unit in units] for name, units in patches.items()}}
+    return document | ({"model": fingerprint(network)} if network is not None else {})
 
 
 CELL = 32  # px of one patch in the sprite: a 3x3 patch is enlarged, a 64x64 one halved
 GREY = 128  # what frames a patch clipped at the image's edge (not square) in its cell
 
 
-def cell_pixels(image: np.ndarray, window) -> np.ndarray:
-    """(CELL, CELL, 3) uint8: the window of an (H, W, 3) image in [0, 1], scaled to fit, centred on grey."""
-    from PIL import Image
+def resampling(n: int, size: int) -> np.ndarray:
+    """(size, n): output pixel i of a line of n pixels scaled to size. Enlarged: the nearest pixel (pixels stay
+    crisp squares); shrunk: the average of what it covers (no aliasing)."""
+    if size >= n:
+        out = np.zeros((size, n), dtype=np.float32)
+        # the source pixel under each output pixel's centre; a centre on a boundary takes the earlier one (Pillow)
+        out[np.arange(size), ((2 * np.arange(size) + 1) * n - 1) // (2 * size)] = 1
+        return out
+    edges = np.arange(size + 1) * (n / size)
+    left, right = np.maximum(edges[:-1, None], np.arange(n)), np.minimum(edges[1:, None], np.arange(n) + 1)
+    return (np.clip(right - left, 0, None) * (size / n)).astype(np.float32)
 
+
+def cell_pixels(image: np.ndarray, window) -> np.ndarray:
+    """(CELL, CELL, 3) uint8: the window of an (H, W, 3) image in [0, 1], scaled to fit, centred on grey.
+    NumPy only, so the page draws its own atlas before Pillow is there."""
     y0, y1, x0, x1 = window
-    patch = Image.fromarray(np.clip(np.rint(image[y0:y1, x0:x1] * 255), 0, 255).astype(np.uint8))
     scale = CELL / max(y1 - y0, x1 - x0)
-    size = (max(1, round((x1 - x0) * scale)), max(1, round((y1 - y0) * scale)))
-    resample = Image.Resampling.NEAREST if scale >= 1 else Image.Resampling.BOX  # pixels stay pixels
+    height, width = max(1, round((y1 - y0) * scale)), max(1, round((x1 - x0) * scale))
+    patch = np.einsum("ah,hwc,bw->abc", resampling(y1 - y0, height), image[y0:y1, x0:x1], resampling(x1 - x0, width))
     cell = np.full((CELL, CELL, 3), GREY, dtype=np.uint8)
-    top, left = (CELL - size[1]) // 2, (CELL - size[0]) // 2
-    cell[top:top + size[1], left:left + size[0]] = np.asarray(patch.resize(size, resample))
+    top, left = (CELL - height) // 2, (CELL - width) // 2
+    cell[top:top + height, left:left + width] = np.clip(np.rint(patch * 255), 0, 255).astype(np.uint8)
     return cell
 
 

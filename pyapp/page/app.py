@@ -119,8 +119,8 @@ class App:
             return target.closest(match) if getattr(target, "closest", None) else None
         return target if match(event) else None
 
-    def spawn(self, coroutine) -> None:
-        """Run a coroutine in the background; its exception, if any, becomes a notice."""
+    def spawn(self, coroutine) -> asyncio.Task:
+        """Run a coroutine in the background (the task, to cancel it); its exception, if any, becomes a notice."""
         task = asyncio.ensure_future(coroutine)
         self._tasks.add(task)
 
@@ -130,6 +130,7 @@ class App:
                 self.report(task.exception())
 
         task.add_done_callback(finished)
+        return task
 
     def _listen(self, target, event_type: str, function) -> None:
         proxy = create_proxy(function)

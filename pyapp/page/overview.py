@@ -11,15 +11,17 @@ The colour mode and "Show detail" come from the State, like everything else.
 from __future__ import annotations
 
 import js
-from pyodide.ffi import to_js
+from pyodide.ffi import create_proxy, to_js
 
 from . import dom, upload
 from ..ui.geometry import OUTPUT
+from ..views.parts.box import UNIT_VIEW, looks_for
 from ..views.widgets import overview as view
 
 MAP = "#overview-svg .map"
 ROW = "#overview-svg .output-class"
 HOVERABLE = f"{MAP}, {ROW}"
+UNIT_LINK = "overview-hover-unit"
 
 
 class OverviewController:
@@ -167,7 +169,34 @@ class OverviewController:
             return  # same pixel: nothing new to say
         self.readout_key = key
         self.readout_text.textContent = view.hover_text(self.app.trace, self.app.network, layer, index, fx, fy)
+        self._looks_for(layer, index)
         self.readout.hidden = False
+
+    def _looks_for(self, layer, index) -> None:
+        """The read-out's link to what the map looks for (made at the first unit's hover: the page starts
+        at its DOM budget); U opens it too, for the map under the pointer or with the focus."""
+        found = None if layer == OUTPUT else looks_for(self.app.network, self.app.state, layer, index)
+        link = dom.query(f"#{UNIT_LINK}")
+        if found is not None and link is None:
+            self.readout.insertAdjacentHTML("beforeend", f'<a id="{UNIT_LINK}" class="hover-unit"></a>')
+            link = dom.query(f"#{UNIT_LINK}")
+        if link is not None:
+            link.hidden = found is None
+            if found is not None:
+                link.setAttribute("href", found[0])
+                link.textContent = f"{found[1]} (U)"
+
+    def key(self, event) -> None:
+        """U: the unit view of the map under the pointer or with the focus."""
+        if event.key not in ("u", "U") or event.ctrlKey or event.metaKey or event.altKey or self.hovered is None:
+            return
+        if getattr(event.target, "tagName", "") in ("INPUT", "TEXTAREA", "SELECT") or self.app.state.view != "overview":
+            return
+        found = None if self.hovered[0] == OUTPUT else looks_for(self.app.network, self.app.state, *self.hovered[:2])
+        if found is not None:
+            event.preventDefault()
+            self.app.set_state(self.app.state.overview().with_(view=UNIT_VIEW, layer=self.hovered[0],
+                                                               neuron=self.hovered[1]))
 
     def leave(self, event, element) -> None:
         related = event.relatedTarget
@@ -194,6 +223,9 @@ class OverviewController:
         self.hover(None, element)
 
     def focus_out(self, event, element) -> None:
+        related = event.relatedTarget
+        if related is not None and getattr(related, "id", None) == UNIT_LINK:
+            return  # Shift+Tab from a map to the read-out's link: the link stays to be followed
         if self.hovered is not None and self.hovered[2] == element:
             self.clear_hover()
 
@@ -231,5 +263,8 @@ def install(app) -> OverviewController:
         ("focusin", HOVERABLE, controller.focus_in),
         ("focusout", HOVERABLE, controller.focus_out),
     ])
+    proxy = create_proxy(controller.key)  # U over a map: on the document, the pointer need not give focus
+    app._proxies.append(proxy)
+    js.document.addEventListener("keydown", proxy)
     upload.install(app)
     return controller

@@ -126,8 +126,11 @@ class State:
         moved_ok = moved is not None and all(abs(int(v)) <= SHIFT_LIMIT for v in moved.groups())
         take("shift", (int(moved.group(1)), int(moved.group(2))) if moved_ok else None, moved_ok)
         state = replace(cls(), **values)
-        # A detail view without its layer cannot be drawn: start on the overview instead.
-        if state.view != "overview" and (state.layer is None or state.neuron is None):
+        # A detail view without its layer cannot be drawn (a view of the whole network can): the overview instead.
+        whole = state.view != registry.OVERVIEW and registry.entry(state.view).whole
+        if whole and (state.layer is None) != (state.neuron is None):
+            state, dropped = state.with_(layer=None, neuron=None), dropped + ["layer" if state.layer else "neuron"]
+        if state.view != "overview" and not whole and (state.layer is None or state.neuron is None):
             state, dropped = state.overview(), dropped + ["view"]
         return state, dropped
 
@@ -141,12 +144,14 @@ class State:
             return self.with_(shift=None).checked(network)  # only the shift view moves the picture
         if self.view == registry.OVERVIEW:
             return self, None
-        wanted = registry.entry(self.view).layer_type
+        entry = registry.entry(self.view)
+        if entry.whole and self.layer is None:
+            return self, None
         try:
             layer = network.layer(self.layer)
         except KeyError:
             return self.overview(), f"There is no layer called {self.layer!r} in this network."
-        if layer.type != wanted:
+        if not entry.shows(layer.type):
             return self.overview(), f"{self.layer} is not a layer the {self.view} view can show."
         count = network.shapes[self.layer][0]
         if not 0 <= self.neuron < count:

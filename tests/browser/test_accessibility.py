@@ -38,7 +38,7 @@ def app(browser, site):
 
 def link(network, entry: registry.ViewEntry) -> str:
     """The address of ``entry``'s view on the first layer it explains: map 1, paused at pixel (1, 1)."""
-    layer = next(layer for layer in network.layers if layer.type == entry.layer_type)
+    layer = next(layer for layer in network.layers if entry.shows(layer.type))
     maps = len(network.shapes[layer.name]) == 3
     return "#" + State(view=entry.name, layer=layer.name, neuron=1, pixel=(1, 1) if maps else None,
                        channel=1 if getattr(layer, "in_channels", None) else None).to_url()

@@ -60,6 +60,8 @@ VIEW_LINKS = {
     "flatten": "view=flatten&layer=logits&neuron=5",
     "softmax": "view=softmax&layer=logits&neuron=5",
     "why": "view=why&layer=logits&neuron=5",
+    "unit": "view=unit&layer=conv_2_1&neuron=4",
+    "atlas": "view=atlas",
 }
 # Right, left, top, bottom of every control of a view (its box's buttons; the elastic view's channel rows).
 CONTROLS_JS = """() => {

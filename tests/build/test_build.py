@@ -294,3 +294,42 @@ def test_standard_library_and_wheels_ship_bytecode_for_what_start_up_imports(sit
     assert "pydoc.py" in stdlib  # never imported by the page: stays source, which is smaller
     numpy = set(zipfile.ZipFile(site.out / "pyodide" / "numpy-2.0.2-cp312-cp312-pyodide_2024_0_wasm32.whl").namelist())
     assert "numpy/__init__.pyc" in numpy and "numpy/_core/numeric.pyc" in numpy
+
+
+def test_the_build_ships_the_shipped_model_s_atlas_as_a_small_sprite_outside_the_first_load(site):
+    """What each unit looks for: the top nine over the training and validation images, for this very model."""
+    from PIL import Image
+
+    from pyapp.engine import atlas
+    from pyapp.views.parts import patches
+
+    network = load_network()
+    document = json.loads((site.out / patches.DOCUMENT).read_text())
+    data = Path(os.environ["TINY_IMAGENET_DIR"])
+    assert document["model"] == atlas.fingerprint(network) and document["images"] == 5250  # 10 x (500 + 25)
+    assert list(document["layers"]) == atlas.unit_layers(network)
+    sprite_path = site.out / patches.FOLDER / document["sprite"]["file"]
+    assert sprite_path.stat().st_size <= 1_000_000
+    cell = document["sprite"]["cell"]
+    sprite = np.asarray(Image.open(sprite_path).convert("RGB")).astype(int)
+    assert sprite.shape == (80 * cell, atlas.TOP * cell, 3)
+    sources = set()
+    for layer, units in document["layers"].items():
+        for unit, top in enumerate(units):
+            assert len(top) == atlas.TOP and [p["activation"] for p in top] == sorted((p["activation"] for p in top),
+                                                                                      reverse=True)
+            sources.update(p["image"].split("/")[0] for p in top)
+    assert sources == {"train", "val"}
+    # a unit's strongest patch: its activation is the image's maximum there, and its cell shows that window
+    for layer, unit in (("conv_1_1", 6), ("relu_2_2", 3)):
+        best = document["layers"][layer][unit][0]
+        image = load_image(data / best["image"])
+        assert float(network.forward(image)[layer][unit].max()) == pytest.approx(best["activation"], rel=1e-5)
+        row = document["sprite"]["rows"][layer] + unit
+        shown = sprite[row * cell:(row + 1) * cell, :cell]
+        assert np.abs(shown - atlas.cell_pixels(image, best["window"]).astype(int)).mean() < 8  # JPEG's loss
+    # fetched when a unit view first opens: never part of the page's load plan, but in the offline copy
+    page = (site.out / "index.html").read_text()
+    assert "atlas/" not in page
+    manifest = json.loads((site.out / "precache-manifest.json").read_text())["files"]
+    assert {patches.DOCUMENT, f"{patches.FOLDER}/{document['sprite']['file']}"} <= set(manifest)

@@ -106,3 +106,19 @@ def test_cell_keeps_a_clipped_patch_square_on_grey():
     assert cell.shape == (atlas.CELL, atlas.CELL, 3)
     assert (cell[0] == atlas.GREY).all() and (cell[-1] == atlas.GREY).all()  # above and below the 2:3 patch
     assert (cell[atlas.CELL // 2] != atlas.GREY).any()
+
+
+@pytest.mark.parametrize("window", [(5, 8, 20, 23), (0, 64, 0, 64), (10, 24, 3, 17), (0, 2, 10, 13)])
+def test_cell_equals_pillow_s_nearest_or_box_resize(window):
+    """The sprite's cells are drawn with NumPy (the page has no Pillow at first); they are Pillow's pixels."""
+    image = np.random.default_rng(1).random((64, 64, 3), dtype=np.float32)
+    y0, y1, x0, x1 = window
+    patch = Image.fromarray(np.clip(np.rint(image[y0:y1, x0:x1] * 255), 0, 255).astype(np.uint8))
+    scale = atlas.CELL / max(y1 - y0, x1 - x0)
+    size = (max(1, round((x1 - x0) * scale)), max(1, round((y1 - y0) * scale)))
+    resample = Image.Resampling.NEAREST if scale >= 1 else Image.Resampling.BOX
+    want = np.asarray(patch.resize(size, resample)).astype(int)
+    cell = atlas.cell_pixels(image, window)
+    top, left = (atlas.CELL - size[1]) // 2, (atlas.CELL - size[0]) // 2
+    got = cell[top:top + size[1], left:left + size[0]].astype(int)
+    assert np.abs(got - want).max() <= 1  # Pillow rounds its 8-bit input first: one level apart at most

@@ -26,7 +26,10 @@ from pyapp.ui.state import State
 from pyapp.views.article import figures, hyperparameters
 from pyapp import WEIGHTS_DIR
 from pyapp.engine.network import load_network
-from pyapp.views.detail import conv_elastic, flatten, shift, softmax, why
+from pyapp.engine import atlas as engine_atlas
+from pyapp.engine import maximise
+from pyapp.views.detail import atlas, conv_elastic, flatten, shift, softmax, unit, why
+from pyapp.views.parts import patches
 from pyapp.views.detail.base import build
 from pyapp.views.widgets import examples, overview, playground, receptive_field
 
@@ -64,6 +67,15 @@ def trace(network, synthetic_photo):
 
 
 BASE = State()
+
+
+def _atlas(trace, network) -> patches.Atlas:
+    """The atlas over the synthetic photo shifted to twelve places (the page's way: a PNG data URL sprite)."""
+    photo = trace["input"].transpose(1, 2, 0)
+    images = [(f"shift {k}", np.roll(photo, (3 * k, 5 * k), axis=(0, 1))) for k in range(12)]
+    found = engine_atlas.top_patches(network, images, engine_atlas.unit_layers(network))
+    pixels, index = engine_atlas.sprite(found, dict(images))
+    return patches.from_patches(found, index, "data:image/png;base64,", "the 12 images of this page")
 
 
 def _frames(view, pixels) -> str:
@@ -107,6 +119,12 @@ CASES = {
     "shift": ("html", lambda t, n: build(BASE.with_(view="shift", layer="logits", neuron=5, shift=(4, -2)), t, n).markup()),
     "shift-comparison": ("html", lambda t, n: shift.comparison(
         n, load_network(WEIGHTS_DIR / "mlp"), np.moveaxis(t["input"], 0, -1), (4, -2))),
+    "unit": ("html", lambda t, n: build(BASE.with_(view="unit", layer="conv_2_1", neuron=4), t, n).markup()),
+    "unit-patches": ("html", lambda t, n: unit.patches_markup(_atlas(t, n), n, "relu_1_2", 7)),
+    "unit-made": ("html", lambda t, n: unit.made_markup(maximise.made_image(n, "conv_2_2", 1, steps=4), 0.25)),
+    "atlas": ("html", lambda t, n: build(BASE.with_(view="atlas"), t, n).markup()),
+    "atlas-layers": ("html", lambda t, n: atlas.layers_markup(_atlas(t, n), BASE.with_(view="atlas", layer="conv_1_1",
+                                                                                         neuron=2), n)),
     "hyperparameters": ("svg", lambda t, n: hyperparameters.render(7, 1, 3, 2, step=4)),
     "playground": ("html", lambda t, n: playground.render(BASE, t, n, neuron=1)),
     "receptive-field": ("svg", lambda t, n: receptive_field.render(

@@ -118,7 +118,7 @@ def test_a_state_the_network_cannot_show_is_fitted_to_it(network, state, expecte
 
 def test_every_registered_view_accepts_its_own_layer_type(network):
     for entry in registry.ENTRIES:
-        layer = next(layer.name for layer in network.layers if layer.type == entry.layer_type)
+        layer = next(layer.name for layer in network.layers if entry.shows(layer.type))
         state = State(view=entry.name, layer=layer, neuron=0, pixel=None)
         assert state.checked(network) == (state, None)
 
@@ -157,3 +157,27 @@ def test_the_states_methods_are_the_engines():
     from pyapp.engine import explain
 
     assert METHODS == tuple(explain.METHODS) and DEFAULT_METHOD == explain.DEFAULT_METHOD
+
+
+def test_a_unit_link_reads_back_and_fits_a_convolution_or_relu_map_only(network):
+    state, dropped = State.parse("image=koala&view=unit&layer=conv_2_1&neuron=4", CLASSES)
+    assert dropped == [] and state == State(image="koala", view="unit", layer="conv_2_1", neuron=4)
+    assert state.checked(network) == (state, None)
+    assert State(view="unit", layer="relu_1_1", neuron=9).checked(network)[1] is None
+    assert State(view="unit", layer="max_pool_1", neuron=0).checked(network) == \
+        (State(), "max_pool_1 is not a layer the unit view can show.")
+    assert State(view="unit", layer="conv_1_1", neuron=10).checked(network)[0] == State()
+    assert State(view="unit", layer="conv_2_1", neuron=4).back() == State()
+
+
+def test_the_atlas_needs_no_unit_but_keeps_a_whole_one():
+    assert State.parse("view=atlas", CLASSES) == (State(view="atlas"), [])
+    assert State.parse("view=atlas&layer=conv_1_2&neuron=3", CLASSES)[0] == State(view="atlas", layer="conv_1_2", neuron=3)
+    assert State.parse("view=atlas&layer=conv_1_2", CLASSES) == (State(view="atlas"), ["layer"])
+    assert State.parse("view=unit&layer=conv_1_2", CLASSES) == (State(), ["view"])  # which unit? the overview
+
+
+def test_the_registry_s_units_are_the_atlas_s():
+    from pyapp.engine import atlas
+
+    assert registry.UNIT_TYPES == atlas.UNIT_TYPES

@@ -16,16 +16,26 @@ OVERVIEW = "overview"
 @dataclass(frozen=True)
 class ViewEntry:
     name: str  # the state's ``view`` and the markup's ``data-view``
-    layer_type: str  # the type of ``state.layer`` the view explains (a map of this type opens it)
+    # the type of ``state.layer`` the view explains (a map of this type opens it); a tuple: any of these
+    # types, and no map opens it (it is reached by a link)
+    layer_type: str | tuple[str, ...]
     parent: str  # one level up: Esc, the close button, a click on empty space
     section: str  # the article's section about it: #article-<section>
     step_ms: int | None  # its window steps every step_ms while playing; None: it does not step
     cls: str  # "module:Class" under pyapp.views.detail
+    whole: bool = False  # about the whole network: a layer and unit are optional (the unit to show first)
+
+    def shows(self, layer_type: str) -> bool:
+        """Whether the view can show a layer of this type."""
+        kinds = self.layer_type if isinstance(self.layer_type, tuple) else (self.layer_type,)
+        return layer_type in kinds
 
     def view_class(self):
         module, name = self.cls.split(":")
         return getattr(importlib.import_module(f"{__package__}.{module}"), name)
 
+
+UNIT_TYPES = ("conv2d", "relu")  # the layers whose maps are units (pyapp.engine.atlas.UNIT_TYPES, tested)
 
 ENTRIES = (
     ViewEntry("conv-elastic", "conv2d", OVERVIEW, "convolution", None, "conv_elastic:ElasticView"),
@@ -38,6 +48,9 @@ ENTRIES = (
     ViewEntry("why", "dense", OVERVIEW, "why", None, "why:WhyView"),
     # opened from the output layer's box ("Move the picture"); its class is the network's answer
     ViewEntry("shift", "dense", OVERVIEW, "parameters", None, "shift:ShiftView"),
+    # what a unit looks for: linked from the maps' read-out and their views, and from the atlas of every unit
+    ViewEntry("unit", UNIT_TYPES, OVERVIEW, "units", None, "unit:UnitView"),
+    ViewEntry("atlas", UNIT_TYPES, OVERVIEW, "units", None, "atlas:AtlasView", whole=True),
 )
 VIEWS = {entry.name: entry for entry in ENTRIES}
 NAMES = (OVERVIEW,) + tuple(VIEWS)

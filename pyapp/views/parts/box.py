@@ -83,3 +83,27 @@ def box_style(grid_width: float, grid_height: float, anchor, width: float, heigh
     top = f"calc({py:.3f}% - {shift:.0f}px)"
     return (f"width:{w:.0f}px;left:clamp({BOX_MARGIN}px, {left}, calc(100% - {w + BOX_MARGIN:.0f}px));"
             f"top:clamp(0px, {top}, calc(100% - {height:.0f}px))")
+
+
+UNIT_VIEW = "unit"  # the registry's view of what one unit looks for
+
+
+def unit_address(state, layer: str, unit: int, view: str = UNIT_VIEW) -> str:
+    """The address of a unit's view (or of the atlas at that unit), keeping the image and the settings."""
+    return "#" + state.overview().with_(view=view, layer=layer, neuron=unit).to_url()
+
+
+def looks_for(network, state, layer: str, unit: int) -> tuple[str, str] | None:
+    """(address, words) of the link to what a map looks for; None for a layer whose maps are not units."""
+    if not registry.entry(UNIT_VIEW).shows(network.layer(layer).type):
+        return None
+    return unit_address(state, layer, unit), f"What does map {unit + 1} look for?"
+
+
+def looks_for_link(network, state, layer: str, unit: int) -> str:
+    """That link as a detail box shows it (nothing for pooling and the output)."""
+    found = looks_for(network, state, layer, unit)
+    if found is None:
+        return ""
+    href, words = found
+    return f'<p class="detail-unit-link"><a{svg.attrs(href=href, data_role="looks-for")}>{words}</a></p>'

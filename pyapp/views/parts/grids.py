@@ -15,7 +15,7 @@ from . import code_panel
 from ...ui import svg, words
 from ...ui.colors import TEXT_GREY
 from ..detail.base import DetailView
-from .box import box, svg_block
+from .box import box, looks_for_link, svg_block
 from .frames import Frame, dynamic, exact, value_text
 from .scales import Scale
 
@@ -178,4 +178,5 @@ class GridView(DetailView):
             attrs["data_channel"] = self.state.channel
         return box(self.view, self.title, self.body(frame), layer=self.layer, neuron=self.neuron,
                    hint=self.hint, code=code_panel.panel(self.calls(pixel), frame), playing=playing,
-                   extra=self.extra_markup(frame), **attrs)
+                   extra=self.extra_markup(frame) + looks_for_link(self.network, self.state, self.layer, self.neuron),
+                   **attrs)
