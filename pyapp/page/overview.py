@@ -15,6 +15,7 @@ from pyodide.ffi import to_js
 
 from . import dom, upload
 from ..ui.geometry import OUTPUT
+from ..views.parts import color_range
 from ..views.widgets import overview as view
 
 MAP = "#overview-svg .map"
@@ -125,6 +126,8 @@ class OverviewController:
         select = dom.query("#overview-colors")
         if select is not None and select.value != state.colors:
             select.value = state.colors
+        if select is not None and select.nextSibling is not None:  # the caption's text node
+            select.nextSibling.nodeValue = " " + color_range.MODE_CAPTIONS[state.colors]
 
     # -- hover and focus ----------------------------------------------------------------------------
     def _identify(self, element) -> tuple[str, int]:
