@@ -18,5 +18,5 @@ def render(trace, network) -> str:
     k, p = top_class(trace, network)
     name = svg.escape(network.classes[k])
     return (f'<button type="button" class="result-open" data-top="{name}" data-index="{k}" '
-            f'data-top-probability="{p:.6f}">The network says <b>{name}</b>, {p * 100:.1f}% '
-            f'<span class="result-more">see all classes \u203a</span></button>')
+            f'data-top-probability="{p:.6f}">The network says <b>{name}</b>, {p * 100:.1f}% \u00b7 '
+            f'<span class="result-more">all classes \u203a</span></button>')
