@@ -15,6 +15,7 @@ from pyodide.ffi import create_proxy, to_js
 
 from . import dom, upload
 from ..ui.geometry import OUTPUT
+from ..views.parts import color_range
 from ..views.parts.box import UNIT_VIEW, looks_for
 from ..views.widgets import overview as view
 
@@ -127,6 +128,8 @@ class OverviewController:
         select = dom.query("#overview-colors")
         if select is not None and select.value != state.colors:
             select.value = state.colors
+        if select is not None and select.nextSibling is not None:  # the caption's text node
+            select.nextSibling.nodeValue = " " + color_range.MODE_CAPTIONS[state.colors]
 
     # -- hover and focus ----------------------------------------------------------------------------
     def _identify(self, element) -> tuple[str, int]:

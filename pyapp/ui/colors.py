@@ -14,6 +14,7 @@ import numpy as np
 SCHEMES = {
     "greys": "fffffff0f0f0d9d9d9bdbdbd969696737373525252252525000000",
     "oranges": "fff5ebfee6cefdd0a2fdae6bfd8d3cf16913d94801a636037f2704",
+    "purples": "fcfbfdefedf5dadaebbcbddc9e9ac8807dba6a51a354278f3f007d",
     "rdbu": "67001fb2182bd6604df4a582fddbc7f7f7f7d1e5f092c5de4393c32166ac053061",
     "brbg": "5430058c510abf812ddfc27df6e8c3f5f5f5c7eae580cdc135978f01665e003c30",
 }
@@ -21,6 +22,11 @@ SCHEMES = {
 LAYER_SCALE = {"input": "greys", "conv2d": "rdbu", "relu": "rdbu", "max_pool2d": "rdbu",
                "weight": "brbg", "logit": "oranges"}
 LUT_SIZE = 256
+
+# One meaning per colour in every view: blue is positive (an activation above 0, what raises a class's score),
+# red negative (what lowers it), purple how strongly something matters either way (the unsigned Why? maps),
+# orange a logit (the output's own scale), grey an input pixel.
+RAISES, LOWERS = 0.85, 0.15  # the positions on "rdbu" of a plain "raises" blue and "lowers" red
 
 # The fixed colours the views share (site/styles/detail.css writes TEXT_GREY out too: CSS cannot import it).
 CHANNELS = (("Red", "#C95E67"), ("Green", "#3DB665"), ("Blue", "#3F7FBC"))  # input channels: name, the reference's hue

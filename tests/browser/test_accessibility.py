@@ -72,6 +72,22 @@ def test_axe_finds_nothing_serious_on_the_overview_or_any_detail_view(app, nativ
     assert found == {view: [] for view in found}
 
 
+def test_axe_finds_nothing_serious_at_phone_width(app, native):
+    # a phone has its own parts: the result line (#result), the sheets, the overview's sideways scroller
+    app.set_viewport_size({"width": 390, "height": 844})
+    try:
+        found = {}
+        for entry in (None,) + registry.ENTRIES:
+            view = entry.name if entry else registry.OVERVIEW
+            show(app, link(native.network, entry) if entry else "#", view)
+            if entry is None:
+                app.wait_for_selector("#result .result-open")
+            found[view] = blocking_violations(app)
+        assert found == {view: [] for view in found}
+    finally:
+        app.set_viewport_size(VIEWPORT)
+
+
 def test_an_open_code_panel_stays_on_screen_with_whole_lines(app, native):
     checked = []
     for entry in registry.ENTRIES:

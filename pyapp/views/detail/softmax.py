@@ -21,8 +21,9 @@ RADIUS = 8.0
 CIRCLE_X = 118.0
 FORMULA_X = 186.0
 TERM_WIDTH = 86.0  # one "exp(-1.23)" slot of the denominator, with its "+"
-TERMS_PER_ROW = 4
+TERMS_PER_ROW = 2  # the sum wraps in a column narrow enough for a 320 px phone
 WIDTH = FORMULA_X + TERMS_PER_ROW * TERM_WIDTH + 90
+SPLIT = FORMULA_X - 16  # the circles' picture ends here, the formula's begins (side by side or stacked)
 FONT = 13.0
 INK_FLOOR = 0.45  # the lightest orange a number is written in
 
@@ -56,9 +57,11 @@ def render(state, trace, network) -> str:
     # The same colours for the numbers in the formula, but never lighter than mid-orange (readable).
     inks = [colors_module.hex_color(scale.name, max(float(t), INK_FLOOR)) for t in scale.position(logits)]
     height = max(len(logits) * ROW + 12, 150)
-    content = (_hover_style(len(logits)) + "".join(_circles(classes, logits, colors, k))
-               + "".join(_formula(terms, inks, k, height)))
-    body = svg_block(content, WIDTH, height, class_="detail-svg softmax-svg")
+    # Two pictures in one box: side by side when there is room, the formula under the circles on a phone.
+    body = (f'<div class="softmax-svg">{_hover_style(len(logits))}'
+            + svg_block("".join(_circles(classes, logits, colors, k)), SPLIT, height)
+            + svg_block("".join(_formula(terms, inks, k, height)), WIDTH - SPLIT, height, left=SPLIT)
+            + "</div>")
 
     call = Call("softmax", layers.softmax_probability,
                 (Operand("logits", "logits", np.asarray(trace[network.sources[network.layers[-1].name]])),

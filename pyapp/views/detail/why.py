@@ -31,7 +31,9 @@ GAP = 24
 TOP = 22  # room for the class name above each photo
 LEGEND_WIDTH = 160
 ALPHA = 0.8  # how much the heat map's colour covers the photo where the map is strongest
-UNSIGNED_SCALE, SIGNED_SCALE = "oranges", "rdbu"  # signed: negative red, positive blue, as the overview
+# signed: negative red, positive blue, as the overview; unsigned (how much, either way): purple (ui/colors.py)
+UNSIGNED_SCALE, SIGNED_SCALE = "purples", "rdbu"
+LEGEND_INSET = 16  # px: the legend's first tick label is centred on its left end and must not be cut off
 CONTROLS_WIDTH = 350  # px: the four method buttons on one line
 FADED_OPACITY = 0.3  # the overview's columns behind the box (their maps' contribution bars stay strong)
 GRADIENT_ID = "why-gradient-{}"  # one per colour scale: two views on a page must not share an id
@@ -41,9 +43,9 @@ BACKWARD_FUNCTIONS = (gradients.backward, gradients.chain, gradients.dense_input
                       gradients.add_windows_back)
 # What a strong colour means, per method (in the colours of heat_scale).
 SAYS = {
-    "saliency": "Dark orange marks the pixels where a tiny change would move the class score most.",
+    "saliency": "Dark purple marks the pixels where a tiny change would move the class score most.",
     "gradient-x-input": "Blue pixels pushed the class score up and red ones pushed it down, to a first approximation.",
-    "gradcam": "Dark orange marks where the maps of the last convolution that raise the class score are active.",
+    "gradcam": "Dark purple marks where the maps of the last convolution that raise the class score are active.",
     "occlusion": "Blue marks the places whose hiding under a grey square lowers the class probability, "
                  "red those whose hiding raises it.",
 }
@@ -127,13 +129,13 @@ def figure(network, trace, method: str, shown: list[Panel]) -> tuple[str, float,
             picture(photo, x, TOP, PHOTO, PHOTO, class_="why-photo"),
             picture(heat_rgba(p.heat, scale), x, TOP, PHOTO, PHOTO, class_="why-heat"),
         ], class_="why-panel", data_class=name, data_index=p.target))
-    parts.append(_legend(scale, shown, 0, TOP + PHOTO + 14))
+    parts.append(_legend(scale, shown, LEGEND_INSET, TOP + PHOTO + 14))
     return ("".join(parts), *figure_size(len(shown)))
 
 
 def figure_size(count: int) -> tuple[float, float]:
     """(width, height) of the drawing of ``count`` photos, in px."""
-    return max(count * PHOTO + (count - 1) * GAP, LEGEND_WIDTH + 170), TOP + PHOTO + 44
+    return max(count * PHOTO + (count - 1) * GAP, LEGEND_INSET + LEGEND_WIDTH + 170), TOP + PHOTO + 44
 
 
 def sentences(network, method: str, target: int) -> str:
@@ -224,8 +226,10 @@ class WhyView(DetailView):
 
     def overview_css(self) -> str:
         root = f'#overview-svg[data-detail="{self.view}"]'
-        return (f'{root} .column:not([data-column="{geometry.OUTPUT}"]),{root} .links,{root}.detail .legends'
+        return (f'{root} .column:not([data-column="{geometry.OUTPUT}"]),{root} .links'
                 f'{{opacity:{FADED_OPACITY};transition:opacity .3s}}\n'
+                # the bars' caption takes the legends' place: one legend for what is on screen
+                f'{root} .legends{{visibility:hidden}}\n'
                 f'{root} .output-class[data-index="{self.neuron}"] .output-text{{font-weight:700;opacity:1}}\n'
                 f'{root} .why-open[data-why="{self.neuron}"] .why-open-box{{stroke:#444;fill:#f1f1f1}}')
 

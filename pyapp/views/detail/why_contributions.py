@@ -12,10 +12,11 @@ import numpy as np
 from ...engine import explain
 from ...ui import geometry, svg
 from ...ui.geometry import NODE_SIZE
+from ...ui import colors
 from ...ui.colors import TEXT_GREY
 
 BAR_DY, BAR_HEIGHT, HIT_HEIGHT = 1.5, 3.0, 6.0  # under the map: the bar, and the strip that takes the pointer
-RAISES, LOWERS = "#3F7FBC", "#C95E67"
+RAISES, LOWERS = colors.hex_color("rdbu", colors.RAISES), colors.hex_color("rdbu", colors.LOWERS)  # the overview's
 CAPTION_X = 520.0  # right of the box, which covers the overview's left part
 
 

@@ -60,10 +60,12 @@ def box(view: str, title: str, body: str, *, layer: str, neuron: int, hint: str 
             f'<div class="detail-body">{body}</div>{extra}{hint_html}{code}</section>')
 
 
-def svg_block(content: str, width: float, height: float, class_: str = "detail-svg", **attrs) -> str:
-    """An inline SVG (no XML declaration) sized in px with a matching viewBox."""
+def svg_block(content: str, width: float, height: float, class_: str = "detail-svg", left: float = 0.0,
+              **attrs) -> str:
+    """An inline SVG (no XML declaration) sized in px with a matching viewBox; ``left``: the viewBox's x,
+    to show one part of a drawing laid out in one coordinate system."""
     size = svg.attrs(width=float(width), height=float(height),
-                     viewBox=f"0 0 {svg.num(width)} {svg.num(height)}", class_=class_, **attrs)
+                     viewBox=f"{svg.num(left)} 0 {svg.num(width)} {svg.num(height)}", class_=class_, **attrs)
     return f'<svg xmlns="{svg.SVG_NS}"{size}>{content}</svg>'
 
 

@@ -19,6 +19,9 @@ from .scales import Scale
 
 MODES = ("unit", "module", "global")
 MODE_LABELS = {"unit": "Unit", "module": "Module", "global": "Global"}
+# What each mode lets the eye compare (the caption beside the choice, in the overview's bar).
+MODE_CAPTIONS = {"unit": "compares maps within each convolution", "module": "compares layers within each block",
+                 "global": "compares every layer with every other"}
 
 
 INPUT_RANGE = Scale(colors.LAYER_SCALE["input"], 0.0, 1.0, reverse=True, layers=(INPUT,))

@@ -152,20 +152,26 @@ class GridView(DetailView):
         return out
 
     def body(self, frame: Frame) -> str:
+        """Three SVGs side by side, input map, formula, output map (one picture on a wide screen), so
+        that on a phone's sheet the formula goes under the two maps instead of off the screen (detail.css)."""
         in_h, in_w = self.input.values.shape
         out_h, out_w = self.output.values.shape
-        content = (label(f"Input ({in_h}, {in_w})", self.input.x + self.input.size / 2, 12)
-                   + self.input.markup(frame)
-                   + self.formula_markup(frame)
-                   + label(f"Output ({out_h}, {out_w})", self.output.x + self.output.size / 2, 12)
-                   + self.output.markup(frame)
-                   + svg.text("output pixel", x=float(self.output.x + self.output.size / 2),
-                              y=float(self.output.y + self.output.size + 16), font_size=10, fill=TEXT_GREY,
-                              text_anchor="end", class_="pixel-label")
-                   + dynamic("text", "pixel", frame, x=float(self.output.x + self.output.size / 2 + 4),
+        in_right, out_left = self.input.x + self.input.size, self.output.x
+        source = (label(f"Input ({in_h}, {in_w})", self.input.x + self.input.size / 2, 12)
+                  + self.input.markup(frame))
+        result = (label(f"Output ({out_h}, {out_w})", self.output.x + self.output.size / 2, 12)
+                  + self.output.markup(frame)
+                  + svg.text("output pixel", x=float(self.output.x + self.output.size / 2),
                              y=float(self.output.y + self.output.size + 16), font_size=10, fill=TEXT_GREY,
-                             class_="pixel-at"))
-        return svg_block(content, self.width, self.height)
+                             text_anchor="end", class_="pixel-label")
+                  + dynamic("text", "pixel", frame, x=float(self.output.x + self.output.size / 2 + 4),
+                            y=float(self.output.y + self.output.size + 16), font_size=10, fill=TEXT_GREY,
+                            class_="pixel-at"))
+        return (svg_block(source, in_right, self.height, class_="detail-svg grid-part grid-map")
+                + svg_block(self.formula_markup(frame), out_left - in_right, self.height,
+                            class_="detail-svg grid-part grid-formula", left=in_right)
+                + svg_block(result, self.width - out_left, self.height, class_="detail-svg grid-part grid-map",
+                            left=out_left))
 
     def markup(self, pixel: tuple[int, int] | None = None, playing: bool | None = None) -> str:
         pixel = self.start_pixel() if pixel is None else pixel

@@ -331,8 +331,10 @@ def controls(state: State) -> str:
                            "Layer sizes (height, width, channels) and colour legends")
     options = [svg.element("option", color_range.MODE_LABELS[m], value=m, selected=m == state.colors)
                for m in color_range.MODES]
+    # the caption is a bare text node (no element: the page's DOM is at its bound); page/overview.py updates it
     select = svg.element("label", svg.element("span", "Colour range", class_="select-label")
-                         + svg.element("select", options, id="overview-colors"),
+                         + svg.element("select", options, id="overview-colors")
+                         + svg.escape(" " + color_range.MODE_CAPTIONS[state.colors]),
                          class_="overview-select",
                          title="Unit: each convolution with its ReLU/pooling; Module: each block; Global: all layers")
     return svg.element("div", hover + svg.element("div", detail + select, class_="overview-buttons"),
