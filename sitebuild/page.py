@@ -84,9 +84,13 @@ def sri(sha256_hex: str) -> str:
     return "sha256-" + base64.b64encode(bytes.fromhex(sha256_hex)).decode()
 
 
-def load_plan(out: Path, runtime: list[str], packages: list[str], model: list[str], checked: list[str]) -> dict:
+def load_plan(out: Path, runtime: list[str], packages: list[str], model: list[str], checked: list[str],
+              rest: dict[str, dict] | None = None, side_modules: list[str] = ()) -> dict:
     """What bootstrap.js needs to show the loading stages, to fetch files early and to check every start-up
-    file: integrity, the SRI hash of each (the stages' files and ``checked``, e.g. styles and scripts)."""
+    file: integrity, the SRI hash of each (the stages' files and ``checked``, e.g. styles and scripts); and the
+    runtime's rest zips (sitebuild/trim.py) that pyapp/page/rest.py fetches on first import, with their sha256;
+    side_modules: the start-up wheels' WebAssembly, compiled as it streams in (sitebuild/side_modules.py)."""
+    packages = packages + list(side_modules)
 
     def files(paths):
         return [[rel, (out / rel).stat().st_size] for rel in paths]
@@ -102,4 +106,7 @@ def load_plan(out: Path, runtime: list[str], packages: list[str], model: list[st
                     + packages + model,
         "integrity": {rel: sri(sha256_file(out / rel)) for rel in runtime + packages + model + checked},
         "serviceWorker": "sw.js",
+        "sideModules": list(side_modules),
+        "rest": {rel: {"sha256": sha256_file(out / rel), "target": part["target"], "modules": part["modules"]}
+                 for rel, part in (rest or {}).items()},
     }

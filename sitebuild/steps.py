@@ -75,7 +75,7 @@ def compile_python(c: Context) -> None:
     wheels, all as bytecode; the model folder also as files ("Open a model..." takes weights/)."""
     c.compiled = wheel_files.compile_bytecode(c.lock, c.upstream_wheels, app.app_zip(c.network_files))
     c.runtime = runtime.write_runtime(c.write, c.compiled.lock, c.compiled.stdlib)
-    c.packages = wheel_files.write_wheels(c.write, c.compiled.wheels)
+    c.packages = wheel_files.write_wheels(c.write, c.compiled)
     c.zip_name = f"app-{hashlib.sha256(c.compiled.app).hexdigest()[:12]}.zip"
     c.write.bytes(c.zip_name, c.compiled.app)
     for path in c.network_files:
@@ -120,9 +120,13 @@ def write_page(c: Context) -> None:
         "files": files,
     }, indent=1))
     startup = set(wheel_files.wheel_names(c.lock, wheel_files.STARTUP_PACKAGES))  # Pillow's wheel: fetched by Pyodide after ready
+    imports = {name for p in wheel_files.STARTUP_PACKAGES for name in c.lock["packages"][p].get("imports", [p])}
+    libraries = sorted(c.compiled.side_modules)
+    start_libraries = [p for p in libraries if p.split("/")[-1].split(".")[0] in imports]
     plan = page.load_plan(c.out, c.runtime + ["pyscript.json"], [p for p in c.packages if Path(p).name in startup],
                           [c.zip_name, "main.py"] + example_files,
-                          list(page.HEAD_SCRIPTS) + [f"styles/{name}" for name in styles])
+                          list(page.HEAD_SCRIPTS) + [f"styles/{name}" for name in styles]
+                          + [p for p in libraries if p not in start_libraries], c.compiled.rest, start_libraries)
     write.text("index.html", page.render_page(plan, styles, c.examples_html, c.first_paint,
                                               page.render_article(c.network), c.model_dir))
 
