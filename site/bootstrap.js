@@ -342,7 +342,8 @@
     if (data[0] !== 0 || data[1] !== 0x61 || data[8] !== 0) return null;
     let at = 9;
     const leb = () => { let value = 0, shift = 0, byte; do { byte = data[at++]; value += (byte & 127) * 2 ** shift; shift += 7; } while (byte & 128); return value; };
-    at += leb(); // past the dylink.0 section
+    const size = leb(); // of the dylink.0 section (not `at += leb()`: that adds to `at` as it was before)
+    at += size;
     if (at >= data.length || data[at++] !== 0) return null;
     leb();
     if (leb() !== STUB.length || STUB.some((c, i) => data[at + i] !== c)) return null;
@@ -352,7 +353,7 @@
   WebAssembly.instantiate = async function (source, imports) {
     const path = source instanceof Uint8Array || source instanceof ArrayBuffer ? stubPath(source) : null;
     if (!path) return realInstantiateBytes.call(this, source, imports);
-    const module = await compileSide(path);
+    const module = await compileSide(`${plan.runtimeDir}/${path}`); // a stub names a file beside the wheels
     return { module, instance: await realInstantiateBytes.call(this, module, imports) };
   };
 
@@ -387,7 +388,7 @@
   }
   // the modules (a module graph reports its failure on its first script or on an import)
   const modules = Object.keys(plan.integrity)
-    .filter((path) => /\.m?js$/.test(path) && !/^(bootstrap|offline)\.js$/.test(path));
+    .filter((path) => /\.m?js$/.test(path) && !/^(bootstrap|offline)\.([0-9a-f]+\.)?js$/.test(path));
   const pathOf = (url) => Object.keys(plan.integrity).find((path) => absolute(path) === url.split("?")[0]);
 
   // Files the page loads without fetch (scripts, modules): their completion, or their failure.

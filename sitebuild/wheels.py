@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import bytecode, common, side_modules, trim
-from .common import BUILD_CACHE, NODE_MODULES, BuildError, Writer, download, log, sha256_file
+from .common import BUILD_CACHE, NODE_MODULES, BuildError, download, log, sha256_file
 from .runtime import PYODIDE_VERSION, lock_hashes, verify
 
 PACKAGES = ("numpy", "pillow")
@@ -67,8 +67,8 @@ class Compiled:
     wheels: list[Path]
     app: bytes
     lock: dict
-    rest: dict[str, dict] = None  # site path of each rest zip -> {"data", "target", "modules"} (trim.py)
-    side_modules: dict[str, bytes] = None  # site path -> the wheels' shared libraries (side_modules.py)
+    rest: dict[str, dict] = None  # name of each rest zip -> {"data", "target", "modules"} (trim.py)
+    side_modules: dict[str, bytes] = None  # file name -> the wheels' shared libraries (side_modules.py)
 
 
 def compile_bytecode(lock: dict, wheels: list[Path], app: bytes) -> Compiled:
@@ -106,20 +106,16 @@ def cut_to_start(stdlib: Path, wheels: list[Path], imported: dict) -> tuple[Path
         cut.append(folder / path.name)
         label = "stdlib" if key == "stdlib" else path.name.split("-")[0]
         if part.modules:
-            rest[f"pyodide/rest-{label}.zip"] = {"data": part.rest, "target": target, "modules": part.modules}
+            rest[f"rest-{label}.zip"] = {"data": part.rest, "target": target, "modules": part.modules}
         log(f"start-up {label}: {len(part.start) / 1e6:.2f} MB at start, {len(part.rest) / 1e6:.2f} MB on first "
             f"import of one of {len(part.modules)} modules, {part.dropped} files not shipped")
     return cut[0], cut[1:], rest
 
 
-def write_wheels(write: Writer, compiled: Compiled) -> list[str]:
-    """The wheels beside Pyodide's core, as pyodide.mjs expects, their side modules and the rest zips; returns
-    the wheels' paths in the site."""
-    wheels = compiled.wheels
-    for path in wheels:
-        write.copy(f"pyodide/{path.name}", path)
-    for rel, data in compiled.side_modules.items():
-        write.bytes(rel, data)
-    for rel, part in compiled.rest.items():
-        write.bytes(rel, part["data"])
-    return [f"pyodide/{path.name}" for path in wheels]
+def package_files(compiled: Compiled) -> dict[str, Path | bytes]:
+    """The wheels, their side modules and the rest zips, by their name in the runtime folder (beside Pyodide's
+    core, where pyodide.mjs looks for the wheels the lock file names)."""
+    files = {path.name: path for path in compiled.wheels}
+    files.update(compiled.side_modules)
+    files.update({name: part["data"] for name, part in compiled.rest.items()})
+    return files

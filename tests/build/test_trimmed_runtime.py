@@ -74,7 +74,7 @@ def test_a_stub_keeps_the_side_modules_dylink_section_and_names_its_own_file():
     if not wheels:
         pytest.skip("no Pyodide numpy wheel in ../shared")
     stubbed, modules = side_modules.split_wheel(wheels[0].read_bytes())
-    path = "pyodide/numpy._core._multiarray_umath.wasm"
+    path = "numpy._core._multiarray_umath.wasm"
     module = modules[path]
     with zipfile.ZipFile(io.BytesIO(stubbed)) as z:
         stub = z.read("numpy/_core/_multiarray_umath.cpython-312-wasm32-emscripten.so")
@@ -170,16 +170,17 @@ def test_start_up_needs_none_of_the_rest_and_every_flow_runs_on_the_cut_runtime(
     assert plan["rest"], "the build cut nothing"
     for rel, part in plan["rest"].items():
         assert hashlib.sha256((site.out / rel).read_bytes()).hexdigest() == part["sha256"]
-    lock = json.loads((site.out / "pyodide" / "pyodide-lock.json").read_text())
-    wheels = [str(site.out / "pyodide" / lock["packages"][name]["file_name"]) for name in ("numpy", "pillow")]
+    runtime = site.out / site.runtime_dir
+    lock = json.loads((runtime / "pyodide-lock.json").read_text())
+    wheels = [str(runtime / lock["packages"][name]["file_name"]) for name in ("numpy", "pillow")]
     app = next(site.out.glob("app-*.zip"))
     with zipfile.ZipFile(app) as z:
         z.extractall(site.out / "pyodide-page")  # where PyScript unpacks it in the page
-    needed = run_flows(site.out, plan["rest"], wheels)
+    needed = run_flows(site.out, site.runtime_dir, plan["rest"], wheels)
     assert needed.pop("start") == []
     print(json.dumps(needed, indent=1))
-    assert "pyodide/rest-pillow.zip" in needed["image webp"]
-    assert "pyodide/rest-numpy.zip" in needed["training"] + needed["numpy at large"]
+    assert f"{site.runtime_dir}/rest-pillow.zip" in needed["image webp"]
+    assert f"{site.runtime_dir}/rest-numpy.zip" in needed["training"] + needed["numpy at large"]
 
 
 NODE = """
@@ -215,7 +216,7 @@ def stubs(wheels: list[str]) -> dict[str, str]:
     return found
 
 
-def run_flows(out: Path, rest: dict, wheels: list[str]) -> dict:
+def run_flows(out: Path, runtime_dir: str, rest: dict, wheels: list[str]) -> dict:
     """FLOWS in Pyodide under Node, on the build's own standard library zip and wheels."""
     (out / "flows.json").write_text(json.dumps({
         "site": str(out), "plan": rest, "images": images(),
@@ -226,8 +227,8 @@ def run_flows(out: Path, rest: dict, wheels: list[str]) -> dict:
     entry = out / "flows.mjs"
     entry.write_text(NODE % {key: json.dumps(value) for key, value in {
         "mjs": str(pyodide / "pyodide.mjs"), "index": f"{pyodide}/", "wheels": wheels, "script": str(script),
-        "site": str(out), "stubs": stubs(wheels),
-        "stdlib": str(out / "pyodide" / "python_stdlib.zip")}.items()})
+        "site": str(out / runtime_dir), "stubs": stubs(wheels),
+        "stdlib": str(out / runtime_dir / "python_stdlib.zip")}.items()})
     run = subprocess.run(["node", str(entry)], capture_output=True, text=True, env={**os.environ, "NODE_NO_WARNINGS": "1"})
     said = [line for line in run.stderr.splitlines() if len(line) < 400]  # not the minified line Node quotes
     assert run.returncode == 0, "\n".join(said[-30:])
