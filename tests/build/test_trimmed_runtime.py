@@ -196,6 +196,7 @@ WebAssembly.instantiate = async (source, imports) => {
   const module = await WebAssembly.compile(readFileSync(%(site)s + "/" + path));
   return { module, instance: await instantiate(module, imports) };
 };
+globalThis.document = {};  // pyapp.page does `from js import document`: enough to import it (as bytecode.py)
 const py = await loadPyodide({ indexURL: %(index)s, stdLibURL: %(stdlib)s });
 await py.loadPackage(%(wheels)s, { messageCallback: () => {} });
 py.FS.mkdir("/host");
@@ -229,7 +230,10 @@ def run_flows(out: Path, runtime_dir: str, rest: dict, wheels: list[str]) -> dic
         "mjs": str(pyodide / "pyodide.mjs"), "index": f"{pyodide}/", "wheels": wheels, "script": str(script),
         "site": str(out / runtime_dir), "stubs": stubs(wheels),
         "stdlib": str(out / runtime_dir / "python_stdlib.zip")}.items()})
-    run = subprocess.run(["node", str(entry)], capture_output=True, text=True, env={**os.environ, "NODE_NO_WARNINGS": "1"})
-    said = [line for line in run.stderr.splitlines() if len(line) < 400]  # not the minified line Node quotes
+    errors = out / "flows.err"  # a file, not a pipe: Node may exit before a pipe has taken the whole message
+    with errors.open("w") as stderr:
+        run = subprocess.run(["node", str(entry)], stdout=subprocess.PIPE, stderr=stderr, text=True,
+                             env={**os.environ, "NODE_NO_WARNINGS": "1"})
+    said = [line for line in errors.read_text().splitlines() if len(line) < 400]  # not the minified line Node quotes
     assert run.returncode == 0, "\n".join(said[-30:])
     return json.loads(run.stdout.strip().splitlines()[-1])
