@@ -361,7 +361,7 @@
   for (const path of plan.prefetch || []) {
     const url = absolute(path);
     if (sideModulePaths.has(path)) {
-      compileSide(path);
+      whenDom(() => compileSide(path)); // not before the page is in: they would share the connection with it
       continue;
     }
     const request = download(files.get(url), url, path.endsWith(".wasm") ? direct(url) : realFetch(url));
