@@ -6,8 +6,9 @@ imports. Those stay in the archive the page loads at start; what no visitor can 
 stubs, C headers and static libraries) is not shipped; everything else goes into one "rest" zip per archive,
 which pyapp/page/rest.py fetches (checked against its sha256) and unpacks the first time anything in it is
 imported, e.g. numpy.random when a network is initialised for training, or Pillow's WebP plugin for a .webp.
-Pyodide compiles every shared library of a wheel when it loads the package, so this is also what decides
-which WebAssembly is compiled at start.
+Shared libraries always stay in the wheel: Pyodide compiles them when it loads the package, asynchronously,
+and one imported later would be compiled synchronously by dlopen, which Chromium limits by size on the main
+thread (a .webp photo failed so). NumPy's test-only libraries are not shipped.
 """
 from __future__ import annotations
 
@@ -19,7 +20,8 @@ from pathlib import PurePosixPath
 
 # Never importable in the page (or only by tools that are not there): not shipped at all.
 NEVER = re.compile(r"(^|/)(tests?|f2py|_pyinstaller|include)/|\.(pyi|pxd|h|c|a|lib|pc|typed)$"
-                   r"|^numpy/_core/lib/|^numpy/random/lib/|/py\.typed$")
+                   r"|^numpy/_core/lib/|^numpy/random/lib/|/py\.typed$"
+                   r"|^numpy/_core/_(rational|struct_ufunc|operand_flag|umath)_tests\.|^numpy/_core/_simd\.")
 # Where each archive's files go in Pyodide's file system (Python's path has both).
 STDLIB_TARGET = "/lib/python3.12"
 SITE_TARGET = "/lib/python3.12/site-packages"
@@ -57,10 +59,10 @@ def split(data: bytes, imported: set[str]) -> Split:
             source = name[:-1] if name.endswith(".pyc") else name
             if info.is_dir():
                 continue
-            if source in imported or ".dist-info/" in name:
-                zstart.writestr(info, zin.read(info))
-            elif NEVER.search(name):
+            if NEVER.search(name):
                 dropped += 1
+            elif source in imported or ".dist-info/" in name or name.endswith(".so"):
+                zstart.writestr(info, zin.read(info))
             else:
                 zrest.writestr(info, zin.read(info))
                 modules.add(module_name(name))

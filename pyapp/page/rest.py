@@ -37,7 +37,8 @@ def fetch_bytes(url: str) -> bytes:
 
 
 class RestFinder:
-    """A meta path finder, last in line: a module of a rest zip that no other finder found loads its zip."""
+    """A meta path finder, first in line: a module of a rest zip not yet loaded loads its zip, then the normal
+    path finder finds it there; any other name passes through untouched."""
 
     def __init__(self, plan: dict, fetch=fetch_bytes, report=None):
         self.zips = {path: dict(part) for path, part in plan.items()}
@@ -48,7 +49,13 @@ class RestFinder:
         part = self.zips[path]
         if part.get("loaded"):
             return
-        data = self.fetch(path)
+        try:
+            data = self.fetch(path)
+        except RestMissing:
+            raise
+        except Exception as error:  # noqa: BLE001 - the connection, as JsException: an ImportError like any other
+            print(f"[explainer] {path}: {type(error).__name__}: {error}", file=sys.stderr)  # the console
+            raise RestMissing(f"{path} could not be downloaded ({type(error).__name__}); check the connection") from error
         if hashlib.sha256(data).hexdigest() != part["sha256"]:
             raise RestMissing(f"A file of the site is damaged or out of date ({path}): reload the page")
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
@@ -67,7 +74,7 @@ class RestFinder:
 
 
 def install() -> RestFinder | None:
-    """Put the finder of the load plan's rest zips at the end of Python's import path (once)."""
+    """Put the finder of the load plan's rest zips in front of Python's import path (once)."""
     import js  # here, not above: the finder itself is tested in CPython
     from pyodide.ffi import to_js
     for finder in sys.meta_path:
@@ -78,5 +85,5 @@ def install() -> RestFinder | None:
         return None
     finder = RestFinder(plan.to_py(),  # each fetch goes into the loader's history, for tests and the benchmark
                         report=lambda path: js.explainer.history.push(to_js([round(js.performance.now()), "rest", path])))
-    sys.meta_path.append(finder)
+    sys.meta_path.insert(0, finder)  # first: numpy/random/ is there for its shared libraries, not a namespace package
     return finder
