@@ -5,10 +5,9 @@ import, Pillow opening an image) says which files of the standard library zip an
 imports. Those stay in the archive the page loads at start; what no visitor can import (tests, f2py, type
 stubs, C headers and static libraries) is not shipped; everything else goes into one "rest" zip per archive,
 which pyapp/page/rest.py fetches (checked against its sha256) and unpacks the first time anything in it is
-imported, e.g. numpy.random when a network is initialised for training, or Pillow's WebP plugin for a .webp.
+imported, e.g. numpy.random when a network is initialised for training. Pillow, loaded after ready, is not cut.
 Shared libraries always stay in the wheel: Pyodide compiles them when it loads the package, asynchronously,
-and one imported later would be compiled synchronously by dlopen, which Chromium limits by size on the main
-thread (a .webp photo failed so). NumPy's test-only libraries are not shipped.
+and one imported later would be compiled synchronously by dlopen. NumPy's test-only libraries are not shipped.
 """
 from __future__ import annotations
 

@@ -101,10 +101,14 @@ def cut_to_start(stdlib: Path, wheels: list[Path], imported: dict) -> tuple[Path
     folder.mkdir(exist_ok=True)
     rest, cut = {}, []
     for path, target, key in [(stdlib, trim.STDLIB_TARGET, "stdlib")] + [(w, trim.SITE_TARGET, "site") for w in wheels]:
+        label = "stdlib" if key == "stdlib" else path.name.split("-")[0]
+        if label not in ("stdlib",) + STARTUP_PACKAGES:  # Pillow comes after ready, whole: any format a photo has
+            (folder / path.name).write_bytes(path.read_bytes())  # a copy: the side modules step rewrites it
+            cut.append(folder / path.name)
+            continue
         part = trim.split(path.read_bytes(), set(imported[key]))
         (folder / path.name).write_bytes(part.start)
         cut.append(folder / path.name)
-        label = "stdlib" if key == "stdlib" else path.name.split("-")[0]
         if part.modules:
             rest[f"rest-{label}.zip"] = {"data": part.rest, "target": target, "modules": part.modules}
         log(f"start-up {label}: {len(part.start) / 1e6:.2f} MB at start, {len(part.rest) / 1e6:.2f} MB on first "

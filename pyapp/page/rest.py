@@ -2,10 +2,10 @@
 
 The build cuts the standard library and the wheels to what start-up imports (sitebuild/trim.py) and puts
 the rest of each in a zip the load plan names, with its sha256 and the modules it holds. The first import of
-one of those modules (numpy.random for a new network's weights, Pillow's WebP plugin for a .webp, ...) fetches
+one of those modules (numpy.random for a new network's weights, ...) fetches
 that zip, checks it and unpacks it where Python looks, then imports as if it had always been there: the
 import is synchronous, so the download is too (a synchronous request, which the service worker answers
-offline). Shared libraries among those files are compiled as they are imported.
+offline). Shared libraries are never among those files (sitebuild/trim.py).
 """
 from __future__ import annotations
 
