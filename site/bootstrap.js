@@ -436,6 +436,20 @@
   // Python's own milestones (e.g. "python": main.py began), for tests and the benchmark.
   const mark = (name) => { timings[name] = Math.round(performance.now()); };
 
+  // A same-origin file's bytes, synchronously, for pyapp/page/rest.py (an import cannot wait); null unless 200.
+  // Turned into bytes here: in Python, decoding the text would need a codec that may itself be in a rest zip.
+  const fetchSync = (url) => {
+    const request = new XMLHttpRequest();
+    request.open("GET", url, false);
+    request.overrideMimeType("text/plain; charset=x-user-defined"); // each byte as the low byte of a character
+    request.send();
+    if (request.status !== 200) return null;
+    const text = request.responseText;
+    const bytes = new Uint8Array(text.length);
+    for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i) & 0xff;
+    return bytes;
+  };
+
   // rest: the runtime's parts fetched on first import (pyapp/page/rest.py)
-  window.explainer = { stage, ready, fail, mark, history, timings, status: () => status, rest: plan.rest };
+  window.explainer = { stage, ready, fail, mark, history, timings, status: () => status, rest: plan.rest, fetchSync };
 })();

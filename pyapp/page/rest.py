@@ -16,24 +16,20 @@ import io
 import sys
 import zipfile
 
-import numpy as np
-
 
 class RestMissing(ImportError):
     """A part of the runtime could not be fetched or did not match its sha256."""
 
 
 def fetch_bytes(url: str) -> bytes:
-    """The body of a same-origin file, synchronously (the import that needs it cannot wait)."""
+    """The body of a same-origin file, synchronously (the import that needs it cannot wait): bootstrap.js's
+    fetchSync, which makes the bytes in JavaScript (a codec here may itself be in a rest zip: utf-16 was)."""
     import js
-    request = js.XMLHttpRequest.new()
-    request.open("GET", url, False)
-    request.overrideMimeType("text/plain; charset=x-user-defined")  # bytes as the low byte of each character
-    request.send(None)
-    if request.status != 200:
-        raise RestMissing(f"{url}: the server answered {request.status}")
-    text = request.responseText
-    return np.frombuffer(text.encode("utf-16-le", "surrogatepass"), dtype="<u2").astype(np.uint8).tobytes()
+
+    data = js.explainer.fetchSync(url)
+    if data is None:
+        raise RestMissing(f"{url}: the server did not send it")
+    return data.to_bytes()
 
 
 class RestFinder:
