@@ -90,11 +90,13 @@ def sri(sha256_hex: str) -> str:
 
 
 def load_plan(out: Path, runtime_dir: str, runtime: list[str], packages: list[str], model: list[str],
-              checked: list[str], rest: dict[str, dict] | None = None, side_modules: list[str] = ()) -> dict:
+              checked: list[str], rest: dict[str, dict] | None = None, side_modules: list[str] = (),
+              lazy: list[str] = ()) -> dict:
     """What bootstrap.js needs to show the loading stages, to fetch files early and to check every start-up
-    file: integrity, the SRI hash of each (the stages' files and ``checked``, e.g. styles and scripts); and the
+    file: integrity, the SRI hash of each (the stages' files and ``checked``, e.g. styles and scripts); the
     runtime's rest zips (sitebuild/trim.py) that pyapp/page/rest.py fetches on first import, with their sha256;
-    side_modules: the start-up wheels' WebAssembly, compiled as it streams in (sitebuild/side_modules.py)."""
+    side_modules: the start-up wheels' WebAssembly, compiled as it streams in (sitebuild/side_modules.py); and
+    ``lazy``, the SRI hash of each file the page fetches later itself (the shift view's fully connected network)."""
     packages = packages + list(side_modules)
 
     def files(paths):
@@ -110,6 +112,7 @@ def load_plan(out: Path, runtime_dir: str, runtime: list[str], packages: list[st
         "prefetch": [f"{runtime_dir}/{name}" for name in ("pyodide.asm.wasm", "python_stdlib.zip", "pyodide-lock.json")]
                     + packages + model,
         "integrity": {rel: sri(sha256_file(out / rel)) for rel in runtime + packages + model + checked},
+        "lazy": {rel: sri(sha256_file(out / rel)) for rel in lazy},
         "serviceWorker": "sw.js",
         "sideModules": list(side_modules),
         "runtimeDir": runtime_dir,

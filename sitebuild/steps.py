@@ -142,7 +142,8 @@ def write_page(c: Context) -> None:
                           [c.zip_name, served["main.py"]] + example_files,
                           [served[name] for name in page.HEAD_SCRIPTS] + [served[f"styles/{name}"] for name in styles]
                           + [p for p in libraries if p not in start_libraries],
-                          {f"{c.runtime_dir}/{name}": part for name, part in c.compiled.rest.items()}, start_libraries)
+                          {f"{c.runtime_dir}/{name}": part for name, part in c.compiled.rest.items()}, start_libraries,
+                          app.write_companion(write, c.network))
     write.text("index.html", page.render_page(plan, [served[f"styles/{name}"] for name in styles], c.examples_html,
                                               c.first_paint, page.render_article(c.network), served, c.model_dir))
 
