@@ -319,8 +319,51 @@
   // (tests/bench/bench_load.py --trace). Offline, that fetch fails and the worker's copy is used.
   const direct = (url) => realFetch(`${url}?direct`).then((r) => (r.ok ? r : Promise.reject(new Error(r.status))))
     .catch(() => realFetch(url));
+
+  // The wheels' side modules (sitebuild/side_modules.py), each compiled from its own streamed, checked file, so
+  // that V8 keeps the compiled code for the next visit. Pyodide instantiates the stub the wheel holds in a
+  // module's place: that instantiation gets the compiled module, in the same import object.
+  const sideModules = new Map(); // path -> promise of the compiled module
+  const compileSide = (path) => {
+    if (!sideModules.has(path)) {
+      const url = absolute(path);
+      const file = files.get(url) || { path, integrity: plan.integrity[path] };
+      const compiled = download(file, url, direct(url))
+        .then((response) => Promise.all([WebAssembly.compileStreaming(response), checked.get(url)]))
+        .then(([module]) => module);
+      compiled.catch(() => {}); // reported by fail(); the instantiation gets the rejection
+      sideModules.set(path, compiled);
+    }
+    return sideModules.get(path);
+  };
+  const STUB = [..."explainer.module"].map((c) => c.charCodeAt(0));
+  const stubPath = (source) => { // the path a stub names (its second section), else null
+    const data = source instanceof Uint8Array ? source : new Uint8Array(source);
+    if (data[0] !== 0 || data[1] !== 0x61 || data[8] !== 0) return null;
+    let at = 9;
+    const leb = () => { let value = 0, shift = 0, byte; do { byte = data[at++]; value += (byte & 127) * 2 ** shift; shift += 7; } while (byte & 128); return value; };
+    const size = leb(); // of the dylink.0 section (not `at += leb()`: that adds to `at` as it was before)
+    at += size;
+    if (at >= data.length || data[at++] !== 0) return null;
+    leb();
+    if (leb() !== STUB.length || STUB.some((c, i) => data[at + i] !== c)) return null;
+    return new TextDecoder().decode(data.subarray(at + STUB.length));
+  };
+  const realInstantiateBytes = WebAssembly.instantiate;
+  WebAssembly.instantiate = async function (source, imports) {
+    const path = source instanceof Uint8Array || source instanceof ArrayBuffer ? stubPath(source) : null;
+    if (!path) return realInstantiateBytes.call(this, source, imports);
+    const module = await compileSide(`${plan.runtimeDir}/${path}`); // a stub names a file beside the wheels
+    return { module, instance: await realInstantiateBytes.call(this, module, imports) };
+  };
+
+  const sideModulePaths = new Set(plan.sideModules || []);
   for (const path of plan.prefetch || []) {
     const url = absolute(path);
+    if (sideModulePaths.has(path)) {
+      whenDom(() => compileSide(path)); // not before the page is in: they would share the connection with it
+      continue;
+    }
     const request = download(files.get(url), url, path.endsWith(".wasm") ? direct(url) : realFetch(url));
     request.catch(() => {}); // reported by fail(); the caller gets the rejection
     early.set(url, request);
@@ -345,7 +388,7 @@
   }
   // the modules (a module graph reports its failure on its first script or on an import)
   const modules = Object.keys(plan.integrity)
-    .filter((path) => /\.m?js$/.test(path) && !/^(bootstrap|offline)\.js$/.test(path));
+    .filter((path) => /\.m?js$/.test(path) && !/^(bootstrap|offline)\.([0-9a-f]+\.)?js$/.test(path));
   const pathOf = (url) => Object.keys(plan.integrity).find((path) => absolute(path) === url.split("?")[0]);
 
   // Files the page loads without fetch (scripts, modules): their completion, or their failure.
@@ -393,5 +436,20 @@
   // Python's own milestones (e.g. "python": main.py began), for tests and the benchmark.
   const mark = (name) => { timings[name] = Math.round(performance.now()); };
 
-  window.explainer = { stage, ready, fail, mark, history, timings, status: () => status };
+  // A same-origin file's bytes, synchronously, for pyapp/page/rest.py (an import cannot wait); null unless 200.
+  // Turned into bytes here: in Python, decoding the text would need a codec that may itself be in a rest zip.
+  const fetchSync = (url) => {
+    const request = new XMLHttpRequest();
+    request.open("GET", url, false);
+    request.overrideMimeType("text/plain; charset=x-user-defined"); // each byte as the low byte of a character
+    request.send();
+    if (request.status !== 200) return null;
+    const text = request.responseText;
+    const bytes = new Uint8Array(text.length);
+    for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i) & 0xff;
+    return bytes;
+  };
+
+  // rest: the runtime's parts fetched on first import (pyapp/page/rest.py)
+  window.explainer = { stage, ready, fail, mark, history, timings, status: () => status, rest: plan.rest, fetchSync };
 })();

@@ -7,6 +7,9 @@ import js
 
 js.explainer.mark("python")
 try:
+    from pyapp.page import rest
+
+    rest.install()  # first: what start-up did not load comes on its first import (pyapp/page/rest.py)
     from pyapp.page.boot import start
 
     start()

@@ -22,7 +22,8 @@ async function matches(response, sha256) {
 // A file of exactly this build: from the HTTP cache when that copy is current, else from the server.
 async function fetchExact(path, sha256) {
   const url = new URL(path, scope).href;
-  let response = await fetch(url);
+  // the page fetched the WebAssembly as ?direct (bootstrap.js): that is the copy the HTTP cache holds
+  let response = await fetch(path.endsWith(".wasm") ? `${url}?direct` : url);
   if (!(await matches(response, sha256))) response = await fetch(url, { cache: "reload" });
   if (!(await matches(response, sha256))) throw new Error(`${path} does not match build ${MANIFEST.build}`);
   return [url, response];

@@ -33,6 +33,18 @@ class Build:
     examples: dict[str, str] = field(default_factory=dict)  # class name -> source image
     build_hash: str = ""
     seconds: float = 0.0
+    runtime_dir: str = ""  # pyodide-<hash>
+    served: dict[str, str] = field(default_factory=dict)  # a page file's own name -> its content-hashed name
+
+    def path(self, rel: str) -> str:
+        """Where a file is in the site by its own name: bootstrap.js, styles/base.css, pyodide/pyodide.asm.wasm."""
+        if rel in self.served:
+            return self.served[rel]
+        if rel.startswith("pyodide/"):
+            return self.runtime_dir + rel[len("pyodide"):]
+        if rel.startswith("pyscript/"):
+            return self.served["pyscript/core.js"].split("/")[0] + rel[len("pyscript"):]
+        return rel
 
 
 def log(message: str) -> None:

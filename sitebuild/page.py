@@ -31,12 +31,17 @@ def render_article(network) -> str:
 
 
 def render_page(load_plan: dict, styles: list[str], examples_html: str, first_paint: str, article: str,
-                model_dir: Path = WEIGHTS) -> str:
+                served: dict[str, str], model_dir: Path = WEIGHTS) -> str:
+    """index.html; styles: the stylesheets' paths, served: the content-hashed name of each file site/index.html
+    names (bootstrap.js, offline.js, main.py, pyscript.json, PyScript's and Pyodide's modules)."""
     template = (SITE / "index.html").read_text()
+    for own, hashed in served.items():  # "./bootstrap.js" in tags, "bootstrap.js" in the watchdog's script
+        template = template.replace(f'"./{own}"', f'"./{hashed}"').replace(f'"{own}"', f'"{hashed}"')
     integrity = load_plan["integrity"]
+    head = {served.get(name, name) for name in HEAD_SCRIPTS}
     # the modules (PyScript's, and Pyodide's, which it imports itself) are checked through the import map
     import_map = json.dumps({"integrity": {f"./{rel}": value for rel, value in integrity.items()
-                                           if rel.endswith((".js", ".mjs")) and rel not in HEAD_SCRIPTS}},
+                                           if rel.endswith((".js", ".mjs")) and rel not in head}},
                             separators=(",", ":"))
     stages = "".join(
         f'<li data-stage="{s["id"]}" data-state="waiting"><span class="stage-label">{s["label"]}</span>'
@@ -44,7 +49,7 @@ def render_page(load_plan: dict, styles: list[str], examples_html: str, first_pa
         for s in load_plan["stages"])
     parts = {
         "load-plan": json.dumps(load_plan, separators=(",", ":")).replace("</", "<\\/"),
-        "styles": "\n".join(f'<link rel="stylesheet" href="./styles/{name}">' for name in styles),
+        "styles": "\n".join(f'<link rel="stylesheet" href="./{path}">' for path in styles),
         "stages": stages,
         "examples": examples_html,
         "first-paint": first_paint,
@@ -84,11 +89,15 @@ def sri(sha256_hex: str) -> str:
     return "sha256-" + base64.b64encode(bytes.fromhex(sha256_hex)).decode()
 
 
-def load_plan(out: Path, runtime: list[str], packages: list[str], model: list[str], checked: list[str],
+def load_plan(out: Path, runtime_dir: str, runtime: list[str], packages: list[str], model: list[str],
+              checked: list[str], rest: dict[str, dict] | None = None, side_modules: list[str] = (),
               lazy: list[str] = ()) -> dict:
     """What bootstrap.js needs to show the loading stages, to fetch files early and to check every start-up
-    file: integrity, the SRI hash of each (the stages' files and ``checked``, e.g. styles and scripts); and
+    file: integrity, the SRI hash of each (the stages' files and ``checked``, e.g. styles and scripts); the
+    runtime's rest zips (sitebuild/trim.py) that pyapp/page/rest.py fetches on first import, with their sha256;
+    side_modules: the start-up wheels' WebAssembly, compiled as it streams in (sitebuild/side_modules.py); and
     ``lazy``, the SRI hash of each file the page fetches later itself (the shift view's fully connected network)."""
+    packages = packages + list(side_modules)
 
     def files(paths):
         return [[rel, (out / rel).stat().st_size] for rel in paths]
@@ -100,9 +109,13 @@ def load_plan(out: Path, runtime: list[str], packages: list[str], model: list[st
             {"id": "model", "label": "Tiny VGG", "after": "waiting for Python…", "files": files(model)},
         ],
         # fetched at once, in parallel, instead of one after the other as the runtime asks for them
-        "prefetch": [f"pyodide/{name}" for name in ("pyodide.asm.wasm", "python_stdlib.zip", "pyodide-lock.json")]
+        "prefetch": [f"{runtime_dir}/{name}" for name in ("pyodide.asm.wasm", "python_stdlib.zip", "pyodide-lock.json")]
                     + packages + model,
         "integrity": {rel: sri(sha256_file(out / rel)) for rel in runtime + packages + model + checked},
         "lazy": {rel: sri(sha256_file(out / rel)) for rel in lazy},
         "serviceWorker": "sw.js",
+        "sideModules": list(side_modules),
+        "runtimeDir": runtime_dir,
+        "rest": {rel: {"sha256": sha256_file(out / rel), "target": part["target"], "modules": part["modules"]}
+                 for rel, part in (rest or {}).items()},
     }

@@ -6,6 +6,7 @@ import json
 import re
 from pathlib import Path
 
+from . import names
 from .common import NODE_MODULES, ROOT, BuildError, Writer, sha256_file
 
 PYODIDE_VERSION = "0.27.7"
@@ -71,17 +72,23 @@ def verify_core(lock: dict) -> None:
             verify(NODE_MODULES / "pyodide" / name, hashes[name])
 
 
-def write_runtime(write: Writer, site_lock: dict, stdlib: Path) -> list[str]:
-    """Pyodide's core (with the compiled standard library and the lock file the site uses) and PyScript in
-    its own folder; returns their paths in the site."""
-    runtime = []
-    for name in RUNTIME_FILES:
-        if name == "pyodide-lock.json":
-            write.text(f"pyodide/{name}", json.dumps(site_lock, separators=(",", ":")))
-        else:
-            write.copy(f"pyodide/{name}", stdlib if name == "python_stdlib.zip" else NODE_MODULES / "pyodide" / name)
-        runtime.append(f"pyodide/{name}")
-    for path in pyscript_files():
-        write.copy(f"pyscript/{path.name}", path)
-        runtime.append(f"pyscript/{path.name}")
-    return runtime
+def core_files(site_lock: dict, stdlib: Path) -> dict[str, Path | bytes]:
+    """Pyodide's core by its name in the runtime folder: the npm files, the compiled standard library and the
+    lock file the site uses."""
+    return {name: (json.dumps(site_lock, separators=(",", ":")).encode() if name == "pyodide-lock.json"
+                   else stdlib if name == "python_stdlib.zip" else NODE_MODULES / "pyodide" / name)
+            for name in RUNTIME_FILES}
+
+
+def write_folder(write: Writer, name: str, files: dict[str, Path | bytes]) -> list[str]:
+    """files (name -> source file or bytes) into the folder ``name-<hash of them all>`` (names.py); returns
+    their paths in the site."""
+    folder = names.of_folder(name, {n: f if isinstance(f, bytes) else f.read_bytes() for n, f in files.items()})
+    for rel, source in files.items():
+        (write.bytes if isinstance(source, bytes) else write.copy)(f"{folder}/{rel}", source)
+    return [f"{folder}/{rel}" for rel in files]
+
+
+def write_pyscript(write: Writer) -> list[str]:
+    """PyScript's module and its chunks in their own folder; returns their paths in the site."""
+    return write_folder(write, "pyscript", {path.name: path for path in pyscript_files()})

@@ -13,7 +13,7 @@ from pyapp.images.preprocess import load_image
 from pyapp.ui.state import State
 from pyapp.views.widgets import examples as examples_view
 
-from . import app, atlas, examples, page, runtime
+from . import app, atlas, examples, names, page, runtime
 from . import wheels as wheel_files  # build()'s argument is called wheels
 from .common import DIST, SITE, WEIGHTS, Build, BuildError, Writer, log
 
@@ -42,6 +42,8 @@ class Context:
     examples_html: str = ""
     build_hash: str = ""
     files: dict[str, str] = field(default_factory=dict)  # relative path -> sha256 of every precached file
+    runtime_dir: str = ""  # pyodide-<hash>: Pyodide, the wheels and their parts
+    served: dict[str, str] = field(default_factory=dict)  # a page file's own name -> its content-hashed name
 
     @property
     def network_files(self) -> list[Path]:
@@ -58,7 +60,7 @@ def load_model(c: Context) -> None:
 
 
 def open_output(c: Context) -> None:
-    if c.out.is_dir() and any(c.out.iterdir()) and not (c.out / "pyodide").is_dir():
+    if c.out.is_dir() and any(c.out.iterdir()) and not (c.out / "precache-manifest.json").is_file():
         raise BuildError(f"{c.out} has files but is not an earlier build: choose an empty or new --out folder")
     c.out.mkdir(parents=True, exist_ok=True)
     c.write = Writer(c.out)
@@ -73,10 +75,14 @@ def check_runtime(c: Context) -> None:
 
 def compile_python(c: Context) -> None:
     """pyapp and the model as one zip that PyScript unpacks into Python's home, the standard library and the
-    wheels, all as bytecode; the model folder also as files ("Open a model..." takes weights/)."""
+    wheels, all as bytecode, in the runtime folder named after its content (names.py); the model folder also
+    as files ("Open a model..." takes weights/)."""
     c.compiled = wheel_files.compile_bytecode(c.lock, c.upstream_wheels, app.app_zip(c.network_files))
-    c.runtime = runtime.write_runtime(c.write, c.compiled.lock, c.compiled.stdlib)
-    c.packages = wheel_files.write_wheels(c.write, c.compiled.wheels)
+    core = runtime.core_files(c.compiled.lock, c.compiled.stdlib)
+    folder = runtime.write_folder(c.write, "pyodide", {**core, **wheel_files.package_files(c.compiled)})
+    c.runtime_dir = folder[0].split("/")[0]
+    c.runtime = [f"{c.runtime_dir}/{name}" for name in core] + runtime.write_pyscript(c.write)
+    c.packages = [f"{c.runtime_dir}/{path.name}" for path in c.compiled.wheels]
     c.zip_name = f"app-{hashlib.sha256(c.compiled.app).hexdigest()[:12]}.zip"
     c.write.bytes(c.zip_name, c.compiled.app)
     for path in c.network_files:
@@ -105,32 +111,47 @@ def draw_first_paint(c: Context) -> None:
 
 
 def write_page(c: Context) -> None:
-    """The styles, scripts, icons and configuration, then index.html with the load plan of them all."""
+    """The styles, scripts, icons and configuration under content-hashed names (names.py), then index.html with
+    the load plan of them all."""
     write, example_files = c.write, [examples.example_file(n) for n in c.chosen]
+    served = c.served
+
+    def put(rel: str, data: bytes) -> None:
+        served[rel] = names.of_file(rel, data)
+        write.bytes(served[rel], data)
+
     styles = list(page.STYLES) + sorted(p.name for p in (SITE / "styles").glob("*.css") if p.name not in page.STYLES)
     for name in styles:
-        write.text(f"styles/{name}", (SITE / "styles" / name).read_text())
-    for name in page.HEAD_SCRIPTS:
-        write.copy(name, SITE / name)
-    write.copy("main.py", SITE / "main.py")
+        put(f"styles/{name}", (SITE / "styles" / name).read_bytes())
+    for name in page.HEAD_SCRIPTS + ("main.py",):
+        put(name, (SITE / name).read_bytes())
     for size in app.ICON_SIZES:
         write.bytes(f"icons/icon-{size}.png", app.icon_png(size))
     write.text("manifest.webmanifest", app.web_manifest())
     files = {c.zip_name: "./*"}
     files.update({f"./{name}": f"./{name}" for name in example_files})
-    write.text("pyscript.json", json.dumps({
-        "interpreter": "./pyodide/pyodide.mjs",
+    put("pyscript.json", json.dumps({
+        "interpreter": f"./{c.runtime_dir}/pyodide.mjs",
         "packages": list(wheel_files.STARTUP_PACKAGES),
         "packages_cache": "passthrough",
         "plugins": [f"!{p}" for p in runtime.DISABLED_PLUGINS],
         "files": files,
-    }, indent=1))
+    }, indent=1).encode())
+    served.update({f"pyodide/{name}": f"{c.runtime_dir}/{name}" for name in ("pyodide.mjs", "pyodide.asm.js")})
+    served["pyscript/core.js"] = next(p for p in c.runtime if p.endswith("/core.js"))
     startup = set(wheel_files.wheel_names(c.lock, wheel_files.STARTUP_PACKAGES))  # Pillow's wheel: fetched by Pyodide after ready
-    plan = page.load_plan(c.out, c.runtime + ["pyscript.json"], [p for p in c.packages if Path(p).name in startup],
-                          [c.zip_name, "main.py"] + example_files,
-                          list(page.HEAD_SCRIPTS) + [f"styles/{name}" for name in styles], app.write_companion(write, c.network))
-    write.text("index.html", page.render_page(plan, styles, c.examples_html, c.first_paint,
-                                              page.render_article(c.network), c.model_dir))
+    imports = {name for p in wheel_files.STARTUP_PACKAGES for name in c.lock["packages"][p].get("imports", [p])}
+    libraries = [f"{c.runtime_dir}/{name}" for name in sorted(c.compiled.side_modules)]
+    start_libraries = [p for p in libraries if p.split("/")[-1].split(".")[0] in imports]
+    plan = page.load_plan(c.out, c.runtime_dir, c.runtime + [served["pyscript.json"]],
+                          [p for p in c.packages if Path(p).name in startup],
+                          [c.zip_name, served["main.py"]] + example_files,
+                          [served[name] for name in page.HEAD_SCRIPTS] + [served[f"styles/{name}"] for name in styles]
+                          + [p for p in libraries if p not in start_libraries],
+                          {f"{c.runtime_dir}/{name}": part for name, part in c.compiled.rest.items()}, start_libraries,
+                          app.write_companion(write, c.network))
+    write.text("index.html", page.render_page(plan, [served[f"styles/{name}"] for name in styles], c.examples_html,
+                                              c.first_paint, page.render_article(c.network), served, c.model_dir))
 
 
 def write_service_worker(c: Context) -> None:
@@ -167,7 +188,7 @@ def build(out: Path = DIST, data: str | None = None, wheels: str | None = None,
             exc.add_note(f"in the build step {name!r}")
             raise
     result = Build(c.out, c.files, {n: str(p) for n, p in c.chosen.items()}, c.build_hash,
-                   time.perf_counter() - started)
+                   time.perf_counter() - started, c.runtime_dir, c.served)
     total = sum((c.out / rel).stat().st_size for rel in c.write.written)
     log(f"{c.out} ready: {len(c.write.written)} files, {total / 1e6:.1f} MB, build {c.build_hash}, "
         f"{len(c.chosen)} examples, {result.seconds:.1f} s")

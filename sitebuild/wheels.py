@@ -7,8 +7,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import bytecode, common
-from .common import BUILD_CACHE, NODE_MODULES, BuildError, Writer, download, log, sha256_file
+from . import bytecode, common, side_modules, trim
+from .common import BUILD_CACHE, NODE_MODULES, BuildError, download, log, sha256_file
 from .runtime import PYODIDE_VERSION, lock_hashes, verify
 
 PACKAGES = ("numpy", "pillow")
@@ -67,6 +67,8 @@ class Compiled:
     wheels: list[Path]
     app: bytes
     lock: dict
+    rest: dict[str, dict] = None  # name of each rest zip -> {"data", "target", "modules"} (trim.py)
+    side_modules: dict[str, bytes] = None  # file name -> the wheels' shared libraries (side_modules.py)
 
 
 def compile_bytecode(lock: dict, wheels: list[Path], app: bytes) -> Compiled:
@@ -78,16 +80,46 @@ def compile_bytecode(lock: dict, wheels: list[Path], app: bytes) -> Compiled:
         raise BuildError(str(exc)) from None
     for problem in compiled["report"]["imported"].get("failed", []):
         log(f"bytecode: not importable outside a page, compiled there instead: {problem}")
+    stdlib, wheels, rest = cut_to_start(compiled["stdlib"], compiled["wheels"], compiled["report"]["imported"])
+    libraries = {}
+    for path in wheels:
+        stubbed, found = side_modules.split_wheel(path.read_bytes())
+        path.write_bytes(stubbed)
+        libraries.update(found)
     site_lock = json.loads(json.dumps(lock))
     for entry in site_lock["packages"].values():
-        for path in compiled["wheels"]:
+        for path in wheels:
             if entry["file_name"] == path.name:
                 entry["sha256"] = sha256_file(path)
-    return Compiled(compiled["stdlib"], compiled["wheels"], compiled["app"], site_lock)
+    return Compiled(stdlib, wheels, compiled["app"], site_lock, rest, libraries)
 
 
-def write_wheels(write: Writer, wheels: list[Path]) -> list[str]:
-    """The wheels beside Pyodide's core, as pyodide.mjs expects; returns their paths in the site."""
-    for path in wheels:
-        write.copy(f"pyodide/{path.name}", path)
-    return [f"pyodide/{path.name}" for path in wheels]
+def cut_to_start(stdlib: Path, wheels: list[Path], imported: dict) -> tuple[Path, list[Path], dict[str, dict]]:
+    """The standard library and each wheel cut to what start-up imports (trim.py), beside the compiled ones in
+    the build cache; returns their paths and the rest zips by their path in the site."""
+    folder = stdlib.parent / "start"
+    folder.mkdir(exist_ok=True)
+    rest, cut = {}, []
+    for path, target, key in [(stdlib, trim.STDLIB_TARGET, "stdlib")] + [(w, trim.SITE_TARGET, "site") for w in wheels]:
+        label = "stdlib" if key == "stdlib" else path.name.split("-")[0]
+        if label not in ("stdlib",) + STARTUP_PACKAGES:  # Pillow comes after ready, whole: any format a photo has
+            (folder / path.name).write_bytes(path.read_bytes())  # a copy: the side modules step rewrites it
+            cut.append(folder / path.name)
+            continue
+        part = trim.split(path.read_bytes(), set(imported[key]))
+        (folder / path.name).write_bytes(part.start)
+        cut.append(folder / path.name)
+        if part.modules:
+            rest[f"rest-{label}.zip"] = {"data": part.rest, "target": target, "modules": part.modules}
+        log(f"start-up {label}: {len(part.start) / 1e6:.2f} MB at start, {len(part.rest) / 1e6:.2f} MB on first "
+            f"import of one of {len(part.modules)} modules, {part.dropped} files not shipped")
+    return cut[0], cut[1:], rest
+
+
+def package_files(compiled: Compiled) -> dict[str, Path | bytes]:
+    """The wheels, their side modules and the rest zips, by their name in the runtime folder (beside Pyodide's
+    core, where pyodide.mjs looks for the wheels the lock file names)."""
+    files = {path.name: path for path in compiled.wheels}
+    files.update(compiled.side_modules)
+    files.update({name: part["data"] for name, part in compiled.rest.items()})
+    return files

@@ -1,80 +1,122 @@
-"""Start-up benchmark in headless Chromium (prints figures; not a test).
+"""Start-up benchmark in headless Chromium, side by side with the original CNN Explainer (prints figures; not a test).
 
-    .venv/bin/python tests/bench/bench_load.py [--runs 5] [--dist DIR] [--trace] [--mbps 50]
+    .venv/bin/python tests/bench/bench_load.py [--runs 5] [--dist DIR] [--before DIR] [--mbps 50] [--trace]
 
-Each round loads, in turn, each in a fresh browser profile (a real on-disk profile, as a visitor has,
-so the HTTP cache and V8's code cache work as they do for people):
-  (a) the built site, cold: empty caches, to data-status=ready;
-  (b) a baseline page built here from the unmodified npm runtime and the official wheels, that does only
-      loadPyodide + loadPackage(numpy, pillow) + `import numpy, PIL.Image`;
-  (c) the built site again in (a)'s profile once its service worker has precached the build: a repeat visit.
-It prints each load, then the medians, the ratios site/baseline and repeat/cold, and the breakdown
-(runtime up, packages up, Python start, first render). With --trace, the repeat visits record a Chromium
-trace and print V8's WebAssembly compile and code-cache events (did the repeat visit reuse the compiled
-pyodide.asm.wasm?). Served by build.py's server on 127.0.0.1 (no latency unless --mbps, no compression); the bytes
-are also given gzipped, as GitHub Pages serves them.
+Each round loads, in turn and each in a fresh on-disk browser profile (so the HTTP cache and V8's code
+cache work as they do for a visitor):
+  ours      the built site (--dist, or a fresh build), cold, to data-status=ready; then one image switch;
+  repeat    the same again in ours' profile once its service worker has precached the build;
+  original  the original CNN Explainer (../shared/reference-cnn-explainer, its README), cold, to its time to
+            interactive: all 103 maps of its overview drawn; then one image switch;
+  before    and before-repeat: with --before DIR, an older build loaded the same way, for before/after
+            figures from one run.
+Per load: ready (ours) or time to interactive (original), first contentful paint, the JS heap at that moment
+(V8's used heap, Runtime.getHeapUsage; and with
+ArrayBuffers' backing stores, which hold WebAssembly memory), and the bytes the server sent, gzipped as GitHub Pages sends them:
+before ready, and later (the service worker's precache, Pillow, ...) apart. Every request is seen at the
+server, so the service worker's fetches count too. Then the medians and the ratios: ours/original,
+repeat/ours. With --trace, the repeat visits record a Chromium trace and print V8's WebAssembly
+compile and code-cache events (did the repeat visit reuse compiled code?).
 """
 from __future__ import annotations
 
 import argparse
 import gzip
-import json
 import os
 import shutil
 import statistics
 import tempfile
 import threading
+import time
 from contextlib import contextmanager
+from functools import lru_cache, partial
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
-from served_site import build, served_site
+from served_site import ROOT, build, served_site
 from explainer_page import CHROMIUM, CHROMIUM_ARGS, VIEWPORT, wait_until_started
 
-BASELINE_PAGE = """<!doctype html><meta charset="utf-8"><title>baseline</title>
-<script type="module">
-import { loadPyodide } from "./pyodide/pyodide.mjs";
-const py = await loadPyodide({ indexURL: "./pyodide/" });
-const runtime = performance.now();
-await py.loadPackage(["numpy", "pillow"], { messageCallback: () => {} });
-const packages = performance.now();
-py.runPython("import numpy, PIL.Image");
-window.baseline = { runtime, packages, imports: performance.now() };
-</script>"""
-# V8's WebAssembly events worth reporting from a trace (counts, and summed durations where they have one).
-TRACE_CATEGORIES = ["v8.wasm", "disabled-by-default-v8.wasm.detailed", "disabled-by-default-v8.wasm.turbofan",
-                    "v8", "devtools.timeline"]
+ORIGINAL = ROOT.parent / "shared" / "reference-cnn-explainer"
+ORIGINAL_MAPS = 103
+# The original is interactive when every map of its overview holds its picture (its README).
+ORIGINAL_PROBE = """(() => {
+  const poll = () => {
+    const drawn = [...document.querySelectorAll('image.node-image')].filter(
+      e => (e.getAttribute('href') || e.getAttribute('xlink:href') || '').startsWith('data:')).length;
+    if (drawn >= %d) window.__interactive = performance.now(); else requestAnimationFrame(poll);
+  };
+  requestAnimationFrame(poll);
+})();""" % ORIGINAL_MAPS
+# One image switch in the original: a click on another example to all 103 maps holding the new one, and a frame.
+ORIGINAL_SWITCH = """async () => {
+  const hrefs = () => [...document.querySelectorAll('image.node-image')].map(e => e.getAttribute('href'));
+  const old = hrefs();
+  const target = document.querySelector('.image-container.inactive:not([data-imagename="custom"])');
+  const t0 = performance.now();
+  target.click();
+  await new Promise(done => { const poll = () => { const now = hrefs();
+    now.length >= %d && now.every((h, i) => h !== old[i]) ? done() : requestAnimationFrame(poll); }; poll(); });
+  await new Promise(r => requestAnimationFrame(() => setTimeout(r)));
+  return performance.now() - t0;
+}""" % ORIGINAL_MAPS
+# One image switch in ours: a click on another example to the next frame with it (as bench_overview.py).
+OURS_SWITCH = """async () => {
+  const target = document.querySelector('[data-example]:not([aria-pressed="true"])');
+  const t0 = performance.now();
+  target.click();  // Python handles it synchronously
+  await new Promise(r => requestAnimationFrame(() => setTimeout(r)));
+  return performance.now() - t0;
+}"""
+TRACE_CATEGORIES = ["v8.wasm", "disabled-by-default-v8.wasm.detailed", "v8", "devtools.timeline"]
+
+
+class Requests:
+    """What one server sent: (wall-clock time, path) of every answered GET."""
+
+    def __init__(self, folder: Path):
+        self.folder, self.seen, self.lock = folder, [], threading.Lock()
+
+    def note(self, path: str) -> None:
+        with self.lock:
+            self.seen.append((time.time(), unquote(urlsplit(path).path)))
+
+    def take(self) -> list[tuple[float, str]]:
+        with self.lock:
+            seen, self.seen = self.seen, []
+        return seen
+
+    @lru_cache(maxsize=None)
+    def gzipped(self, path: str) -> int:
+        file = self.folder / path.lstrip("/")
+        if file.is_dir():
+            file = file / "index.html"
+        return len(gzip.compress(file.read_bytes(), 6)) if file.is_file() else 0
 
 
 @contextmanager
-def served(folder: Path):
+def recorded(folder: Path, url: str | None = None):
+    """(url, Requests) of a server of folder on 127.0.0.1 that notes each request; url: an already running one
+    is replaced by this, on a free port."""
+    requests = Requests(folder)
     server = build.make_server(folder, 0, quiet=True)
-    server.handle_error = lambda request, address: None
+    handler = server.RequestHandlerClass
+
+    class Noting(handler.func):
+        def log_request(self, code="-", size="-"):
+            if str(code) == "200":
+                requests.note(self.path)
+
+    server.RequestHandlerClass = partial(Noting, **handler.keywords)
+    server.handle_error = lambda request, address: None  # a context closed mid-download is not news
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/"
+        yield f"http://127.0.0.1:{server.server_address[1]}/", requests
     finally:
         server.shutdown()
 
 
-def baseline_folder(scratch: Path) -> Path:
-    """The npm runtime as it comes, the official wheels beside it, and the baseline page."""
-    folder = scratch / "baseline"
-    (folder / "pyodide").mkdir(parents=True)
-    for name in build.RUNTIME_FILES:
-        shutil.copy(build.NODE_MODULES / "pyodide" / name, folder / "pyodide" / name)
-    for wheel in build.find_wheels(build.load_lock(), None):
-        shutil.copy(wheel, folder / "pyodide" / wheel.name)
-    (folder / "index.html").write_text(BASELINE_PAGE)
-    return folder
-
-
-def transferred(page) -> int:
-    return page.evaluate("""() => performance.getEntriesByType('navigation').concat(
-        performance.getEntriesByType('resource')).reduce((sum, e) => sum + (e.transferSize || 0), 0)""")
-
-
 class Tracer:
-    """A Chromium trace of one page load through the DevTools protocol."""
+    """A Chromium trace of one page load through the DevTools protocol: V8's WebAssembly events."""
 
     def __init__(self, context, page):
         self.page, self.events, self.complete = page, [], False
@@ -91,123 +133,164 @@ class Tracer:
         summary = {}
         for event in self.events:
             name = event.get("name", "")
-            if "wasm" not in name.lower() and "Wasm" not in name:
-                continue
-            count, ms = summary.get(name, (0, 0.0))
-            summary[name] = (count + 1, ms + event.get("dur", 0) / 1000)
+            if "wasm" in name.lower():
+                count, ms = summary.get(name, (0, 0.0))
+                summary[name] = (count + 1, ms + event.get("dur", 0) / 1000)
         return summary
 
 
-def throttle(context, page, mbps: float | None) -> None:
+def throttle(cdp, mbps: float | None) -> None:
     """A connection of mbps megabits per second and 20 ms latency for this page's requests (None: none).
     What a service worker answers from its cache never touches the network, as for a visitor."""
     if mbps:
-        cdp = context.new_cdp_session(page)
         cdp.send("Network.enable")
         cdp.send("Network.emulateNetworkConditions", {"offline": False, "latency": 20,
                                                        "downloadThroughput": mbps * 1e6 / 8,
                                                        "uploadThroughput": mbps * 1e6 / 8})
 
 
-def site_visit(page, url: str) -> dict:
+def fcp(page) -> float:
+    return page.evaluate("(performance.getEntriesByName('first-contentful-paint')[0] || {startTime: NaN}).startTime")
+
+
+def ours_visit(page, url: str) -> dict:
     page.goto(url, wait_until="domcontentloaded")  # "load" would wait for the runtime's modulepreloads too
     wait_until_started(page, settled=False)
-    timings = page.evaluate("explainer.timings")
-    seconds = {state: t / 1000 for t, source, state in page.evaluate("explainer.history") if source == "py"}
-    return {"ready": timings["ready"] / 1000, "runtime": seconds.get("Loaded Pyodide", float("nan")),
-            "packages": seconds.get("Loaded packages", float("nan")),
-            "python": timings.get("python", float("nan")) / 1000, "bytes": transferred(page)}
+    return {"ready": page.evaluate("explainer.timings.ready"), "fcp": fcp(page)}
 
 
-def baseline_visit(page, url: str) -> dict:
-    page.goto(url, wait_until="domcontentloaded")  # "load" would wait for the runtime's modulepreloads too
-    page.wait_for_function("window.baseline", timeout=120_000)
-    marks = page.evaluate("window.baseline")
-    return {"ready": marks["imports"] / 1000, "runtime": marks["runtime"] / 1000,
-            "packages": marks["packages"] / 1000, "python": float("nan"), "bytes": transferred(page)}
+def ours_switch(page) -> float:
+    wait_until_started(page)  # the parts installed after ready, as a visitor's first click meets them
+    return page.evaluate(OURS_SWITCH)
 
 
-def gzipped_size(folder: Path, rels) -> int:
-    return sum(len(gzip.compress((folder / rel).read_bytes(), 6)) for rel in rels if rel != "./")
+def original_visit(page, url: str) -> dict:
+    page.add_init_script(ORIGINAL_PROBE)
+    page.goto(url + "cnn-explainer/", wait_until="domcontentloaded")
+    page.wait_for_function("window.__interactive", timeout=120_000)
+    return {"ready": page.evaluate("window.__interactive"), "fcp": fcp(page)}
+
+
+def original_switch(page) -> float:
+    return page.evaluate(ORIGINAL_SWITCH)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--dist", type=Path, help="an existing build (default: build into a temporary folder)")
-    parser.add_argument("--trace", action="store_true", help="trace V8's WebAssembly work on the visits")
-    parser.add_argument("--no-worker", action="store_true",
-                        help="block the service worker: the repeat visit comes from the HTTP cache")
-    parser.add_argument("--cache-control", default=build.SiteHandler.cache_control,
-                        help="the Cache-Control header the site is served with (GitHub Pages: max-age=600)")
+    parser.add_argument("--before", type=Path, help="an older build to load alternately too (before/after)")
+    parser.add_argument("--trace", action="store_true", help="trace V8's WebAssembly work on the repeat visits")
     parser.add_argument("--mbps", type=float, help="a connection of this many Mbit/s (default: 127.0.0.1 unthrottled)")
     args = parser.parse_args()
+    if not (ORIGINAL / "cnn-explainer" / "index.html").is_file():
+        parser.error(f"{ORIGINAL} is missing: the original explainer, built (see its README)")
     from playwright.sync_api import sync_playwright
 
-    rows = {"site": [], "baseline": [], "repeat": []}
-    traces = {"site": [], "repeat": []}
-    measures = []  # forward pass and full redraw in the page (median of 20 each)
+    sites = {"ours": None, "before": args.before} if args.before else {"ours": None}
+    rows = {kind: [] for name in sites for kind in (name, f"{name}-repeat")}
+    rows["original"] = []
+    traces = {kind: [] for kind in rows if kind.endswith("-repeat")}
     scratch = Path(tempfile.mkdtemp(prefix="bench-load-"))
     try:
-        with served_site(args.dist, args.cache_control) as (url, out), served(baseline_folder(scratch)) as base_url, \
-                sync_playwright() as playwright:
-            def profile(name):
-                return playwright.chromium.launch_persistent_context(
-                    str(scratch / name), executable_path=CHROMIUM, args=CHROMIUM_ARGS, viewport=VIEWPORT,
-                    service_workers="block" if args.no_worker else "allow")
+        with served_site(args.dist) as (_, out), recorded(out) as (url, served), \
+                recorded(ORIGINAL) as (original_url, original_served), sync_playwright() as playwright:
+            folders = {"ours": (url, served)}
+            stack = []
+            if args.before:
+                stack.append(recorded(args.before))
+                folders["before"] = stack[-1].__enter__()
 
-            def load(kind, context, visit, address):
-                """One visit of kind in a new page of context (throttled, traced as asked); returns the page."""
+            def load(kind, context, visit, address, requests, switch=None):
+                """One visit of kind in a new page of context: its row, with the bytes sent before ready and after."""
                 page = context.new_page()
-                throttle(context, page, args.mbps)
+                cdp = context.new_cdp_session(page)
+                throttle(cdp, args.mbps)
                 tracer = Tracer(context, page) if args.trace and kind in traces else None
-                rows[kind].append(visit(page, address))
+                requests.take()
+                row = visit(page, address)
+                usage = cdp.send("Runtime.getHeapUsage")
+                row["heap"] = usage["usedSize"]  # V8's JS heap
+                row["buffers"] = usage.get("backingStorageSize", float("nan"))  # ArrayBuffers: WebAssembly memory
+                origin = page.evaluate("performance.timeOrigin") / 1000
+                if switch:
+                    row["switch"] = switch(page)
                 if tracer:
                     traces[kind].append(tracer.stop())
-                return page
+                rows[kind].append(row)
+                return page, origin
 
-            for run in range(args.runs):
-                context = profile(f"site-{run}")
-                page = load("site", context, site_visit, url)
-                measures.append(json.loads(page.evaluate("explainer.measure(20)")))
-                if not args.no_worker:
+            def settle_bytes(kind, page, origin, requests, worker):
+                """The bytes of the visit just made: before its ready, and after (the worker's precache...)."""
+                if worker:
                     page.evaluate("navigator.serviceWorker.ready.then(() => true)")
                 page.wait_for_timeout(3000)  # V8 writes its code cache a little after tier-up ends
-                page.close()
-                page = load("repeat", context, site_visit, url)
-                rows["repeat"][-1]["from_worker"] = page.evaluate(
-                    "performance.getEntriesByType('resource').filter(e => e.workerStart > 0).length")
-                context.close()
-                context = profile(f"baseline-{run}")
-                load("baseline", context, baseline_visit, base_url)
-                context.close()
-                print(f"round {run + 1}: site {rows['site'][-1]['ready']:.2f} s, baseline "
-                      f"{rows['baseline'][-1]['ready']:.2f} s, repeat {rows['repeat'][-1]['ready']:.2f} s", flush=True)
-            site_bytes = gzipped_size(out, json.loads((out / "precache-manifest.json").read_text())["files"])
+                ready_at = origin + rows[kind][-1]["ready"] / 1000
+                seen = requests.take()
+                row = rows[kind][-1]
+                row["bytes"] = sum(requests.gzipped(p) for t, p in seen if t <= ready_at)
+                row["later"] = {p: requests.gzipped(p) for t, p in seen if t > ready_at}
+
+            for run in range(args.runs):
+                for name, (address, requests) in folders.items():
+                    context = playwright.chromium.launch_persistent_context(
+                        str(scratch / f"{name}-{run}"), executable_path=CHROMIUM, args=CHROMIUM_ARGS,
+                        viewport=VIEWPORT)
+                    page, origin = load(name, context, ours_visit, address, requests, switch=ours_switch)
+                    settle_bytes(name, page, origin, requests, worker=True)
+                    page.close()
+                    page, origin = load(f"{name}-repeat", context, ours_visit, address, requests)
+                    settle_bytes(f"{name}-repeat", page, origin, requests, worker=False)
+                    context.close()
+                    if name == "ours":  # the original between ours and the older build
+                        context = playwright.chromium.launch_persistent_context(
+                            str(scratch / f"original-{run}"), executable_path=CHROMIUM, args=CHROMIUM_ARGS,
+                            viewport=VIEWPORT)
+                        page, origin = load("original", context, original_visit, original_url, original_served,
+                                            switch=original_switch)
+                        settle_bytes("original", page, origin, original_served, worker=False)
+                        context.close()
+                print(f"round {run + 1}: " + ", ".join(f"{kind} {r[-1]['ready'] / 1000:.2f} s" for kind, r in rows.items()),
+                      flush=True)
+            for cm in stack:
+                cm.__exit__(None, None, None)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
+    report(rows, traces, args)
 
+
+def report(rows: dict, traces: dict, args) -> None:
     def med(kind, key):
-        return statistics.median(row[key] for row in rows[kind])
+        values = [row[key] for row in rows[kind] if key in row]
+        return statistics.median(values) if values else float("nan")
 
-    where = f"a {args.mbps:g} Mbit/s connection" if args.mbps else "127.0.0.1, unthrottled"
-    print(f"\n{args.runs} rounds, medians (s since navigation; {where}):")
-    print(f"  {'':9} {'runtime up':>10} {'packages up':>11} {'Python start':>12} {'ready':>7} {'MB moved':>9}")
+    where = f"a {args.mbps:g} Mbit/s connection, 20 ms latency" if args.mbps else "127.0.0.1, unthrottled"
+    print(f"\n{args.runs} rounds, medians ({where}; ready: ours' data-status=ready, the original's "
+          f"{ORIGINAL_MAPS} maps drawn):")
+    print(f"  {'':15} {'ready s':>8} {'FCP s':>7} {'switch ms':>9} {'heap MB':>8} {'+buffers':>8} {'gzip MB before ready':>21} "
+          f"{'later':>6}")
     for kind in rows:
-        print(f"  {kind:9} {med(kind, 'runtime'):10.2f} {med(kind, 'packages'):11.2f} {med(kind, 'python'):12.2f} "
-              f"{med(kind, 'ready'):7.2f} {med(kind, 'bytes') / 1e6:9.2f}")
-    print(f"  site / baseline (ready): {med('site', 'ready') / med('baseline', 'ready'):.2f}x")
-    print(f"  repeat / cold (ready):   {med('repeat', 'ready') / med('site', 'ready'):.2f}x")
-    print(f"  first render (ready - Python start): {med('site', 'ready') - med('site', 'python'):.2f} s cold")
-    print(f"  the whole build gzipped: {site_bytes / 1e6:.1f} MB")
-    print(f"  forward pass in the page: {statistics.median(m['forward_ms'] for m in measures):.1f} ms, "
-          f"full redraw {statistics.median(m['render_ms'] for m in measures):.1f} ms")
-    explained = [key for key in measures[0] if key.endswith("_ms") and key not in ("forward_ms", "render_ms")]
-    if explained:  # the Why? view's methods, as multiples of one forward pass in the same page
-        forward = statistics.median(m["forward_ms"] for m in measures)
-        print("  explanations in the page: " + ", ".join(
-            f"{key[:-3]} {statistics.median(m[key] for m in measures):.1f} ms "
-            f"({statistics.median(m[key] for m in measures) / forward:.1f}x)" for key in explained))
+        later = statistics.median(sum(row["later"].values()) for row in rows[kind])
+        print(f"  {kind:15} {med(kind, 'ready') / 1000:8.2f} {med(kind, 'fcp') / 1000:7.2f} {med(kind, 'switch'):9.0f} "
+              f"{med(kind, 'heap') / 1e6:8.1f} {(med(kind, 'heap') + med(kind, 'buffers')) / 1e6:8.1f} {med(kind, 'bytes') / 1e6:21.2f} {later / 1e6:6.2f}")
+    for name in [kind for kind in rows if kind in ("ours", "before")]:
+        o = "original"
+        print(f"  {name}: ready / original's interactive {med(name, 'ready') / med(o, 'ready'):.2f}x, "
+              f"repeat / cold {med(name + '-repeat', 'ready') / med(name, 'ready'):.2f}x, "
+              f"bytes before ready {med(name, 'bytes') / med(o, 'bytes'):.2f}x, heap {med(name, 'heap') / med(o, 'heap'):.2f}x "
+              f"(with buffers {(med(name, 'heap') + med(name, 'buffers')) / (med(o, 'heap') + med(o, 'buffers')):.2f}x), "
+              f"first paint / original's interactive {med(name, 'fcp') / med(o, 'ready'):.2f}x, "
+              f"switch {med(name, 'switch') / med(o, 'switch'):.2f}x")
+    if "before" in rows:
+        print(f"  ours / before: ready {med('ours', 'ready') / med('before', 'ready'):.2f}x, repeat "
+              f"{med('ours-repeat', 'ready') / med('before-repeat', 'ready'):.2f}x, bytes "
+              f"{med('ours', 'bytes') / med('before', 'bytes'):.2f}x, heap {med('ours', 'heap') / med('before', 'heap'):.2f}x")
+    for kind in [k for k in rows if not k.endswith("-repeat")]:
+        later = rows[kind][-1]["later"]
+        if later:
+            print(f"  fetched after ready ({kind}, last round, gzipped): " + ", ".join(
+                f"{path} {size / 1e6:.2f} MB" for path, size in sorted(later.items(), key=lambda i: -i[1])[:8]
+                if size > 20_000))
     for kind, summaries in traces.items():
         names = sorted({name for summary in summaries for name in summary})
         if names:

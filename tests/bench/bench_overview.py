@@ -233,14 +233,18 @@ def map_methods(browser, out, runs):
     import json
 
     zip_name = next(p.name for p in out.glob("app-*.zip"))
-    wheels = {"numpy": next(p.name for p in (out / "pyodide").glob("numpy-*.whl")),
-              "pillow": next(p.name for p in (out / "pyodide").glob("pillow-*.whl"))}
+    # the npm runtime and the official wheels: the site's wheels hold stubs that only its bootstrap.js resolves
+    upstream = build.find_wheels(build.load_lock(), None)
+    wheels = {"numpy": next(p.name for p in upstream if p.name.startswith("numpy-")),
+              "pillow": next(p.name for p in upstream if p.name.startswith("pillow-"))}
     page_text = (MAPS_PAGE.replace("WHEELS.numpy", json.dumps(wheels["numpy"]))
                  .replace("WHEELS.pillow", json.dumps(wheels["pillow"])).replace("APP_ZIP", json.dumps(zip_name)))
     scratch = Path(tempfile.mkdtemp(prefix="bench-maps-"))
     try:
-        for name in ("pyodide", zip_name):
-            (scratch / name).symlink_to(out / name)
+        (scratch / zip_name).symlink_to(out / zip_name)
+        (scratch / "pyodide").mkdir()
+        for path in [build.NODE_MODULES / "pyodide" / name for name in build.RUNTIME_FILES] + upstream:
+            (scratch / "pyodide" / path.name).symlink_to(path)
         (scratch / "maps.html").write_text(page_text)
         (scratch / "maps_bench.py").write_text(MAPS_PY)
         server = build.make_server(scratch, 0, quiet=True)

@@ -29,6 +29,7 @@ def damage(path) -> None:
     ("damaged", "offline.js"),
 ])
 def test_a_bad_file_is_named_in_a_plain_message(site, tmp_path, serve, page, problem, rel):
+    rel = site.build.path(rel)  # its content-hashed name (sitebuild/names.py)
     broken = tmp_path / "site"
     shutil.copytree(site.dir, broken)
     if problem == "damaged":

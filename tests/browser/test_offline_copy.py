@@ -116,7 +116,7 @@ def test_a_file_damaged_on_the_server_too_is_named_after_the_one_retry(site, tmp
 def test_without_bootstrap_js_the_page_says_so_instead_of_starting_forever(site, tmp_path, serve, page, problem):
     copy = tmp_path / "site"
     shutil.copytree(site.dir, copy)
-    script = copy / "bootstrap.js"
+    script = copy / site.build.path("bootstrap.js")
     if problem == "missing":
         script.unlink()
     else:
@@ -131,7 +131,7 @@ def test_without_bootstrap_js_the_page_says_so_instead_of_starting_forever(site,
     with page.expect_navigation():
         page.click("#error .reload")
     page.wait_for_function("document.getElementById('app').dataset.status === 'error'", timeout=10000)
-    script.write_bytes((site.dir / "bootstrap.js").read_bytes())  # the site fixed: the button brings it back
+    script.write_bytes((site.dir / site.build.path("bootstrap.js")).read_bytes())  # the site fixed: the button brings it back
     with page.expect_navigation():
         page.click("#error .reload")
     wait_until_started(page)

@@ -117,7 +117,7 @@ def test_first_paint_is_in_the_served_page_before_python_runs(page, site, native
     html = (site.dir / "index.html").read_text()
     assert html.count('class="map"') == 103 and 'id="overview-svg"' in html
     held = []
-    page.route("**/pyscript/core.js", lambda route: held.append(route))  # never answered: no Python
+    page.route("**/pyscript-*/core.js", lambda route: held.append(route))  # never answered: no Python
     page.goto(site.url, wait_until="commit")
     page.wait_for_selector("#overview-svg image.map >> nth=102", state="attached")
     assert page.eval_on_selector("#app", "e => e.dataset.status") == "loading"

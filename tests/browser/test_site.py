@@ -169,11 +169,11 @@ def test_missing_file_gives_a_clear_error(site, tmp_path, serve, page, missing):
     broken = tmp_path / "site"
     shutil.copytree(site.dir, broken)
     if missing == "numpy wheel":
-        target = next((broken / "pyodide").glob("numpy-*.whl"))
+        target = next((broken / site.build.runtime_dir).glob("numpy-*.whl"))
     elif missing == "app zip":
         target = next(broken.glob("app-*.zip"))
     else:
-        target = broken / missing
+        target = broken / site.build.path(missing)
     target.unlink()
     page.goto(serve(broken))
     wait_for_start_to_end(page, READY_TIMEOUT_S)

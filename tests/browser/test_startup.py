@@ -5,6 +5,7 @@ the loading indicator (bootstrap.js) must not touch parts of the page that are n
 """
 from __future__ import annotations
 
+import re
 import threading
 import time
 from functools import partial
@@ -63,7 +64,7 @@ class HeldMainPy(build.SiteHandler):
     release: threading.Event
 
     def do_GET(self):
-        if self.path.split("?")[0].endswith("/main.py"):
+        if re.search(r"/main\.[0-9a-f]+\.py$", self.path.split("?")[0]):
             self.release.wait(60)
         return super().do_GET()
 
@@ -178,7 +179,7 @@ def test_first_screen_comes_before_pillow_and_an_image_given_meanwhile_waits_for
     context = browser.new_context(viewport=VIEWPORT, service_workers="block")  # page.route sees every fetch
     page = context.new_page()
     held = []
-    page.route("**/pyodide/pillow-*.whl", lambda route: held.append(route))  # Pillow arrives when we say
+    page.route("**/pyodide-*/pillow-*.whl", lambda route: held.append(route))  # Pillow arrives when we say
     page.goto(site.url + "#image=koala")
     wait_until_started(page, settled=False)
     assert read_probabilities(page) == pytest.approx(native.probabilities("koala"), abs=1e-5)

@@ -15,6 +15,7 @@ import build
 import sitebuild.app
 import sitebuild.common
 import sitebuild.examples
+import sitebuild.names
 from pyapp.engine.network import load_network
 from pyapp.images.preprocess import load_image
 
@@ -31,14 +32,14 @@ def site(tmp_path_factory) -> build.Build:
 
 
 def test_site_has_runtime_wheels_app_and_one_example_per_class(site):
-    out = site.out
+    out, runtime = site.out, site.out / site.runtime_dir
     for name in ("pyodide.mjs", "pyodide.asm.js", "pyodide.asm.wasm", "python_stdlib.zip", "pyodide-lock.json"):
-        assert (out / "pyodide" / name).is_file(), name
-    assert len(list((out / "pyodide").glob("numpy-2.0.2-*.whl"))) == 1
-    assert len(list((out / "pyodide").glob("pillow-10.2.0-*.whl"))) == 1
-    assert (out / "pyscript" / "core.js").is_file()
-    config = json.loads((out / "pyscript.json").read_text())
-    assert config["interpreter"] == "./pyodide/pyodide.mjs" and config["packages_cache"] == "passthrough"
+        assert (runtime / name).is_file(), name
+    assert len(list(runtime.glob("numpy-2.0.2-*.whl"))) == 1
+    assert len(list(runtime.glob("pillow-10.2.0-*.whl"))) == 1
+    assert (out / site.path("pyscript/core.js")).is_file()
+    config = json.loads((out / site.path("pyscript.json")).read_text())
+    assert config["interpreter"] == f"./{site.runtime_dir}/pyodide.mjs" and config["packages_cache"] == "passthrough"
     zip_name = next(name for name, target in config["files"].items() if target == "./*")
     assert (out / zip_name).is_file()
     examples = json.loads((out / "examples.json").read_text())
@@ -55,7 +56,7 @@ def test_the_page_reads_each_example_without_pillow_as_the_very_numbers_pillow_g
 
     for name in json.loads((site.out / "examples.json").read_text()):
         assert np.array_equal(example_input(name, site.out), load_image(site.out / build.example_file(name))), name
-    config = json.loads((site.out / "pyscript.json").read_text())
+    config = json.loads((site.out / site.path("pyscript.json")).read_text())
     assert config["packages"] == ["numpy"]  # Pillow comes after the first screen (pyapp/page/pillow.py)
 
 
@@ -81,17 +82,19 @@ def test_every_start_up_file_is_pinned_to_its_hash_in_the_page(site):
     sri = {rel: build.sri(build.sha256_file(site.out / rel)) for rel in plan["integrity"]}
     assert plan["integrity"] == sri
     fetched = {rel for stage in plan["stages"] for rel, _ in stage["files"]}
-    wanted = {"pyodide/pyodide.asm.wasm", "pyodide/python_stdlib.zip", "pyodide/pyodide-lock.json",
-              "pyodide/pyodide.asm.js", "pyodide/pyodide.mjs", "pyscript/core.js", "pyscript.json", "main.py"}
+    wanted = {site.path(rel) for rel in ("pyodide/pyodide.asm.wasm", "pyodide/python_stdlib.zip",
+                                         "pyodide/pyodide-lock.json", "pyodide/pyodide.asm.js", "pyodide/pyodide.mjs",
+                                         "pyscript/core.js", "pyscript.json", "main.py")}
     assert wanted | fetched <= set(sri) and any(rel.startswith("app-") for rel in fetched)
     pinned = set()
     for tag in re.findall(r'<(?:script|link) [^>]*(?:stylesheet|modulepreload|src="\./[^"]+\.js")[^>]*>', html):
         rel = re.search(r'(?:src|href)="\./([^"]+)"', tag).group(1)
         assert f'integrity="{sri[rel]}"' in tag, tag
         pinned.add(rel)
-    assert {"bootstrap.js", "offline.js", "pyscript/core.js", "styles/base.css"} <= pinned
+    assert {site.path(rel) for rel in ("bootstrap.js", "offline.js", "pyscript/core.js", "styles/base.css")} <= pinned
     import_map = re.search(r'<script type="importmap">(.*?)</script>', html).group(1)
-    assert json.loads(import_map)["integrity"]["./pyodide/pyodide.asm.js"] == sri["pyodide/pyodide.asm.js"]
+    asm = site.path("pyodide/pyodide.asm.js")
+    assert json.loads(import_map)["integrity"][f"./{asm}"] == sri[asm]
     policy = re.search(r'http-equiv="Content-Security-Policy" content="([^"]+)"', html).group(1)
     digest = base64.b64encode(hashlib.sha256(import_map.encode()).digest()).decode()
     assert f"'sha256-{digest}'" in policy and "'unsafe-inline'" not in policy.split("style-src")[0]
@@ -128,7 +131,7 @@ def test_page_makes_no_reference_to_other_origins(site):
 
 
 def test_unchanged_tree_rebuilds_to_the_same_site_without_copying_the_runtime(site):
-    wasm = site.out / "pyodide" / "pyodide.asm.wasm"
+    wasm = site.out / site.runtime_dir / "pyodide.asm.wasm"
     before = wasm.stat().st_mtime_ns, wasm.stat().st_ino
     again = build.build(site.out, allow_download=False)
     assert again.build_hash == site.build_hash  # returning visitors download nothing new
@@ -136,7 +139,7 @@ def test_unchanged_tree_rebuilds_to_the_same_site_without_copying_the_runtime(si
 
 
 def test_pyapp_change_gives_new_app_zip_and_cache_but_keeps_runtime(site, monkeypatch):
-    wasm = site.out / "pyodide" / "pyodide.asm.wasm"
+    wasm = site.out / site.runtime_dir / "pyodide.asm.wasm"
     before = wasm.stat().st_mtime_ns, wasm.stat().st_ino
     original = sitebuild.app.app_zip
     monkeypatch.setattr(sitebuild.app, "app_zip", lambda files: original(files + [ROOT / "README.md"]))  # a different app
@@ -274,9 +277,9 @@ def test_pyapp_ships_as_source_with_bytecode_beside_every_module(site):
 def test_the_sites_lock_file_holds_the_sha256_of_the_wheels_it_serves(site):
     """The wheels are compiled, so their hashes differ from upstream's: the page's lock file (which
     Pyodide checks every download against) has the new ones, and the upstream files were checked first."""
-    lock = json.loads((site.out / "pyodide" / "pyodide-lock.json").read_text())
+    lock = json.loads((site.out / site.runtime_dir / "pyodide-lock.json").read_text())
     upstream = build.lock_hashes(build.load_lock())
-    wheels = sorted((site.out / "pyodide").glob("*.whl"))
+    wheels = sorted((site.out / site.runtime_dir).glob("*.whl"))
     assert {w.name for w in wheels} == {"numpy-2.0.2-cp312-cp312-pyodide_2024_0_wasm32.whl",
                                         "pillow-10.2.0-cp312-cp312-pyodide_2024_0_wasm32.whl"}
     served = build.lock_hashes(lock)
@@ -288,11 +291,13 @@ def test_the_sites_lock_file_holds_the_sha256_of_the_wheels_it_serves(site):
 def test_standard_library_and_wheels_ship_bytecode_for_what_start_up_imports(site):
     import zipfile
 
-    stdlib = set(zipfile.ZipFile(site.out / "pyodide" / "python_stdlib.zip").namelist())
+    stdlib = set(zipfile.ZipFile(site.out / site.runtime_dir / "python_stdlib.zip").namelist())
     for module in ("json/__init__", "asyncio/base_events", "dataclasses", "pathlib", "zipfile/__init__"):
         assert f"{module}.pyc" in stdlib and f"{module}.py" not in stdlib, module
-    assert "pydoc.py" in stdlib  # never imported by the page: stays source, which is smaller
-    numpy = set(zipfile.ZipFile(site.out / "pyodide" / "numpy-2.0.2-cp312-cp312-pyodide_2024_0_wasm32.whl").namelist())
+    assert "pydoc.py" not in stdlib and "pydoc.pyc" not in stdlib  # never imported at start-up: in the rest
+    rest = set(zipfile.ZipFile(site.out / site.runtime_dir / "rest-stdlib.zip").namelist())
+    assert "pydoc.py" in rest  # source, which is smaller
+    numpy = set(zipfile.ZipFile(site.out / site.runtime_dir / "numpy-2.0.2-cp312-cp312-pyodide_2024_0_wasm32.whl").namelist())
     assert "numpy/__init__.pyc" in numpy and "numpy/_core/numeric.pyc" in numpy
 
 
@@ -333,3 +338,26 @@ def test_the_build_ships_the_shipped_model_s_atlas_as_a_small_sprite_outside_the
     assert "atlas/" not in page
     manifest = json.loads((site.out / "precache-manifest.json").read_text())["files"]
     assert {patches.DOCUMENT, f"{patches.FOLDER}/{document['sprite']['file']}"} <= set(manifest)
+
+
+def test_every_file_the_page_loads_is_named_after_its_content(site):
+    """A deploy is atomic (sitebuild/names.py): no name the page loads can hold another content, in another build."""
+    html = (site.out / "index.html").read_text()
+    plan = json.loads(re.search(r'id="load-plan">(.*?)</script>', html).group(1))
+    folders = {}
+    for rel in plan["integrity"]:
+        head, _, name = rel.partition("/")
+        if re.fullmatch(r"(pyodide|pyscript)-[0-9a-f]{12}", head):
+            folders[head] = head
+        elif rel.startswith("examples/"):
+            continue  # data PyScript copies in by the names the hashed pyscript.json gives
+        else:
+            digest = re.search(r"[.-]([0-9a-f]{12})\.\w+$", rel)
+            assert digest, f"{rel} is loaded by the page under a name that does not change with its content"
+            assert hashlib.sha256((site.out / rel).read_bytes()).hexdigest().startswith(digest.group(1)), rel
+    assert set(folders) == {site.runtime_dir, site.path("pyscript/core.js").split("/")[0]}
+    for folder in folders:
+        files = {p.name: p.read_bytes() for p in (site.out / folder).iterdir()}
+        assert sitebuild.names.of_folder(folder.split("-")[0], files) == folder
+    for own in ("bootstrap.js", "offline.js", "main.py", "pyscript.json", "styles/base.css"):
+        assert not (site.out / own).exists() and f'"./{own}"' not in html

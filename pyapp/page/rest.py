@@ -1,0 +1,85 @@
+"""The parts of the runtime that start-up does not load, fetched on their first import.
+
+The build cuts the standard library and the wheels to what start-up imports (sitebuild/trim.py) and puts
+the rest of each in a zip the load plan names, with its sha256 and the modules it holds. The first import of
+one of those modules (numpy.random for a new network's weights, ...) fetches
+that zip, checks it and unpacks it where Python looks, then imports as if it had always been there: the
+import is synchronous, so the download is too (a synchronous request, which the service worker answers
+offline). Shared libraries are never among those files (sitebuild/trim.py).
+"""
+from __future__ import annotations
+
+import hashlib
+import importlib
+import importlib.machinery
+import io
+import sys
+import zipfile
+
+
+class RestMissing(ImportError):
+    """A part of the runtime could not be fetched or did not match its sha256."""
+
+
+def fetch_bytes(url: str) -> bytes:
+    """The body of a same-origin file, synchronously (the import that needs it cannot wait): bootstrap.js's
+    fetchSync, which makes the bytes in JavaScript (a codec here may itself be in a rest zip: utf-16 was)."""
+    import js
+
+    data = js.explainer.fetchSync(url)
+    if data is None:
+        raise RestMissing(f"{url}: the server did not send it")
+    return data.to_bytes()
+
+
+class RestFinder:
+    """A meta path finder, first in line: a module of a rest zip not yet loaded loads its zip, then the normal
+    path finder finds it there; any other name passes through untouched."""
+
+    def __init__(self, plan: dict, fetch=fetch_bytes, report=None):
+        self.zips = {path: dict(part) for path, part in plan.items()}
+        self.owner = {name: path for path, part in plan.items() for name in part["modules"]}
+        self.fetch, self.report = fetch, report
+
+    def load(self, path: str) -> None:
+        part = self.zips[path]
+        if part.get("loaded"):
+            return
+        try:
+            data = self.fetch(path)
+        except RestMissing:
+            raise
+        except Exception as error:  # noqa: BLE001 - the connection, as JsException: an ImportError like any other
+            print(f"[explainer] {path}: {type(error).__name__}: {error}", file=sys.stderr)  # the console
+            raise RestMissing(f"{path} could not be downloaded ({type(error).__name__}); check the connection") from error
+        if hashlib.sha256(data).hexdigest() != part["sha256"]:
+            raise RestMissing(f"A file of the site is damaged or out of date ({path}): reload the page")
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            archive.extractall(part["target"])
+        part["loaded"] = True
+        importlib.invalidate_caches()
+        if self.report:
+            self.report(path)
+
+    def find_spec(self, fullname, path=None, target=None):
+        zip_path = self.owner.get(fullname)
+        if zip_path is None or self.zips[zip_path].get("loaded"):
+            return None
+        self.load(zip_path)
+        return importlib.machinery.PathFinder.find_spec(fullname, path)
+
+
+def install() -> RestFinder | None:
+    """Put the finder of the load plan's rest zips in front of Python's import path (once)."""
+    import js  # here, not above: the finder itself is tested in CPython
+    from pyodide.ffi import to_js
+    for finder in sys.meta_path:
+        if isinstance(finder, RestFinder):
+            return finder
+    plan = js.explainer.rest
+    if not plan:
+        return None
+    finder = RestFinder(plan.to_py(),  # each fetch goes into the loader's history, for tests and the benchmark
+                        report=lambda path: js.explainer.history.push(to_js([round(js.performance.now()), "rest", path])))
+    sys.meta_path.insert(0, finder)  # first: numpy/random/ is there for its shared libraries, not a namespace package
+    return finder
