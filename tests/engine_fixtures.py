@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import copy
 
+import numpy as np
+
 from pyapp.data.dataset import CLASS_NAMES
 from pyapp.engine.network import load_network, random_weights, save_network
 
@@ -45,3 +47,15 @@ def write_random_network(directory, seed=0, description=None):
 
 def random_network(tmp_dir, seed=0, description=None):
     return load_network(write_random_network(tmp_dir, seed, description))
+
+
+TOLERANCE = 1e-4  # relative to the largest magnitude compared: float32 sums of a few thousand terms
+
+
+def assert_close(actual, expected, tolerance=TOLERANCE, what=""):
+    """|actual - expected| <= tolerance x the largest |expected| (every entry)."""
+    expected = np.asarray(expected, dtype=np.float64)
+    scale = max(float(np.abs(expected).max()), 1e-12)
+    error = float(np.abs(np.asarray(actual, dtype=np.float64) - expected).max()) / scale
+    assert np.shape(actual) == expected.shape, f"{what}: shape {np.shape(actual)} != {expected.shape}"
+    assert error <= tolerance, f"{what}: relative error {error:.2e} > {tolerance}"

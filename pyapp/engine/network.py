@@ -7,6 +7,7 @@ channels-first. The other methods explain single numbers of a trace for the deta
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 from pathlib import Path
@@ -75,7 +76,7 @@ class Network:
         shape, source = self.shapes[INPUT], INPUT
         for spec in description["layers"]:
             layer = _build_layer(spec, weights, shape)
-            if layer.name in self.shapes:
+            if layer.name in self.shapes or layer.name == INPUT:
                 raise NetworkError(f"two layers are named {layer.name!r}")
             shape = layer.output_shape(shape)
             if min(shape) < 1:
@@ -102,9 +103,22 @@ class Network:
         return sum(p.size for layer in self.layers for p in layer.parameters())
 
     def weights(self) -> dict[str, np.ndarray]:
-        """The parameters in the .npz layout: ``<layer>.weight``, ``<layer>.bias``."""
+        """The parameters and buffers in the .npz layout: ``<layer>.weight``, ``<layer>.bias``, ``<layer>.running_mean``..."""
         return {f"{layer.name}.{suffix}": array for layer in self.layers
-                for suffix, array in layer.named_parameters().items()}
+                for suffix, array in {**layer.named_parameters(), **layer.named_buffers()}.items()}
+
+    @contextlib.contextmanager
+    def training(self, mode: bool = True):
+        """``with network.training():`` batch normalisation uses (and moves) the batch's statistics and dropout
+        drops; outside it both are their inference forms."""
+        before = [layer.training for layer in self.layers]
+        for layer in self.layers:
+            layer.training = mode
+        try:
+            yield self
+        finally:
+            for layer, was in zip(self.layers, before):
+                layer.training = was
 
     def __repr__(self) -> str:
         lines = [f"Network {self.name!r}: input {self.input_shape} (H, W, C), "
@@ -186,8 +200,7 @@ class Network:
     def conv_intermediates(self, trace: Trace, layer: str, neuron: int) -> np.ndarray:
         """(in_channels, H', W'): input channel i correlated with kernel i, before summing and the bias."""
         conv = self._conv(layer)
-        x = trace[self.sources[layer]]
-        win = windows(x, conv.kernel_size, conv.stride, conv.padding)  # (C, H', W', k, k)
+        win = conv.windows(trace[self.sources[layer]])  # (C, H', W', k, k)
         return np.einsum("chwyx,cyx->chw", win, conv.weight[neuron], optimize=True).astype(np.float32)
 
     def _spatial(self, name: str) -> Layer:
@@ -238,11 +251,13 @@ class Network:
         if not isinstance(pool, MaxPool2D):
             raise ValueError(f"{layer} is a {pool.type} layer, not a max pool")
         p, s = pool.pool_size, pool.stride
-        win = windows(trace[self.sources[layer]], p, s)  # (C, H', W', p, p)
+        x = trace[self.sources[layer]]
+        before = pool.pads(x.shape[-1])[0]
+        win = windows(x, p, s, pool.pads(x.shape[-1]), pool.fill)  # (C, H', W', p, p)
         c, h, w = win.shape[:3]
         dy, dx = np.divmod(win.reshape(c, h, w, p * p).argmax(axis=-1), p)
-        ys = np.arange(h)[None, :, None] * s + dy
-        xs = np.arange(w)[None, None, :] * s + dx
+        ys = np.arange(h)[None, :, None] * s + dy - before
+        xs = np.arange(w)[None, None, :] * s + dx - before
         return np.stack([ys, xs], axis=-1).astype(np.int64)
 
     def softmax_terms(self, trace: Trace) -> dict:

@@ -149,7 +149,7 @@ def test_an_npz_holding_objects_is_refused(weights):
 
 def test_the_limits_table_is_in_the_readme_and_the_architecture_notes():
     table = markdown_table()
-    assert "| padding | 0 | 3 |" in table and "| model file | 1 | 50 MB |" in table
+    assert "| padding | 0 | 6 |" in table and "| model file | 1 | 50 MB |" in table
     for doc in ("README.md", "docs/architecture.md"):
         assert table in (ROOT / doc).read_text(encoding="utf-8"), f"{doc} does not show the limits table"
 
@@ -182,7 +182,7 @@ def test_the_command_line_refuses_a_hostile_model_folder_with_exit_code_2(tmp_pa
                             preexec_fn=small_memory)
     assert result.returncode == 2 and result.stdout == ""
     assert result.stderr == ("error: cannot load the network: layer 1 ('conv_1_1'): padding 5,000 is out of range: "
-                             "the explainer takes 0 to 2 (pixels, and at most kernel_size - 1)\n")
+                             "the explainer takes 0 to 2 (zeros per side, at most kernel_size - 1; or valid, same)\n")
 
 
 def test_a_model_is_tried_on_one_image_before_it_is_kept(weights):

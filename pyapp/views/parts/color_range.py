@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ...engine.network import INPUT, SPATIAL_TYPES
+from ...engine.network import INPUT
 from ...ui import colors
 from .scales import Scale
 
@@ -25,7 +25,7 @@ INPUT_RANGE = Scale(colors.LAYER_SCALE["input"], 0.0, 1.0, reverse=True, layers=
 
 
 def hidden_layers(network) -> list:
-    return [layer for layer in network.layers if layer.type in SPATIAL_TYPES]
+    return [layer for layer in network.layers if layer.spatial]
 
 
 def groups(network, mode: str) -> list[tuple[str, ...]]:
