@@ -16,6 +16,7 @@ import numpy as np
 
 from . import gradients
 from .. import WEIGHTS_DIR
+from ..images.fit import fit_image
 from .layer_arrays import LayerArrays
 from .layers import INITS, LAYER_TYPES, Conv2D, Layer, MaxPool2D, windows
 from ..models.limits import ModelLimitError, check_description, check_weights
@@ -70,6 +71,8 @@ class Network:
         self.classes = list(description["classes"])
         h, w, c = description["input_shape"]
         self.input_shape = (int(h), int(w), int(c))
+        # the model's input is gain * pixel + offset per channel, pixels in [0, 1] (see input_normalisation)
+        self.gain, self.offset = input_normalisation(description.get("normalization"), int(c))
         self.layers: list[Layer] = []
         self.shapes: dict[str, tuple[int, ...]] = {INPUT: (int(c), int(h), int(w))}
         self.sources: dict[str, str] = {}  # layer name -> the name of the layer feeding it
@@ -127,17 +130,31 @@ class Network:
         return "\n".join(lines)
 
     # -- forward pass -----------------------------------------------------------------------
+    @property
+    def input_range(self) -> tuple[float, float]:
+        """The lowest and highest value the first layer can read: pixels 0 and 1, normalised."""
+        ends = np.stack([self.offset, self.gain + self.offset])
+        return float(ends.min()), float(ends.max())
+
     def _chw(self, image) -> tuple[np.ndarray, bool]:
+        """A picture (H, W, C) or a batch as the first layer reads it: fitted to the model's size and channels
+        (pyapp.images.fit: any photo works with any model), normalised, channels-first."""
         x = np.asarray(image)
         if np.issubdtype(x.dtype, np.integer):
             x = x / 255.0  # 8-bit pixels, as Pillow gives them
         x = x.astype(np.float32, copy=False)
-        if x.shape == self.input_shape:
-            return x.transpose(2, 0, 1)[None], True
-        if x.ndim == 4 and x.shape[1:] == self.input_shape:
-            return x.transpose(0, 3, 1, 2), False
-        raise ValueError(f"expected an image of shape {self.input_shape} (H, W, C) or a batch "
-                         f"(N, {', '.join(map(str, self.input_shape))}), got {x.shape}")
+        single = x.ndim in (2, 3)
+        if single:
+            x = x[None] if x.ndim == 3 else x[None, :, :, None]
+        if x.ndim == 4 and x.shape[1:] != self.input_shape and x.shape[3] in (1, 3, 4):
+            x = np.stack([fit_image(one, self.input_shape) for one in x]) if len(x) else x
+        if x.ndim != 4 or x.shape[1:] != self.input_shape:
+            raise ValueError(f"expected an image of shape {self.input_shape} (H, W, C) or a batch "
+                             f"(N, {', '.join(map(str, self.input_shape))}), got {x.shape[int(single):]}")
+        x = x.transpose(0, 3, 1, 2)
+        if self.description.get("normalization"):
+            x = x * self.gain[:, None, None] + self.offset[:, None, None]
+        return x, single
 
     def forward(self, image) -> Trace:
         """Run an (H, W, C) float image in [0, 1] (or a batch (N, H, W, C)); every activation, by name."""
@@ -279,6 +296,23 @@ class Network:
 
 
 # -- loading and saving -------------------------------------------------------------------------
+
+def input_normalisation(spec, channels: int) -> tuple[np.ndarray, np.ndarray]:
+    """(gain, offset) per channel so that the model's input is ``gain * pixel + offset`` for pixels in [0, 1].
+
+    The description's ``normalization`` is ``{"mean": [...], "std": [...]}`` (torchvision's Normalize, on pixels in
+    [0, 1]) or ``{"scale": s, "offset": o}`` (Keras' Rescaling, on pixels in 0..255); none: the pixels as they are.
+    A single number stands for every channel."""
+    def per_channel(values):
+        return np.broadcast_to(np.asarray(values, dtype=np.float32).reshape(-1), (channels,)).copy()
+
+    if not spec:
+        return np.ones(channels, np.float32), np.zeros(channels, np.float32)
+    if "mean" in spec:
+        std = per_channel(spec["std"])
+        return 1 / std, -per_channel(spec["mean"]) / std
+    return per_channel(spec["scale"]) * np.float32(255), per_channel(spec.get("offset", 0.0))
+
 
 def _read_description(source) -> dict:
     """A description from a dict, JSON text (str or bytes) or a path to a JSON file (read within the limits)."""

@@ -190,6 +190,7 @@ def check_description(description) -> None:
         raise ModelLimitError(f"input_shape: the explainer takes square images, not {h}x{w}")
     if c == 2:
         raise ModelLimitError("input_shape: input channels must be 1 (grey) or 3 (RGB), not 2")
+    check_normalization(description.get("normalization"), c)
     classes = description.get("classes")
     if not isinstance(classes, (list, tuple)):
         raise ModelLimitError("classes must be a list of class names")
@@ -216,6 +217,26 @@ def check_description(description) -> None:
     whole(parameters, "parameters", "the layers together")
     if shape != (len(classes),):
         raise ModelLimitError(f"the last layer gives {shape}, expected one value per class ({len(classes)})")
+
+
+def check_normalization(spec, channels: int) -> None:
+    """The input normalisation: absent, ``{"mean": m, "std": s}`` (one number or one per channel, on pixels in
+    [0, 1]) or ``{"scale": s, "offset": o}`` (on pixels in 0..255, Keras' Rescaling)."""
+    if spec is None:
+        return
+    where = "normalization"
+    if not isinstance(spec, dict) or not ({"mean", "std"} <= set(spec) or "scale" in spec):
+        raise ModelLimitError(f"{where} must be {{'mean': ..., 'std': ...}} or {{'scale': ..., 'offset': ...}}")
+    for field, low, high in (("mean", -1000, 1000), ("std", 1e-6, 1000), ("scale", -10, 10), ("offset", -1000, 1000)):
+        if field not in spec:
+            continue
+        values = spec[field] if isinstance(spec[field], (list, tuple)) else [spec[field]]
+        if len(values) not in (1, channels):
+            raise ModelLimitError(f"{where}: {field} needs 1 or {channels} numbers (one per channel), not {len(values)}")
+        for value in values:
+            number(value, field, where, low, high)
+    if "scale" in spec and not spec["scale"]:
+        raise ModelLimitError(f"{where}: a scale of 0 would make every picture the same")
 
 
 def check_weights(weights) -> None:

@@ -194,8 +194,9 @@ def test_a_model_is_tried_on_one_image_before_it_is_kept(weights):
     small["input_shape"] = [32, 32, 3]
     small["layers"][-2]["units"] = 10
     smaller = network_from(small, random_weights(small, seed=0))
-    with pytest.raises(ImportError_, match=r"one forward pass fails \(expected an image of shape \(32, 32, 3\)"):
-        tried(smaller, np.zeros((64, 64, 3), np.float32))  # the page feeds 64x64 pictures
+    assert tried(smaller, np.zeros((64, 64, 3), np.float32)) is smaller  # a 64x64 picture is fitted to 32x32
+    with pytest.raises(ImportError_, match=r"one forward pass fails \(expected an image"):
+        tried(smaller, np.zeros((3, 64, 64), np.float32))  # channels first: not a picture
 
 
 def test_picked_files_over_the_limit_are_refused_with_their_size():
