@@ -176,6 +176,18 @@ def layer_parameters(spec: dict, shape: tuple[int, ...]) -> int:
     return 0
 
 
+def check_input_shape(shape) -> tuple[int, int, int]:
+    """(height, width, channels) of a model's input: square, 16 to 128 pixels, grey or colour."""
+    h = whole(shape[0], "input height and width", "input_shape")
+    w = whole(shape[1], "input height and width", "input_shape")
+    c = whole(shape[2], "input channels", "input_shape")
+    if h != w:
+        raise ModelLimitError(f"input_shape: the explainer takes square images, not {h}x{w}")
+    if c == 2:
+        raise ModelLimitError("input_shape: input channels must be 1 (grey) or 3 (RGB), not 2")
+    return h, w, c
+
+
 def check_description(description) -> None:
     """Every field of a parsed model description within the limits; nothing is allocated here."""
     if not isinstance(description, dict):
@@ -183,13 +195,7 @@ def check_description(description) -> None:
     shape_in = description.get("input_shape")
     if not isinstance(shape_in, (list, tuple)) or len(shape_in) != 3:
         raise ModelLimitError(f"input_shape must be [height, width, channels], not {str(shape_in)[:40]}")
-    h = whole(shape_in[0], "input height and width", "input_shape")
-    w = whole(shape_in[1], "input height and width", "input_shape")
-    c = whole(shape_in[2], "input channels", "input_shape")
-    if h != w:
-        raise ModelLimitError(f"input_shape: the explainer takes square images, not {h}x{w}")
-    if c == 2:
-        raise ModelLimitError("input_shape: input channels must be 1 (grey) or 3 (RGB), not 2")
+    h, w, c = check_input_shape(shape_in)
     check_normalization(description.get("normalization"), c)
     classes = description.get("classes")
     if not isinstance(classes, (list, tuple)):

@@ -5,13 +5,13 @@ from __future__ import annotations
 import io
 import json
 import re
-import tracemalloc
 import zipfile
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+import engine_fixtures
 from engine_fixtures import tiny_vgg_description
 from pyapp.engine.network import NetworkError, network_from, random_weights
 from pyapp.models.files import from_text, open_files, tried
@@ -19,7 +19,6 @@ from pyapp.models.imports import ImportError_, import_model
 from pyapp.models.limits import MAX_NPZ_BYTES, markdown_table
 
 ROOT = Path(__file__).resolve().parents[2]
-BIG = 8 * 2 ** 20  # no refusal here may allocate this much: the hostile files ask for gigabytes
 
 
 def npz_bytes(weights: dict) -> bytes:
@@ -34,17 +33,7 @@ def weights():
 
 
 def refused(call, error=NetworkError) -> str:
-    """The one-line message of ``call()``'s refusal, and that its peak memory stayed small."""
-    tracemalloc.start()
-    try:
-        with pytest.raises(error) as caught:
-            call()
-        peak = tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
-    assert peak < BIG, f"{peak / 2 ** 20:.0f} MB allocated before the refusal"
-    assert len(str(caught.value).splitlines()) == 1
-    return str(caught.value)
+    return engine_fixtures.refused(call, error)
 
 
 def description_text(**changes) -> str:
