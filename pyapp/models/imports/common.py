@@ -107,6 +107,12 @@ class Layers:
     def last(self) -> str | None:
         return self.specs[-1]["type"] if self.specs else None
 
+    @property
+    def after_flatten(self) -> bool:
+        """True when the values are a flatten's, unchanged in order since (dropout or activations between)."""
+        kinds = [s["type"] for s in self.specs if s["type"] not in ("dropout",) + ACTIVATIONS]
+        return bool(kinds) and kinds[-1] == "flatten"
+
     def add(self, label: str, spec: dict, **arrays) -> str:
         """Append one layer (its description entry and its arrays by suffix); its engine name."""
         if self.last == "softmax":

@@ -77,7 +77,7 @@ def _dense(out: Layers, label: str, name: str, cfg: dict, arrays: dict) -> None:
     kernel = arrays.get("kernel")
     if kernel is None or kernel.ndim != 2:
         raise ImportError_(f"layer {label}: its kernel is not in the weights")
-    if out.last == "flatten":  # Keras flattens (H, W, C); the engine (C, H, W): row (y*W + x)*C + c -> c*H*W + y*W + x
+    if out.after_flatten:  # Keras flattens (H, W, C); the engine (C, H, W): row (y*W + x)*C + c -> c*H*W + y*W + x
         c, h, w = out.maps
         if kernel.shape[0] != c * h * w:
             raise ImportError_(f"layer {label}: kernel takes {kernel.shape[0]} inputs, flatten gives {c * h * w} "
@@ -144,6 +144,9 @@ def convert(layers: list[dict], weights, out: Layers) -> None:
         elif kind == "Dropout":
             out.add(label, {"name": name, "type": "dropout", "rate": finite(cfg.get("rate", 0.5), "rate", label)})
         elif kind == "BatchNormalization":
+            if out.after_flatten:  # its per-unit numbers are in Keras' (H, W, C) order, the values in the engine's
+                raise ImportError_(f"layer {label}: batch normalisation between a flatten and a dense layer is "
+                                   "not supported")
             if cfg.get("axis", -1) not in (-1, 3, [3], [-1]) and len(out.shape) == 3:
                 raise ImportError_(f"layer {label}: batch normalisation over axis {cfg.get('axis')} is not supported")
             arrays = weights(name)

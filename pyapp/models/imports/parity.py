@@ -88,7 +88,6 @@ def _onnx_reference(path: Path, x: np.ndarray) -> np.ndarray:
 
 
 def _keras_reference(path: Path, x: np.ndarray) -> np.ndarray:
-    os.environ.setdefault("KERAS_BACKEND", "torch")
     import keras
 
     model = keras.saving.load_model(str(path), compile=False)
@@ -104,6 +103,7 @@ def check(network: Network, kind: str, path: Path, seed: int = 0) -> Parity | No
     if kind not in FRAMEWORKS:
         return None
     framework, module, reference = FRAMEWORKS[kind]
+    os.environ.setdefault("KERAS_BACKEND", "torch")  # Keras on PyTorch, never TensorFlow (set before it is imported)
     try:
         __import__(module)
     except ImportError:
