@@ -122,7 +122,7 @@ def write_page(c: Context) -> None:
     startup = set(wheel_files.wheel_names(c.lock, wheel_files.STARTUP_PACKAGES))  # Pillow's wheel: fetched by Pyodide after ready
     plan = page.load_plan(c.out, c.runtime + ["pyscript.json"], [p for p in c.packages if Path(p).name in startup],
                           [c.zip_name, "main.py"] + example_files,
-                          list(page.HEAD_SCRIPTS) + [f"styles/{name}" for name in styles])
+                          list(page.HEAD_SCRIPTS) + [f"styles/{name}" for name in styles], app.write_companion(write, c.network))
     write.text("index.html", page.render_page(plan, styles, c.examples_html, c.first_paint,
                                               page.render_article(c.network), c.model_dir))
 
