@@ -117,33 +117,45 @@ def check_layer(spec, index: int, shape: tuple[int, ...]) -> tuple[int, ...]:
         if field in spec:
             number(spec[field], field, where, low, high)
     if kind == "conv2d":
-        c, h, w = shape
-        filters = whole(spec.get("filters"), "filters", where)
+        whole(spec.get("filters"), "filters", where)
         k = whole(spec.get("kernel_size"), "kernel_size", where)
         s = whole(spec.get("stride", 1), "stride", where)
-        pads = _padding(spec.get("padding", 0), where, k - 1, h, k, s)
-        out = (filters, output_size(h, k, s, pads), output_size(w, k, s, pads))
+        _padding(spec.get("padding", 0), where, k - 1, shape[1], k, s)
     elif kind in ("max_pool2d", "avg_pool2d"):
-        c, h, w = shape
         size = whole(spec.get("pool_size", 2), "pool_size", where)
         s = whole(spec.get("stride") if spec.get("stride") is not None else size, "stride", where)
         if kind == "avg_pool2d" and spec.get("padding") == "same":  # TF leaves its padding out of the mean
             raise ModelLimitError(f"{where}: average pooling with 'same' padding is not supported (give the zeros)")
-        pads = _padding(spec.get("padding", 0), where, size // 2, h, size, s)
-        out = (c, output_size(h, size, s, pads), output_size(w, size, s, pads))
-    elif kind == "global_avg_pool":
-        out = (shape[0],)
-    elif kind == "flatten":
-        out = (shape[0] * shape[1] * shape[2],)
+        _padding(spec.get("padding", 0), where, size // 2, shape[1], size, s)
     elif kind == "dense":
         whole(shape[0], "dense inputs", where)
-        out = (whole(spec.get("units"), "units", where),)
-    else:
-        out = tuple(shape)
+        whole(spec.get("units"), "units", where)
+    out = output_shape(spec, shape)  # every field it reads is checked above
     if min(out) < 1:
         raise ModelLimitError(f"{where}: its output would be empty {out} (the input is {shape})")
     whole(math.prod(out), "values per activation", where)
     return out
+
+
+def output_shape(spec: dict, shape: tuple[int, ...]) -> tuple[int, ...]:
+    """The output shape of a checked layer entry on an input of ``shape`` (C, H, W) or (N,): arithmetic only."""
+    kind = spec["type"]
+    if kind == "conv2d":
+        k, s = int(spec["kernel_size"]), int(spec.get("stride", 1))
+        pads = resolve_padding(spec.get("padding", 0), shape[1], k, s)
+        return (int(spec["filters"]), output_size(shape[1], k, s, pads), output_size(shape[2], k, s, pads))
+    if kind in ("max_pool2d", "avg_pool2d"):
+        size = int(spec.get("pool_size", 2))
+        s = int(spec.get("stride") if spec.get("stride") is not None else size)
+        pads = resolve_padding(spec.get("padding", 0), shape[1], size, s)
+        return (shape[0], output_size(shape[1], size, s, pads), output_size(shape[2], size, s, pads))
+    if kind == "global_avg_pool":
+        return (shape[0],)
+    if kind == "flatten":
+        return (shape[0] * shape[1] * shape[2],)
+    if kind == "dense":
+        return (int(spec["units"]),)
+    return tuple(shape)
 
 
 def number(value, field: str, where: str, low: float, high: float) -> float:

@@ -217,3 +217,15 @@ def test_the_page_says_which_files_to_convert_on_the_command_line():
     with pytest.raises(ImportError_, match=r"^net.onnx is a ONNX file: convert it on the command line with "
                                            r"python -m pyapp import net.onnx -o my-model"):
         open_files({"net.onnx": b"\x08\x07"})
+
+
+def test_keras_weights_are_found_whatever_the_layers_are_named(tmp_path):
+    keras = pytest.importorskip("keras")
+    layers = keras.layers
+    keras.Sequential([keras.Input((16, 16, 1)), layers.Conv2D(2, 3)])  # takes the name conv2d in this process
+    model = keras.Sequential([keras.Input((16, 16, 1)), layers.Conv2D(3, 3, name="first"), layers.Conv2D(4, 3),
+                              layers.Flatten(), layers.Dense(2, activation="softmax", name="out")])
+    model.save(tmp_path / "named.keras")  # stored by class and count: layers/conv2d, layers/conv2d_1, layers/dense
+    network = import_model(tmp_path / "named.keras")
+    pixels = np.random.default_rng(5).random((2, 16, 16, 1), dtype=np.float32)
+    assert np.abs(network.predict(pixels) - model.predict(pixels, verbose=0)).max() < 1e-5

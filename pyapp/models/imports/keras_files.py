@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import math
+import re
 import zipfile
 from pathlib import Path
 
@@ -78,11 +79,31 @@ def _text(value) -> str:
     return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
 
 
-def _keras3_weights(h5, classes: dict[str, str]):
-    """``weights(name)`` of a Keras 3 model.weights.h5: layers/<name>/vars/<i>, named by the layer's class."""
+def _snake(name: str) -> str:
+    """Keras' own snake case of a class name (Conv2D -> conv2d, BatchNormalization -> batch_normalization)."""
+    return re.sub("([a-z])([A-Z])", r"\1_\2", re.sub("(.)([A-Z][a-z0-9]+)", r"\1_\2", name)).lower()
+
+
+def storage_keys(layers: list[dict]) -> dict[str, str]:
+    """Layer name -> its group in a Keras 3 weights file: Keras stores a Sequential's layers by class, counted
+    in order (the second Conv2D is layers/conv2d_1 whatever its name)."""
+    counts: dict[str, int] = {}
+    keys = {}
+    for layer in layers:
+        kind = str(layer.get("class_name"))
+        if kind == "InputLayer":
+            continue
+        n = counts.get(kind, 0)
+        counts[kind] = n + 1
+        keys[str(layer.get("config", {}).get("name"))] = _snake(kind) + (f"_{n}" if n else "")
+    return keys
+
+
+def _keras3_weights(h5, classes: dict[str, str], keys: dict[str, str]):
+    """``weights(name)`` of a Keras 3 model.weights.h5: layers/<key>/vars/<i>, named by the layer's class."""
     def weights(name: str) -> dict[str, np.ndarray]:
         layers = _member(h5, "layers", "model.weights.h5")
-        group = _member(layers, name, "model.weights.h5") if layers is not None else None
+        group = _member(layers, keys.get(name, name), "model.weights.h5") if layers is not None else None
         values = _member(group, "vars", f"layer {name}") if group is not None else None
         if values is None:
             return {}
@@ -140,9 +161,9 @@ def read_keras3(path: Path) -> tuple[dict, object]:
     h5 = _open_h5(weights_h5, "model.weights.h5")
     from .keras_layers import layer_list
 
-    classes = {str(layer.get("config", {}).get("name")): layer.get("class_name")
-               for layer in layer_list(config) if isinstance(layer, dict) and isinstance(layer.get("config"), dict)}
-    return config, _keras3_weights(h5, classes)
+    layers = [layer for layer in layer_list(config) if isinstance(layer, dict) and isinstance(layer.get("config"), dict)]
+    classes = {str(layer["config"].get("name")): layer.get("class_name") for layer in layers}
+    return config, _keras3_weights(h5, classes, storage_keys(layers))
 
 
 def read_keras2(path: Path) -> tuple[dict, object]:

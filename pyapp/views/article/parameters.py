@@ -3,11 +3,11 @@
 A conv layer learns one k x k kernel per (input channel, filter) pair and one bias per filter:
 (k*k*c_in + 1) * c_out numbers. A dense layer learns (n_in + 1) * n_out; batch normalisation a scale and a
 shift per channel (its running statistics are measured, not learned). Activations, pooling, dropout, flatten
-and softmax learn nothing. The shapes are pyapp.models.limits.check_layer's, the one place they are reckoned.
+and softmax learn nothing. The shapes are pyapp.models.limits.output_shape's, the one place they are reckoned.
 """
 from __future__ import annotations
 
-from ...models.limits import check_layer
+from ...models.limits import output_shape
 from ...ui import svg
 
 KIND_NAMES = {"conv2d": "convolution", "relu": "ReLU", "leaky_relu": "leaky ReLU", "sigmoid": "sigmoid",
@@ -31,11 +31,11 @@ def layer_parameters(description: dict) -> list[dict]:
     shape = (int(c), int(h), int(w))
     rows = [{"name": "input", "type": "input", "shape": shape, "weight": None, "bias": None,
              "formula": "", "count": 0}]
-    for index, spec in enumerate(description["layers"]):
+    for spec in description["layers"]:
         kind, weight, bias, formula = spec["type"], None, None, ""
         if kind not in KIND_NAMES:
             raise ValueError(f"layer {spec.get('name')!r}: unknown type {kind!r}")
-        out = check_layer(spec, index, shape)
+        out = output_shape(spec, shape)  # a description already checked (or the same at another size)
         if kind == "conv2d":
             k, filters, c_in = int(spec["kernel_size"]), int(spec["filters"]), shape[0]
             weight, bias = (filters, c_in, k, k), (filters,)
