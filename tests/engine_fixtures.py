@@ -5,6 +5,10 @@ The engine's maths is tested with random (He-initialised) weights, never the tra
 from __future__ import annotations
 
 import copy
+import tracemalloc
+
+import numpy as np
+import pytest
 
 from pyapp.data.dataset import CLASS_NAMES
 from pyapp.engine.network import load_network, random_weights, save_network
@@ -45,3 +49,32 @@ def write_random_network(directory, seed=0, description=None):
 
 def random_network(tmp_dir, seed=0, description=None):
     return load_network(write_random_network(tmp_dir, seed, description))
+
+
+TOLERANCE = 1e-4  # relative to the largest magnitude compared: float32 sums of a few thousand terms
+
+
+def assert_close(actual, expected, tolerance=TOLERANCE, what=""):
+    """|actual - expected| <= tolerance x the largest |expected| (every entry)."""
+    expected = np.asarray(expected, dtype=np.float64)
+    scale = max(float(np.abs(expected).max()), 1e-12)
+    error = float(np.abs(np.asarray(actual, dtype=np.float64) - expected).max()) / scale
+    assert np.shape(actual) == expected.shape, f"{what}: shape {np.shape(actual)} != {expected.shape}"
+    assert error <= tolerance, f"{what}: relative error {error:.2e} > {tolerance}"
+
+
+BIG = 8 * 2 ** 20  # no refusal of a hostile model file may allocate this much: they ask for gigabytes
+
+
+def refused(call, error) -> str:
+    """The one-line message of ``call()``'s refusal (an ``error``), and that its peak memory stayed small."""
+    tracemalloc.start()
+    try:
+        with pytest.raises(error) as caught:
+            call()
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < BIG, f"{peak / 2 ** 20:.0f} MB allocated before the refusal"
+    assert len(str(caught.value).splitlines()) == 1
+    return str(caught.value)

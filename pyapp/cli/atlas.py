@@ -27,7 +27,7 @@ def run(args) -> int:
     images, skipped = [], 0
     for path in atlas.image_files(root):
         try:
-            images.append((path.relative_to(root).as_posix(), load_image(path)))
+            images.append((path.relative_to(root).as_posix(), load_image(path, network.input_shape[0])))
         except ImageError as exc:
             stderr(f"{path}: {exc} (skipped)")
             skipped += 1

@@ -15,7 +15,7 @@ def run(args) -> int:
     width = max(len(str(p)) for p in args.images)
     failures = 0
     for chunk in chunks(args.images, BATCH):
-        loaded, failed = load_all(chunk)
+        loaded, failed = load_all(chunk, network.input_shape[0])
         failures += failed
         if not loaded:
             continue

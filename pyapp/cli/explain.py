@@ -30,7 +30,7 @@ def run(args) -> int:
         except ValueError as exc:
             raise CliError(str(exc)) from None
     try:
-        image = load_image(args.image)
+        image = load_image(args.image, network.input_shape[0])
     except ImageError as exc:
         raise CliError(f"{args.image}: {exc}") from None
     trace = network.forward(image)

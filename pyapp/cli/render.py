@@ -16,7 +16,7 @@ def run(args) -> int:
         raise CliError("render is not available yet: pyapp/views/widgets/overview.py (standalone_svg) is missing") from None
     network = model(args.weights)
     try:
-        image = load_image(source(args.image))
+        image = load_image(source(args.image), network.input_shape[0])
     except ImageError as exc:
         raise CliError(f"{args.image}: {exc}") from None
     trace = network.forward(image)

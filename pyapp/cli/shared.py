@@ -63,14 +63,14 @@ def check_stdin_once(names) -> None:
         raise CliError('"-" (standard input) can be given only once')
 
 
-def load_all(paths):
+def load_all(paths, size: int = 64):
     """(loaded [(path, array)], failed count); a bad file is reported on stderr, the others go on."""
     from ..images.preprocess import ImageError, load_image
 
     loaded, failed = [], 0
     for path in paths:
         try:
-            loaded.append((path, load_image(source(path))))
+            loaded.append((path, load_image(source(path), size)))
         except ImageError as exc:
             stderr(f"{path}: {exc}")
             failed += 1

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .im2col import columns, windows
+from .im2col import columns, pad_pair, windows
 from .layer_arrays import LayerArrays
 
 SCORES = ("logit", "probability")
@@ -21,15 +21,16 @@ SCORES = ("logit", "probability")
 # One layer at a time: d(score)/d(input) from d(score)/d(output).
 # ---------------------------------------------------------------------------
 
-def add_windows_back(cols: np.ndarray, shape: tuple[int, ...], stride: int, padding: int) -> np.ndarray:
+def add_windows_back(cols: np.ndarray, shape: tuple[int, ...], stride: int, padding=0) -> np.ndarray:
     """col2im, the adjoint of ``windows``: add each window's values (N, C, k, k, H', W') back onto (N, C, H, W)."""
     n, c, k, _, oh, ow = cols.shape
     h, w = shape[-2:]
-    out = np.zeros((n, c, h + 2 * padding, w + 2 * padding), dtype=np.float32)
+    before, after = pad_pair(padding)
+    out = np.zeros((n, c, h + before + after, w + before + after), dtype=np.float32)
     for u in range(k):  # one strided add per kernel offset (k*k of them), each covering every pixel
         for v in range(k):
             out[:, :, u:u + stride * (oh - 1) + 1:stride, v:v + stride * (ow - 1) + 1:stride] += cols[:, :, u, v]
-    return out[:, :, padding:padding + h, padding:padding + w]
+    return out[:, :, before:before + h, before:before + w]
 
 
 def conv2d_input_gradient(grad_y, weight, input_shape, stride=1, padding=0):
@@ -62,15 +63,73 @@ def relu_gradient(grad_y, x):
     return grad_y * (x > 0)
 
 
-def max_pool2d_gradient(grad_y, x, pool_size, stride):
+def max_pool2d_gradient(grad_y, x, pool_size, stride, padding=0):
     """dL/dx of ``y = max(window)``: each window's gradient goes to its maximum (the first one on ties, as PyTorch)."""
     n, c, oh, ow = grad_y.shape
-    win = windows(x, pool_size, stride)[..., :oh, :ow, :, :]  # (N, C, H', W', p, p)
+    win = windows(x, pool_size, stride, padding, -np.inf)[..., :oh, :ow, :, :]  # (N, C, H', W', p, p)
     winner = win.reshape(n, c, oh, ow, pool_size * pool_size).argmax(axis=-1)
     offsets = np.arange(pool_size * pool_size).reshape(pool_size, pool_size, 1, 1)
     # (N, C, p, p, H', W'): the output gradient at the window's winning offset, 0 at the others
     cols = np.where(winner[:, :, None, None] == offsets, grad_y[:, :, None, None], np.float32(0))
-    return add_windows_back(cols.astype(np.float32), x.shape, stride, 0)
+    return add_windows_back(cols.astype(np.float32), x.shape, stride, padding)
+
+
+def avg_pool2d_gradient(grad_y, input_shape, pool_size, stride, padding=0):
+    """dL/dx of ``y = mean(window)`` (padding zeros counted, as PyTorch's default): each input gets 1/p² of the
+    gradient of every window it is in."""
+    n, c, oh, ow = grad_y.shape
+    share = np.broadcast_to((grad_y / np.float32(pool_size * pool_size))[:, :, None, None],
+                            (n, c, pool_size, pool_size, oh, ow))
+    return add_windows_back(share, input_shape, stride, padding)
+
+
+def global_avg_pool_gradient(grad_y, input_shape):
+    """dL/dx of ``y[c] = mean of map c``: every pixel of map c gets grad_y[c] / (H W)."""
+    h, w = input_shape[-2:]
+    return np.broadcast_to((grad_y / np.float32(h * w))[:, :, None, None], input_shape).astype(np.float32)
+
+
+def leaky_relu_gradient(grad_y, x, slope):
+    """dL/dx of ``y = x if x > 0 else slope x``."""
+    return grad_y * np.where(x > 0, np.float32(1), np.float32(slope))
+
+
+def sigmoid_gradient(grad_y, y):
+    """dL/dx of ``y = 1 / (1 + e^-x)``: ``grad_y y (1 - y)``."""
+    return grad_y * y * (1 - y)
+
+
+def tanh_gradient(grad_y, y):
+    """dL/dx of ``y = tanh(x)``: ``grad_y (1 - y²)``."""
+    return grad_y * (1 - y * y)
+
+
+def _per_channel(v, ndim):
+    """A (C,) array shaped to broadcast over (N, C, ...) of ``ndim`` axes."""
+    return np.reshape(v, (1, -1) + (1,) * (ndim - 2))
+
+
+def batch_norm_gradients(grad_y, x, gamma, mean, var, eps, batch_statistics):
+    """(dL/dx, dL/dgamma, dL/dbeta) of ``y = (x - mean) / sqrt(var + eps) * gamma + beta``.
+
+    With the running statistics (inference) mean and var are constants; with the batch's own (training) they
+    depend on x, which adds the two terms of Ioffe and Szegedy's backward pass (var is the biased one, as torch)."""
+    axes = (0,) + tuple(range(2, x.ndim))
+    inv = 1 / np.sqrt(var + np.float32(eps))
+    x_hat = (x - _per_channel(mean, x.ndim)) * _per_channel(inv, x.ndim)
+    grad_gamma = (grad_y * x_hat).sum(axis=axes)
+    grad_beta = grad_y.sum(axis=axes)
+    scale = _per_channel(gamma * inv, x.ndim)
+    if not batch_statistics:
+        return grad_y * scale, grad_gamma, grad_beta
+    count = x.size // x.shape[1]
+    grad_x = scale * (grad_y - _per_channel(grad_beta / count, x.ndim) - x_hat * _per_channel(grad_gamma / count, x.ndim))
+    return grad_x, grad_gamma, grad_beta
+
+
+def dropout_gradient(grad_y, mask):
+    """dL/dx of ``y = x * mask`` (mask: 0 where dropped, 1 / (1 - rate) where kept; None: the identity)."""
+    return grad_y if mask is None else grad_y * mask
 
 
 def flatten_gradient(grad_y, input_shape):

@@ -7,6 +7,7 @@ channels-first. The other methods explain single numbers of a trace for the deta
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 from pathlib import Path
@@ -15,6 +16,7 @@ import numpy as np
 
 from . import gradients
 from .. import WEIGHTS_DIR
+from ..images.fit import fit_image
 from .layer_arrays import LayerArrays
 from .layers import INITS, LAYER_TYPES, Conv2D, Layer, MaxPool2D, windows
 from ..models.limits import ModelLimitError, check_description, check_weights
@@ -69,13 +71,15 @@ class Network:
         self.classes = list(description["classes"])
         h, w, c = description["input_shape"]
         self.input_shape = (int(h), int(w), int(c))
+        # the model's input is gain * pixel + offset per channel, pixels in [0, 1] (see input_normalisation)
+        self.gain, self.offset = input_normalisation(description.get("normalization"), int(c))
         self.layers: list[Layer] = []
         self.shapes: dict[str, tuple[int, ...]] = {INPUT: (int(c), int(h), int(w))}
         self.sources: dict[str, str] = {}  # layer name -> the name of the layer feeding it
         shape, source = self.shapes[INPUT], INPUT
         for spec in description["layers"]:
             layer = _build_layer(spec, weights, shape)
-            if layer.name in self.shapes:
+            if layer.name in self.shapes or layer.name == INPUT:
                 raise NetworkError(f"two layers are named {layer.name!r}")
             shape = layer.output_shape(shape)
             if min(shape) < 1:
@@ -102,9 +106,22 @@ class Network:
         return sum(p.size for layer in self.layers for p in layer.parameters())
 
     def weights(self) -> dict[str, np.ndarray]:
-        """The parameters in the .npz layout: ``<layer>.weight``, ``<layer>.bias``."""
+        """The parameters and buffers in the .npz layout: ``<layer>.weight``, ``<layer>.bias``, ``<layer>.running_mean``..."""
         return {f"{layer.name}.{suffix}": array for layer in self.layers
-                for suffix, array in layer.named_parameters().items()}
+                for suffix, array in {**layer.named_parameters(), **layer.named_buffers()}.items()}
+
+    @contextlib.contextmanager
+    def training(self, mode: bool = True):
+        """``with network.training():`` batch normalisation uses (and moves) the batch's statistics and dropout
+        drops; outside it both are their inference forms."""
+        before = [layer.training for layer in self.layers]
+        for layer in self.layers:
+            layer.training = mode
+        try:
+            yield self
+        finally:
+            for layer, was in zip(self.layers, before):
+                layer.training = was
 
     def __repr__(self) -> str:
         lines = [f"Network {self.name!r}: input {self.input_shape} (H, W, C), "
@@ -113,17 +130,31 @@ class Network:
         return "\n".join(lines)
 
     # -- forward pass -----------------------------------------------------------------------
+    @property
+    def input_range(self) -> tuple[float, float]:
+        """The lowest and highest value the first layer can read: pixels 0 and 1, normalised."""
+        ends = np.stack([self.offset, self.gain + self.offset])
+        return float(ends.min()), float(ends.max())
+
     def _chw(self, image) -> tuple[np.ndarray, bool]:
+        """A picture (H, W, C) or a batch as the first layer reads it: fitted to the model's size and channels
+        (pyapp.images.fit: any photo works with any model), normalised, channels-first."""
         x = np.asarray(image)
         if np.issubdtype(x.dtype, np.integer):
             x = x / 255.0  # 8-bit pixels, as Pillow gives them
         x = x.astype(np.float32, copy=False)
-        if x.shape == self.input_shape:
-            return x.transpose(2, 0, 1)[None], True
-        if x.ndim == 4 and x.shape[1:] == self.input_shape:
-            return x.transpose(0, 3, 1, 2), False
-        raise ValueError(f"expected an image of shape {self.input_shape} (H, W, C) or a batch "
-                         f"(N, {', '.join(map(str, self.input_shape))}), got {x.shape}")
+        single = x.ndim in (2, 3)
+        if single:
+            x = x[None] if x.ndim == 3 else x[None, :, :, None]
+        if x.ndim == 4 and x.shape[1:] != self.input_shape and x.shape[3] in (1, 3, 4):
+            x = np.stack([fit_image(one, self.input_shape) for one in x]) if len(x) else x
+        if x.ndim != 4 or x.shape[1:] != self.input_shape:
+            raise ValueError(f"expected an image of shape {self.input_shape} (H, W, C) or a batch "
+                             f"(N, {', '.join(map(str, self.input_shape))}), got {x.shape[int(single):]}")
+        x = x.transpose(0, 3, 1, 2)
+        if self.description.get("normalization"):
+            x = x * self.gain[:, None, None] + self.offset[:, None, None]
+        return x, single
 
     def forward(self, image) -> Trace:
         """Run an (H, W, C) float image in [0, 1] (or a batch (N, H, W, C)); every activation, by name."""
@@ -186,8 +217,7 @@ class Network:
     def conv_intermediates(self, trace: Trace, layer: str, neuron: int) -> np.ndarray:
         """(in_channels, H', W'): input channel i correlated with kernel i, before summing and the bias."""
         conv = self._conv(layer)
-        x = trace[self.sources[layer]]
-        win = windows(x, conv.kernel_size, conv.stride, conv.padding)  # (C, H', W', k, k)
+        win = conv.windows(trace[self.sources[layer]])  # (C, H', W', k, k)
         return np.einsum("chwyx,cyx->chw", win, conv.weight[neuron], optimize=True).astype(np.float32)
 
     def _spatial(self, name: str) -> Layer:
@@ -238,11 +268,13 @@ class Network:
         if not isinstance(pool, MaxPool2D):
             raise ValueError(f"{layer} is a {pool.type} layer, not a max pool")
         p, s = pool.pool_size, pool.stride
-        win = windows(trace[self.sources[layer]], p, s)  # (C, H', W', p, p)
+        x = trace[self.sources[layer]]
+        before = pool.pads(x.shape[-1])[0]
+        win = windows(x, p, s, pool.pads(x.shape[-1]), pool.fill)  # (C, H', W', p, p)
         c, h, w = win.shape[:3]
         dy, dx = np.divmod(win.reshape(c, h, w, p * p).argmax(axis=-1), p)
-        ys = np.arange(h)[None, :, None] * s + dy
-        xs = np.arange(w)[None, None, :] * s + dx
+        ys = np.arange(h)[None, :, None] * s + dy - before
+        xs = np.arange(w)[None, None, :] * s + dx - before
         return np.stack([ys, xs], axis=-1).astype(np.int64)
 
     def softmax_terms(self, trace: Trace) -> dict:
@@ -264,6 +296,23 @@ class Network:
 
 
 # -- loading and saving -------------------------------------------------------------------------
+
+def input_normalisation(spec, channels: int) -> tuple[np.ndarray, np.ndarray]:
+    """(gain, offset) per channel so that the model's input is ``gain * pixel + offset`` for pixels in [0, 1].
+
+    The description's ``normalization`` is ``{"mean": [...], "std": [...]}`` (torchvision's Normalize, on pixels in
+    [0, 1]) or ``{"scale": s, "offset": o}`` (Keras' Rescaling, on pixels in 0..255); none: the pixels as they are.
+    A single number stands for every channel."""
+    def per_channel(values):
+        return np.broadcast_to(np.asarray(values, dtype=np.float32).reshape(-1), (channels,)).copy()
+
+    if not spec:
+        return np.ones(channels, np.float32), np.zeros(channels, np.float32)
+    if "mean" in spec:
+        std = per_channel(spec["std"])
+        return 1 / std, -per_channel(spec["mean"]) / std
+    return per_channel(spec["scale"]) * np.float32(255), per_channel(spec.get("offset", 0.0))
+
 
 def _read_description(source) -> dict:
     """A description from a dict, JSON text (str or bytes) or a path to a JSON file (read within the limits)."""

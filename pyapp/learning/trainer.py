@@ -52,6 +52,7 @@ class Trainer:
         if start == "scratch":
             network = Network(network.description, random_weights(network.description, seed, init))
         self.network = network
+        self.start = start
         self.top = gradients.score_layer(network, "logit")  # the loss is on the logits, as torch's cross_entropy
         learning = [layer for layer in network.layers if layer.named_parameters()]
         if start == "transfer":
@@ -89,9 +90,11 @@ class Trainer:
     def gradients(self, images, labels) -> tuple[float, float, dict[str, np.ndarray]]:
         """``(loss, accuracy, {parameter name: dloss/dparameter})`` of one batch, changing nothing."""
         labels = np.asarray(labels, dtype=np.int64)
-        acts = self.forward(self.channels_first(images))
-        loss, grad = softmax_cross_entropy(acts[self.top], labels)
-        _, params = gradients.chain(self.network, acts, self.top, grad, self.trainable, self.lowest)
+        # batch statistics and dropout while learning; a transfer step keeps the frozen layers as they are
+        with self.network.training(self.start != "transfer"):
+            acts = self.forward(self.channels_first(images))
+            loss, grad = softmax_cross_entropy(acts[self.top], labels)
+            _, params = gradients.chain(self.network, acts, self.top, grad, self.trainable, self.lowest)
         return loss, accuracy(acts[self.top], labels), params
 
     def step(self, images, labels) -> dict[str, float]:

@@ -19,6 +19,9 @@ from .reading import PickedShards, load_json
 
 WHAT_TO_PICK = ("choose a model folder's tiny_vgg.json and tiny_vgg.npz together, or a TensorFlow.js "
                 "model.json with its .bin weight files")
+# files the page does not read (their readers, h5py, onnx and torch, are not in it): converted on the command line
+COMMAND_LINE_ONLY = {".keras": "Keras", ".h5": "Keras", ".hdf5": "Keras", ".onnx": "ONNX", ".pt": "PyTorch",
+                     ".pth": "PyTorch"}
 
 
 def _json_files(files: dict[str, bytes]) -> dict[str, dict]:
@@ -57,6 +60,11 @@ def open_files(files: dict[str, bytes]) -> Network:
         meta = model.get("userDefinedMetadata") or {}
         return tfjs_network(model, PickedShards(files, topology), "imported",
                             meta.get("classes") or meta.get("class_names"))
+    other = next((n for n in files if "." in n and "." + n.rsplit(".", 1)[-1].lower() in COMMAND_LINE_ONLY), None)
+    if other is not None:
+        framework = COMMAND_LINE_ONLY["." + other.rsplit(".", 1)[-1].lower()]
+        raise ImportError_(f"{other} is a {framework} file: convert it on the command line with python -m pyapp "
+                           f"import {other} -o my-model, then open the my-model folder here")
     raise ImportError_(f"no model in {', '.join(sorted(files)) or 'no files'}: {WHAT_TO_PICK}")
 
 

@@ -17,10 +17,13 @@ import re
 
 import numpy as np
 
+from ..engine.im2col import output_size
+from ..engine.layers import LAYER_TYPES, PADDINGS, resolve_padding
+
 MB = 1_000_000  # decimal, as the page's image limit and every file manager show sizes
 # field -> (lowest, highest, what it counts); README.md and docs/architecture.md show this table.
 LIMITS = {
-    "input height and width": (4, 128, "pixels"),
+    "input height and width": (16, 128, "pixels, square"),
     "input channels": (1, 3, "1 (grey) or 3 (RGB)"),
     "classes": (2, 20, "one output unit each"),
     "layers": (1, 40, "entries of the description, relu and pooling included"),
@@ -28,8 +31,8 @@ LIMITS = {
     "filters": (1, 64, "per convolution"),
     "kernel_size": (1, 7, "pixels, square"),
     "stride": (1, 4, "pixels, convolution and pooling"),
-    "padding": (0, 3, "pixels, and at most kernel_size - 1"),
-    "pool_size": (1, 4, "pixels, square"),
+    "padding": (0, 6, "zeros per side, at most kernel_size - 1; or valid, same"),
+    "pool_size": (1, 7, "pixels, square"),
     "units": (1, 512, "per dense layer"),
     "dense inputs": (1, 65_536, "values a dense layer reads"),
     "values per activation": (1, 2 ** 21, "one layer's output for one image"),
@@ -43,7 +46,11 @@ LIMITS = {
 MAX_MODEL_BYTES = LIMITS["model file"][1]
 MAX_NPZ_BYTES = LIMITS["expanded .npz"][1]
 MAX_IMAGE_BYTES = LIMITS["image file"][1]
-LAYER_KINDS = ("conv2d", "relu", "max_pool2d", "flatten", "dense", "softmax")
+LAYER_KINDS = tuple(LAYER_TYPES)  # the engine's one table of layer types
+MAPS_IN = ("conv2d", "max_pool2d", "avg_pool2d", "global_avg_pool", "flatten")  # kinds that need (C, H, W)
+FLAT_IN = ("dense", "softmax")  # kinds that need one value per unit
+# number fields of a layer: (lowest, highest, default), finite floats
+NUMBERS = {"slope": (0.0, 10.0, 0.01), "eps": (1e-12, 1.0, 1e-5), "momentum": (0.0, 1.0, 0.1), "rate": (0.0, 0.99, 0.5)}
 NAME = re.compile(r"[A-Za-z0-9_]+")  # layer names go into addresses (#layer=...) and code samples
 
 
@@ -102,42 +109,95 @@ def check_layer(spec, index: int, shape: tuple[int, ...]) -> tuple[int, ...]:
     if kind not in LAYER_KINDS:
         raise ModelLimitError(f"{where}: type {str(kind)[:40]!r} is not one of {', '.join(LAYER_KINDS)}")
     spatial = len(shape) == 3
-    if kind in ("conv2d", "max_pool2d", "flatten") and not spatial:
+    if kind in MAPS_IN and not spatial:
         raise ModelLimitError(f"{where}: a {kind} layer needs maps (channels, height, width); it gets {shape}")
-    if kind == "dense" and spatial:
-        raise ModelLimitError(f"{where}: a dense layer needs a flatten layer before it")
+    if kind in FLAT_IN and spatial:
+        raise ModelLimitError(f"{where}: a {kind} layer needs a flatten (or global average pooling) layer before it")
+    for field, (low, high, _) in NUMBERS.items():
+        if field in spec:
+            number(spec[field], field, where, low, high)
     if kind == "conv2d":
-        c, h, w = shape
-        filters = whole(spec.get("filters"), "filters", where)
+        whole(spec.get("filters"), "filters", where)
         k = whole(spec.get("kernel_size"), "kernel_size", where)
         s = whole(spec.get("stride", 1), "stride", where)
-        p = whole(spec.get("padding", 0), "padding", where, high=min(LIMITS["padding"][1], k - 1))
-        out = (filters, (h + 2 * p - k) // s + 1, (w + 2 * p - k) // s + 1)
-    elif kind == "max_pool2d":
-        c, h, w = shape
+        _padding(spec.get("padding", 0), where, k - 1, shape[1], k, s)
+    elif kind in ("max_pool2d", "avg_pool2d"):
         size = whole(spec.get("pool_size", 2), "pool_size", where)
         s = whole(spec.get("stride") if spec.get("stride") is not None else size, "stride", where)
-        out = (c, (h - size) // s + 1, (w - size) // s + 1)
-    elif kind == "flatten":
-        out = (shape[0] * shape[1] * shape[2],)
+        if kind == "avg_pool2d" and spec.get("padding") == "same":  # TF leaves its padding out of the mean
+            raise ModelLimitError(f"{where}: average pooling with 'same' padding is not supported (give the zeros)")
+        _padding(spec.get("padding", 0), where, size // 2, shape[1], size, s)
     elif kind == "dense":
         whole(shape[0], "dense inputs", where)
-        out = (whole(spec.get("units"), "units", where),)
-    else:
-        out = tuple(shape)
+        whole(spec.get("units"), "units", where)
+    out = output_shape(spec, shape)  # every field it reads is checked above
     if min(out) < 1:
         raise ModelLimitError(f"{where}: its output would be empty {out} (the input is {shape})")
     whole(math.prod(out), "values per activation", where)
     return out
 
 
+def output_shape(spec: dict, shape: tuple[int, ...]) -> tuple[int, ...]:
+    """The output shape of a checked layer entry on an input of ``shape`` (C, H, W) or (N,): arithmetic only."""
+    kind = spec["type"]
+    if kind == "conv2d":
+        k, s = int(spec["kernel_size"]), int(spec.get("stride", 1))
+        pads = resolve_padding(spec.get("padding", 0), shape[1], k, s)
+        return (int(spec["filters"]), output_size(shape[1], k, s, pads), output_size(shape[2], k, s, pads))
+    if kind in ("max_pool2d", "avg_pool2d"):
+        size = int(spec.get("pool_size", 2))
+        s = int(spec.get("stride") if spec.get("stride") is not None else size)
+        pads = resolve_padding(spec.get("padding", 0), shape[1], size, s)
+        return (shape[0], output_size(shape[1], size, s, pads), output_size(shape[2], size, s, pads))
+    if kind == "global_avg_pool":
+        return (shape[0],)
+    if kind == "flatten":
+        return (shape[0] * shape[1] * shape[2],)
+    if kind == "dense":
+        return (int(spec["units"]),)
+    return tuple(shape)
+
+
+def number(value, field: str, where: str, low: float, high: float) -> float:
+    """``value`` as a finite number from low to high (a slope, an epsilon, a rate)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) \
+            or not math.isfinite(value) or not low <= value <= high:
+        raise ModelLimitError(f"{where}: {field} must be a number from {low:g} to {high:g}, not {str(value)[:40]}")
+    return float(value)
+
+
+def _padding(value, where: str, high: int, size: int, window: int, stride: int) -> tuple[int, int]:
+    """(before, after) zeros of a padding field: a whole number, [before, after], "valid" or "same"."""
+    if value in PADDINGS:
+        return resolve_padding(value, size, window, stride)
+    values = value if isinstance(value, (list, tuple)) else [value, value]
+    if len(values) != 2:
+        raise ModelLimitError(f"{where}: padding must be a number, [before, after], 'valid' or 'same'")
+    limit = min(LIMITS["padding"][1], high)
+    return tuple(whole(v, "padding", where, high=limit) for v in values)
+
+
 def layer_parameters(spec: dict, shape: tuple[int, ...]) -> int:
-    """How many weights and biases a checked layer holds on an input of ``shape``."""
+    """How many numbers (weights, biases, statistics) a checked layer holds on an input of ``shape``."""
+    if spec["type"] == "batch_norm":
+        return 4 * shape[0]
     if spec["type"] == "conv2d":
         return spec["filters"] * (shape[0] * spec["kernel_size"] ** 2 + 1)
     if spec["type"] == "dense":
         return spec["units"] * (shape[0] + 1)
     return 0
+
+
+def check_input_shape(shape) -> tuple[int, int, int]:
+    """(height, width, channels) of a model's input: square, 16 to 128 pixels, grey or colour."""
+    h = whole(shape[0], "input height and width", "input_shape")
+    w = whole(shape[1], "input height and width", "input_shape")
+    c = whole(shape[2], "input channels", "input_shape")
+    if h != w:
+        raise ModelLimitError(f"input_shape: the explainer takes square images, not {h}x{w}")
+    if c == 2:
+        raise ModelLimitError("input_shape: input channels must be 1 (grey) or 3 (RGB), not 2")
+    return h, w, c
 
 
 def check_description(description) -> None:
@@ -147,11 +207,8 @@ def check_description(description) -> None:
     shape_in = description.get("input_shape")
     if not isinstance(shape_in, (list, tuple)) or len(shape_in) != 3:
         raise ModelLimitError(f"input_shape must be [height, width, channels], not {str(shape_in)[:40]}")
-    h = whole(shape_in[0], "input height and width", "input_shape")
-    w = whole(shape_in[1], "input height and width", "input_shape")
-    c = whole(shape_in[2], "input channels", "input_shape")
-    if c == 2:
-        raise ModelLimitError("input_shape: input channels must be 1 (grey) or 3 (RGB), not 2")
+    h, w, c = check_input_shape(shape_in)
+    check_normalization(description.get("normalization"), c)
     classes = description.get("classes")
     if not isinstance(classes, (list, tuple)):
         raise ModelLimitError("classes must be a list of class names")
@@ -178,6 +235,26 @@ def check_description(description) -> None:
     whole(parameters, "parameters", "the layers together")
     if shape != (len(classes),):
         raise ModelLimitError(f"the last layer gives {shape}, expected one value per class ({len(classes)})")
+
+
+def check_normalization(spec, channels: int) -> None:
+    """The input normalisation: absent, ``{"mean": m, "std": s}`` (one number or one per channel, on pixels in
+    [0, 1]) or ``{"scale": s, "offset": o}`` (on pixels in 0..255, Keras' Rescaling)."""
+    if spec is None:
+        return
+    where = "normalization"
+    if not isinstance(spec, dict) or not ({"mean", "std"} <= set(spec) or "scale" in spec):
+        raise ModelLimitError(f"{where} must be {{'mean': ..., 'std': ...}} or {{'scale': ..., 'offset': ...}}")
+    for field, low, high in (("mean", -1000, 1000), ("std", 1e-6, 1000), ("scale", -10, 10), ("offset", -1000, 1000)):
+        if field not in spec:
+            continue
+        values = spec[field] if isinstance(spec[field], (list, tuple)) else [spec[field]]
+        if len(values) not in (1, channels):
+            raise ModelLimitError(f"{where}: {field} needs 1 or {channels} numbers (one per channel), not {len(values)}")
+        for value in values:
+            number(value, field, where, low, high)
+    if "scale" in spec and not spec["scale"]:
+        raise ModelLimitError(f"{where}: a scale of 0 would make every picture the same")
 
 
 def check_weights(weights) -> None:

@@ -37,11 +37,13 @@ def read_file(path, what: str, limit: int = MAX_MODEL_BYTES) -> bytes:
         if info.st_size > limit:
             raise ModelLimitError(f"{path}: the {what} is {size_text(info.st_size)}; the limit is {size_text(limit)}")
         with open(path, "rb") as f:
-            data = f.read(limit + 1)  # a file that grew since stat is still read no further than the limit
+            # the size stat gave and one byte more: no buffer of the whole limit for a small file, and a file
+            # that grew since stat is noticed, never read further
+            data = f.read(info.st_size + 1)
     except OSError as exc:
         raise ModelLimitError(f"{path}: cannot read the {what} ({exc.strerror or exc})") from None
-    if len(data) > limit:
-        raise ModelLimitError(f"{path}: the {what} is larger than the limit of {size_text(limit)}")
+    if len(data) > info.st_size:
+        raise ModelLimitError(f"{path}: the {what} changed while being read")
     return data
 
 

@@ -30,6 +30,12 @@ RAISES, LOWERS = 0.85, 0.15  # the positions on "rdbu" of a plain "raises" blue 
 
 # The fixed colours the views share (site/styles/detail.css writes TEXT_GREY out too: CSS cannot import it).
 CHANNELS = (("Red", "#C95E67"), ("Green", "#3DB665"), ("Blue", "#3F7FBC"))  # input channels: name, the reference's hue
+GREY = (("Grey", "#737373"),)  # the one channel of a greyscale model's input
+
+
+def channels(count: int) -> tuple[tuple[str, str], ...]:
+    """The input channels' names and hues for a model with ``count`` of them (3: colour, 1: grey)."""
+    return CHANNELS if count == 3 else GREY
 TEXT_GREY = "#4a4a4a"  # labels, captions and worked numbers in the detail views
 
 

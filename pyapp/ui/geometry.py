@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
-from ..engine.network import INPUT, SPATIAL_TYPES
+from ..engine.network import INPUT
 
 OUTPUT = "output"  # the output column: one row per class (the network's probabilities)
 
@@ -91,7 +91,7 @@ def overview_columns(network) -> list[tuple[str, str, tuple[int, ...]]]:
     """(name, kind, shape) of each column: the input, every spatial layer, then the output."""
     columns = [(INPUT, INPUT, network.shapes[INPUT])]
     columns += [(layer.name, layer.type, network.shapes[layer.name])
-                for layer in network.layers if layer.type in SPATIAL_TYPES]
+                for layer in network.layers if layer.spatial]
     columns.append((OUTPUT, OUTPUT, (len(network.classes),)))
     return columns
 

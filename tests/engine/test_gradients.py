@@ -26,18 +26,7 @@ from training import reference_logits
 
 REPO = Path(__file__).resolve().parents[2]
 REFERENCE = REPO / "tests" / "data" / "reference_gradients.npz"
-TOLERANCE = 1e-4
-
-
-
-
-def assert_close(actual, expected, tolerance=TOLERANCE, what=""):
-    """|actual - expected| <= tolerance x the largest |expected| (every entry)."""
-    expected = np.asarray(expected, dtype=np.float64)
-    scale = max(float(np.abs(expected).max()), 1e-12)
-    error = float(np.abs(np.asarray(actual, dtype=np.float64) - expected).max()) / scale
-    assert actual.shape == expected.shape, f"{what}: shape {actual.shape} != {expected.shape}"
-    assert error <= tolerance, f"{what}: relative error {error:.2e} > {tolerance}"
+from engine_fixtures import TOLERANCE, assert_close  # noqa: F401 (TOLERANCE: used below)
 
 
 @pytest.fixture(scope="module")

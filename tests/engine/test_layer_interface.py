@@ -88,7 +88,10 @@ def test_every_type_is_built_from_its_entry_and_gives_back_its_parameters():
     assert net.weights().keys() == weights.keys()
     for key, array in net.weights().items():
         assert np.array_equal(array, weights[key]) and array.dtype == np.float32
-    assert set(SPATIAL_TYPES) == {"conv2d", "relu", "max_pool2d"}
+    assert set(SPATIAL_TYPES) == {"conv2d", "relu", "leaky_relu", "sigmoid", "tanh", "max_pool2d", "avg_pool2d",
+                                  "batch_norm", "dropout"}  # the kinds that can have pixels
+    assert [layer.name for layer in net.layers if layer.spatial] == [
+        s["name"] for s in description["layers"] if s["type"] in ("conv2d", "relu", "max_pool2d")]
 
 
 def test_he_initialisation_is_the_seeded_one_the_tests_were_written_with():

@@ -110,13 +110,15 @@ def _layers(model):
 
 @needs_tfjs
 @pytest.mark.parametrize("edit, message", [
+    (lambda m: _layers(m).insert(2, {"class_name": "Conv2DTranspose", "config": {"name": "up_1"}}),
+     "layer 'up_1' (Conv2DTranspose): Conv2DTranspose layers are not supported"),
     (lambda m: _layers(m).insert(2, {"class_name": "BatchNormalization", "config": {"name": "bn_1"}}),
-     "layer 'bn_1' (BatchNormalization): BatchNormalization layers are not supported"),
+     "layer 'bn_1' (BatchNormalization): its moving mean and variance are not in the weights"),
     (lambda m: m["weightsManifest"][0]["weights"][8].update(shape=[1600, 10]),  # the shard no longer fits exactly
      "group1-shard1of1.bin hold 79,680 bytes; the manifest's shapes need exactly 76,080"),
-    (lambda m: _layers(m)[0]["config"].update(batch_input_shape=[None, 32, 32, 3]),
-     "the model takes (32, 32, 3) images"),
-    (lambda m: _layers(m)[0]["config"].update(activation="tanh"), "activation 'tanh' is not supported"),
+    (lambda m: _layers(m)[0]["config"].update(batch_input_shape=[None, 200, 200, 3]),
+     "the model takes (200, 200, 3) images: input height and width 200 is out of range"),
+    (lambda m: _layers(m)[0]["config"].update(activation="gelu"), "activation 'gelu' is not supported"),
     (lambda m: m["modelTopology"]["model_config"].update(class_name="Model"), "only Sequential models"),
 ])
 def test_unsupported_tfjs_models_name_the_first_layer_or_shape(tmp_path, edit, message):
@@ -188,13 +190,13 @@ def test_torch_errors_are_clear(tmp_path):
                                            r"model.state_dict\(\) instead"):
         import_model(tmp_path / "whole.pt")  # a pickled module: weights_only refuses it
     (tmp_path / "notes.txt").write_text("hello")
-    with pytest.raises(ImportError_, match="neither a TensorFlow.js model.json nor a file saved with torch.save"):
+    with pytest.raises(ImportError_, match=r"not a model file this importer knows \(model.json, .keras, .h5, .onnx"):
         import_model(tmp_path / "notes.txt")
     torch.save(model.state_dict(), tmp_path / "m.pt")
     with pytest.raises(ImportError_, match=r"^3\.weight \(6, 6, 5, 5\): a tensor left over after the layers conv relu pool"):
         import_model(tmp_path / "m.pt", layers="conv relu pool")
-    with pytest.raises(ImportError_, match="unknown layer 'bn'"):
-        import_model(tmp_path / "m.pt", layers="conv bn")
+    with pytest.raises(ImportError_, match="unknown layer 'batchnorm'"):
+        import_model(tmp_path / "m.pt", layers="conv batchnorm")
 
 
 @needs_tfjs

@@ -5,13 +5,13 @@ from __future__ import annotations
 import io
 import json
 import re
-import tracemalloc
 import zipfile
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+import engine_fixtures
 from engine_fixtures import tiny_vgg_description
 from pyapp.engine.network import NetworkError, network_from, random_weights
 from pyapp.models.files import from_text, open_files, tried
@@ -19,7 +19,6 @@ from pyapp.models.imports import ImportError_, import_model
 from pyapp.models.limits import MAX_NPZ_BYTES, markdown_table
 
 ROOT = Path(__file__).resolve().parents[2]
-BIG = 8 * 2 ** 20  # no refusal here may allocate this much: the hostile files ask for gigabytes
 
 
 def npz_bytes(weights: dict) -> bytes:
@@ -34,17 +33,7 @@ def weights():
 
 
 def refused(call, error=NetworkError) -> str:
-    """The one-line message of ``call()``'s refusal, and that its peak memory stayed small."""
-    tracemalloc.start()
-    try:
-        with pytest.raises(error) as caught:
-            call()
-        peak = tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
-    assert peak < BIG, f"{peak / 2 ** 20:.0f} MB allocated before the refusal"
-    assert len(str(caught.value).splitlines()) == 1
-    return str(caught.value)
+    return engine_fixtures.refused(call, error)
 
 
 def description_text(**changes) -> str:
@@ -149,7 +138,7 @@ def test_an_npz_holding_objects_is_refused(weights):
 
 def test_the_limits_table_is_in_the_readme_and_the_architecture_notes():
     table = markdown_table()
-    assert "| padding | 0 | 3 |" in table and "| model file | 1 | 50 MB |" in table
+    assert "| padding | 0 | 6 |" in table and "| model file | 1 | 50 MB |" in table
     for doc in ("README.md", "docs/architecture.md"):
         assert table in (ROOT / doc).read_text(encoding="utf-8"), f"{doc} does not show the limits table"
 
@@ -182,7 +171,7 @@ def test_the_command_line_refuses_a_hostile_model_folder_with_exit_code_2(tmp_pa
                             preexec_fn=small_memory)
     assert result.returncode == 2 and result.stdout == ""
     assert result.stderr == ("error: cannot load the network: layer 1 ('conv_1_1'): padding 5,000 is out of range: "
-                             "the explainer takes 0 to 2 (pixels, and at most kernel_size - 1)\n")
+                             "the explainer takes 0 to 2 (zeros per side, at most kernel_size - 1; or valid, same)\n")
 
 
 def test_a_model_is_tried_on_one_image_before_it_is_kept(weights):
@@ -194,8 +183,9 @@ def test_a_model_is_tried_on_one_image_before_it_is_kept(weights):
     small["input_shape"] = [32, 32, 3]
     small["layers"][-2]["units"] = 10
     smaller = network_from(small, random_weights(small, seed=0))
-    with pytest.raises(ImportError_, match=r"one forward pass fails \(expected an image of shape \(32, 32, 3\)"):
-        tried(smaller, np.zeros((64, 64, 3), np.float32))  # the page feeds 64x64 pictures
+    assert tried(smaller, np.zeros((64, 64, 3), np.float32)) is smaller  # a 64x64 picture is fitted to 32x32
+    with pytest.raises(ImportError_, match=r"one forward pass fails \(expected an image"):
+        tried(smaller, np.zeros((3, 64, 64), np.float32))  # channels first: not a picture
 
 
 def test_picked_files_over_the_limit_are_refused_with_their_size():

@@ -101,10 +101,15 @@ def test_output_column_fits_2_to_20_classes_without_overlap(tmp_path, classes):
 
 
 def test_import_rejects_more_than_twenty_classes(tmp_path):
-    from pyapp.models.imports import ImportError_, finish
+    import numpy as np
 
+    from pyapp.models.imports import ImportError_, Layers, finish
+
+    out = Layers((16, 16, 1))
+    out.add("flatten", {"name": "flatten", "type": "flatten"})
+    out.dense("d", "d", np.zeros((21, 256), np.float32), None)
     with pytest.raises(ImportError_, match="21 outputs; the explainer shows 2 to 20 classes"):
-        finish("m", [{"name": "d", "type": "dense", "units": 21}], {}, None)
+        finish("m", out, None)
 
 
 @pytest.mark.skipif(not os.environ.get("PYODIDE_WHEELS"), reason="no wheels folder (PYODIDE_WHEELS)")

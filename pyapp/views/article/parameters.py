@@ -1,16 +1,19 @@
 """The article's table of learned parameters, layer by layer, computed from the model description alone.
 
 A conv layer learns one k x k kernel per (input channel, filter) pair and one bias per filter:
-(k*k*c_in + 1) * c_out numbers. A dense layer learns (n_in + 1) * n_out. ReLU, pooling, flatten
-and softmax learn nothing.
+(k*k*c_in + 1) * c_out numbers. A dense layer learns (n_in + 1) * n_out; batch normalisation a scale and a
+shift per channel (its running statistics are measured, not learned). Activations, pooling, dropout, flatten
+and softmax learn nothing. The shapes are pyapp.models.limits.output_shape's, the one place they are reckoned.
 """
 from __future__ import annotations
 
-from ...engine.layers import output_size
+from ...models.limits import output_shape
 from ...ui import svg
 
-KIND_NAMES = {"conv2d": "convolution", "relu": "ReLU", "max_pool2d": "max pooling", "flatten": "flatten",
-              "dense": "dense", "softmax": "softmax"}
+KIND_NAMES = {"conv2d": "convolution", "relu": "ReLU", "leaky_relu": "leaky ReLU", "sigmoid": "sigmoid",
+              "tanh": "tanh", "max_pool2d": "max pooling", "avg_pool2d": "average pooling",
+              "global_avg_pool": "global average pooling", "batch_norm": "batch normalisation", "dropout": "dropout",
+              "flatten": "flatten", "dense": "dense", "softmax": "softmax"}
 TIMES, DOT = "\u00d7", "\u00b7"
 
 
@@ -30,26 +33,21 @@ def layer_parameters(description: dict) -> list[dict]:
              "formula": "", "count": 0}]
     for spec in description["layers"]:
         kind, weight, bias, formula = spec["type"], None, None, ""
+        if kind not in KIND_NAMES:
+            raise ValueError(f"layer {spec.get('name')!r}: unknown type {kind!r}")
+        out = output_shape(spec, shape)  # a description already checked (or the same at another size)
         if kind == "conv2d":
-            k, filters = int(spec["kernel_size"]), int(spec["filters"])
-            stride, padding = int(spec.get("stride", 1)), int(spec.get("padding", 0))
-            c_in = shape[0]
+            k, filters, c_in = int(spec["kernel_size"]), int(spec["filters"]), shape[0]
             weight, bias = (filters, c_in, k, k), (filters,)
             formula = f"({k}{DOT}{k}{DOT}{c_in} + 1){DOT}{filters}"
-            shape = (filters, output_size(shape[1], k, stride, padding), output_size(shape[2], k, stride, padding))
-        elif kind == "max_pool2d":
-            pool = int(spec.get("pool_size", 2))
-            stride = int(spec.get("stride") or pool)
-            shape = (shape[0], output_size(shape[1], pool, stride), output_size(shape[2], pool, stride))
-        elif kind == "flatten":
-            shape = (shape[0] * shape[1] * shape[2],) if len(shape) == 3 else shape
         elif kind == "dense":
             units, n_in = int(spec["units"]), shape[0]
             weight, bias = (units, n_in), (units,)
             formula = f"({n_in} + 1){DOT}{units}"
-            shape = (units,)
-        elif kind not in KIND_NAMES:
-            raise ValueError(f"layer {spec.get('name')!r}: unknown type {kind!r}")
+        elif kind == "batch_norm":
+            weight, bias = (shape[0],), (shape[0],)
+            formula = f"2{DOT}{shape[0]}"
+        shape = out
         count = 0
         if weight is not None:
             count = _product(weight) + _product(bias)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ...engine.network import INPUT, SPATIAL_TYPES
+from ...engine.network import INPUT
 from ...ui import colors
 from .scales import Scale
 
@@ -28,7 +28,7 @@ INPUT_RANGE = Scale(colors.LAYER_SCALE["input"], 0.0, 1.0, reverse=True, layers=
 
 
 def hidden_layers(network) -> list:
-    return [layer for layer in network.layers if layer.type in SPATIAL_TYPES]
+    return [layer for layer in network.layers if layer.spatial]
 
 
 def groups(network, mode: str) -> list[tuple[str, ...]]:
@@ -53,10 +53,12 @@ def _half_range(trace, names: tuple[str, ...]) -> float:
 
 def layer_ranges(trace, network, mode: str) -> dict[str, Scale]:
     """Column name -> its Scale in ``mode`` (the input and every hidden column)."""
-    ranges = {INPUT: INPUT_RANGE}
+    low, high = network.input_range  # pixels 0 and 1 as the model's normalisation gives them to its first layer
+    ranges = {INPUT: INPUT_RANGE if (low, high) == (0.0, 1.0) else
+              Scale(INPUT_RANGE.name, low, high, reverse=True, layers=(INPUT,))}
     for names in groups(network, mode):
         half = _half_range(trace, names)
-        scale = colors.LAYER_SCALE[network.layer(names[0]).type]
+        scale = colors.LAYER_SCALE.get(network.layer(names[0]).type, colors.LAYER_SCALE["conv2d"])
         shared = Scale(scale, -half, half, layers=names)
         ranges.update({name: shared for name in names})
     return ranges

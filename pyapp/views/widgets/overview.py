@@ -24,7 +24,7 @@ from ...ui.geometry import NODE_SIZE, OUTPUT, Column, OverviewLayout
 from ...ui.state import CUSTOM_IMAGE, State
 from ..detail import registry
 from ..parts import color_range, legend
-from ...ui.colors import CHANNELS
+from ...ui.colors import channels
 
 LINK_COLOR = "rgb(230, 230, 230)"  # the reference's soft grey links
 LINK_WIDTH = 0.7
@@ -130,7 +130,8 @@ def hover_text(trace, network, layer: str, index: int, fx: float | None = None, 
     if layer == OUTPUT:
         p = float(trace.probabilities[index])
         return f"{network.classes[index]}: output value {p:.{VALUE_DIGITS}f} ({p:.1%})"
-    what = CHANNELS[index][0].lower() + " channel" if layer == INPUT else f"map {index + 1}"
+    what = (channels(network.shapes[INPUT][0])[index][0].lower() + " channel" if layer == INPUT
+            else f"map {index + 1}")
     values = trace[layer][index]
     if fx is None or fy is None:
         return (f"{layer}, {what}: values {float(values.min()):.{VALUE_DIGITS}f} "
@@ -144,7 +145,7 @@ def hover_text(trace, network, layer: str, index: int, fx: float | None = None, 
 def _map_label(column: Column, index: int) -> str:
     _, h, w = column.shape
     if column.kind == INPUT:
-        return f"input, {CHANNELS[index][0].lower()} channel ({h} by {w} pixels)"
+        return f"input, {channels(column.count)[index][0].lower()} channel ({h} by {w} pixels)"
     return f"{column.name}, map {index + 1} of {column.count} ({h} by {w})"
 
 
@@ -223,7 +224,7 @@ def _label(column: Column, detail: bool | None) -> str:
 
 def _captions(column: Column) -> str:
     parts = []
-    for i, (name, color) in enumerate(CHANNELS[:column.count]):
+    for i, (name, color) in enumerate(channels(column.count)):
         x, y = column.node(i)
         content = svg.element("tspan", svg.escape(name), fill=color) + " channel"
         parts.append(svg.element("text", content, x=x + NODE_SIZE / 2, y=y + NODE_SIZE + geometry.CAPTION_GAP + 8))

@@ -14,7 +14,7 @@ import numpy as np
 from ...engine.roles import first_convolution
 from ...ui import svg
 from ..parts import color_range
-from ...ui.colors import CHANNELS
+from ...ui.colors import channels
 
 LIMIT = 100.0  # larger weights only saturate every later layer; refuse them with a message
 TRAINED = "trained"
@@ -71,8 +71,9 @@ def parse_number(text: str) -> float:
     return value
 
 
-def cell_name(channel: int, row: int, col: int) -> str:
-    return f"{CHANNELS[channel][0]} weight (row {row + 1}, column {col + 1})"
+def cell_name(channel: int, row: int, col: int, count: int = 3) -> str:
+    """A kernel cell's words; ``count``: the input channels (1: the grey channel)."""
+    return f"{channels(count)[channel][0]} weight (row {row + 1}, column {col + 1})"
 
 
 @dataclass(frozen=True)
@@ -93,7 +94,7 @@ def parse_form(cells: dict, bias_text: str, shape: tuple[int, int, int]) -> Pars
                 try:
                     kernel[c, r, k] = parse_number(cells.get(key, ""))
                 except ValueError as error:
-                    errors[key] = f"{cell_name(c, r, k)} {error}"
+                    errors[key] = f"{cell_name(c, r, k, shape[0])} {error}"
     try:
         bias = parse_number(bias_text)
     except ValueError as error:
@@ -122,10 +123,11 @@ def grid(kernel: np.ndarray, bias: float) -> str:
         for r in range(kernel.shape[1]):
             cells = [svg.element("td", svg.element(
                 "input", type="text", inputmode="decimal", value=format_number(kernel[c, r, k]),
-                class_="pg-cell", data_cell=f"{c},{r},{k}", aria_label=cell_name(c, r, k), size=5,
+                class_="pg-cell", data_cell=f"{c},{r},{k}", aria_label=cell_name(c, r, k, kernel.shape[0]), size=5,
                 spellcheck="false", autocomplete="off")) for k in range(kernel.shape[2])]
             rows.append(svg.element("tr", cells))
-        caption = svg.element("caption", svg.escape(CHANNELS[c][0]), style=f"color:{CHANNELS[c][1]}")
+        name, hue = channels(kernel.shape[0])[c]
+        caption = svg.element("caption", svg.escape(name), style=f"color:{hue}")
         tables.append(svg.element("table", [caption] + rows, class_="pg-kernel", data_channel=c))
     bias_field = svg.element("label", svg.element("span", "Bias", class_="pg-bias-label") + svg.element(
         "input", type="text", inputmode="decimal", value=format_number(bias), class_="pg-cell pg-bias",
