@@ -1,6 +1,7 @@
 // The page's own JavaScript, kept to what must happen before Python runs: the loading stages driven
 // by the bytes that actually arrive, every start-up file checked against its sha256 (plan.integrity),
-// a clear message when start-up fails, and no Python after main.py's. Offline support: offline.js.
+// a clear message when start-up fails, and no Python after main.py's. Offline support: offline.js; clicks made
+// during start-up: intents.js.
 // Python (pyapp.page) reports back through window.explainer: stage(), ready(), fail().
 "use strict";
 (() => {
@@ -101,7 +102,7 @@
     drawing = true;
     requestAnimationFrame(() => {
       drawing = false;
-      showNote();
+      if (window.explainer && window.explainer.showNote) window.explainer.showNote(); // intents.js
       const box = document.getElementById("loading");
       if (!box) return;
       for (const stage of plan.stages) {
@@ -151,79 +152,14 @@
       root().dataset.status = "ready";
       document.getElementById("loading").hidden = true;
     });
-    setTimeout(replay, 0); // once Python's first drawing is in and its listeners are on
+    setTimeout(() => window.explainer.replay && window.explainer.replay(), 0); // intents.js: after Python's first drawing
     if (offline()) offline().started(plan.serviceWorker);
   }
 
-  // What the visitor does while Python starts is not lost: a click (or Enter) on an example, a map or a
-  // class (or its "Why?" button) of the first paint is acknowledged at once where it happened, and at ready
-  // each is carried out in the order made, on the element Python drew in its place, after the one before
-  // (koala, then a map: the map of koala).
-  const INTENT_TARGETS = [["data-example"], ["data-layer", "data-index"], ["data-class"], ["data-why"]];
-  const INTENT_LIMIT = 8; // more clicks than this before ready keep only the latest
-  let intents = [];
-  let note = null;
-
-  function intentSelector(element) {
-    for (const attributes of INTENT_TARGETS) {
-      if (attributes.every((name) => element.hasAttribute(name)))
-        return attributes.map((name) => `[${name}="${CSS.escape(element.getAttribute(name))}"]`).join("");
-    }
-    return null;
-  }
-
+  // How far start-up is, for the note on a click made during it (intents.js).
   function percent() {
     const parts = plan.stages.map((s) => (s.state === "done" ? 1 : s.total ? (0.9 * s.loaded) / s.total : 0));
     return Math.min(99, Math.round((100 * parts.reduce((a, b) => a + b, 0)) / parts.length));
-  }
-
-  function showNote() {
-    if (!note || note.hidden) return;
-    note.textContent = `Python is starting (${percent()}%). This will open as soon as it is ready.`;
-  }
-
-  function remember(event) {
-    if (status !== "loading" || !event.target.closest) return;
-    if (event.type === "keydown" && event.key !== "Enter" && event.key !== " ") return;
-    const element = event.target.closest(INTENT_TARGETS.map((a) => a.map((n) => `[${n}]`).join("")).join(","));
-    const selector = element && intentSelector(element);
-    if (!selector) return;
-    event.preventDefault();
-    element.classList.add("intent-pending");
-    intents.push({ type: event.type, key: event.key, selector });
-    if (intents.length > INTENT_LIMIT) intents.shift();
-    history.push([Math.round(performance.now()), "intent", selector]);
-    if (!note) {
-      note = document.createElement("div");
-      note.id = "starting-note";
-      note.setAttribute("role", "status");
-      document.body.appendChild(note);
-    }
-    const box = element.getBoundingClientRect();
-    const x = event.clientX || box.left + box.width / 2;
-    const y = event.clientY || box.bottom;
-    note.style.left = `${Math.max(8, Math.min(x - 20, innerWidth - 300))}px`;
-    note.style.top = `${Math.min(y + 16, innerHeight - 60)}px`;
-    note.hidden = false;
-    showNote();
-  }
-  document.addEventListener("click", remember, true);
-  document.addEventListener("keydown", remember, true);
-
-  function replay() {
-    if (note) note.hidden = true;
-    document.querySelectorAll(".intent-pending").forEach((e) => e.classList.remove("intent-pending"));
-    const pending = intents.shift();
-    if (!pending) return;
-    // looked up only now: the click before this one may have drawn the page again (another image)
-    const element = document.querySelector(pending.selector);
-    history.push([Math.round(performance.now()), "replay", pending.selector]);
-    if (element) {
-      const init = { bubbles: true, cancelable: true, key: pending.key };
-      if (pending.type === "keydown" && element.focus) element.focus();
-      element.dispatchEvent(pending.type === "click" ? new MouseEvent("click", init) : new KeyboardEvent("keydown", init));
-    }
-    setTimeout(replay, 0); // the next one after this one's work (and its redraw) is done
   }
 
   // Python's own progress: a stage and what it is doing, e.g. ("model", "Running the network").
@@ -388,7 +324,7 @@
   }
   // the modules (a module graph reports its failure on its first script or on an import)
   const modules = Object.keys(plan.integrity)
-    .filter((path) => /\.m?js$/.test(path) && !/^(bootstrap|offline)\.([0-9a-f]+\.)?js$/.test(path));
+    .filter((path) => /\.m?js$/.test(path) && !/^(bootstrap|intents|offline)\.([0-9a-f]+\.)?js$/.test(path));
   const pathOf = (url) => Object.keys(plan.integrity).find((path) => absolute(path) === url.split("?")[0]);
 
   // Files the page loads without fetch (scripts, modules): their completion, or their failure.
@@ -451,5 +387,5 @@
   };
 
   // rest: the runtime's parts fetched on first import (pyapp/page/rest.py)
-  window.explainer = { stage, ready, fail, mark, history, timings, status: () => status, rest: plan.rest, fetchSync };
+  window.explainer = { stage, ready, fail, mark, history, timings, status: () => status, percent, rest: plan.rest, fetchSync };
 })();

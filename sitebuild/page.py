@@ -16,7 +16,7 @@ from .common import SITE, WEIGHTS, BuildError, sha256_file
 from .runtime import DISABLED_PLUGINS
 
 STYLES = ("base.css", "overview.css", "detail.css")  # always linked, in this order; other sheets after them
-HEAD_SCRIPTS = ("bootstrap.js", "offline.js")  # site/'s classic scripts, run in <head> before PyScript's modules
+HEAD_SCRIPTS = ("bootstrap.js", "intents.js", "offline.js")  # site/'s classic scripts, run in <head> before PyScript's modules
 
 
 def render_first_paint(state, trace, network) -> str:

@@ -91,7 +91,8 @@ def test_every_start_up_file_is_pinned_to_its_hash_in_the_page(site):
         rel = re.search(r'(?:src|href)="\./([^"]+)"', tag).group(1)
         assert f'integrity="{sri[rel]}"' in tag, tag
         pinned.add(rel)
-    assert {site.path(rel) for rel in ("bootstrap.js", "offline.js", "pyscript/core.js", "styles/base.css")} <= pinned
+    assert {site.path(rel) for rel in ("bootstrap.js", "intents.js", "offline.js", "pyscript/core.js",
+                                       "styles/base.css")} <= pinned
     import_map = re.search(r'<script type="importmap">(.*?)</script>', html).group(1)
     asm = site.path("pyodide/pyodide.asm.js")
     assert json.loads(import_map)["integrity"][f"./{asm}"] == sri[asm]
