@@ -16,6 +16,7 @@ from .common import SITE, WEIGHTS, BuildError, sha256_file
 from .runtime import DISABLED_PLUGINS
 
 STYLES = ("base.css", "overview.css", "detail.css")  # always linked, in this order; other sheets after them
+LAZY_STYLES = ("train.css",)  # linked by the page when their part first opens (its integrity from the load plan)
 HEAD_SCRIPTS = ("bootstrap.js", "offline.js")  # site/'s classic scripts, run in <head> before PyScript's modules
 
 

@@ -13,7 +13,7 @@ from pyapp.images.preprocess import load_image
 from pyapp.ui.state import State
 from pyapp.views.widgets import examples as examples_view
 
-from . import app, examples, page, runtime
+from . import app, examples, page, runtime, trainset
 from . import wheels as wheel_files  # build()'s argument is called wheels
 from .common import DIST, SITE, WEIGHTS, Build, BuildError, Writer, log
 
@@ -39,6 +39,7 @@ class Context:
     chosen: dict[str, Path] = field(default_factory=dict)  # class name -> source image
     first_paint: str = ""
     examples_html: str = ""
+    trainset: str | None = None  # "path sha256" of the Train panel's photos (None: no dataset)
     build_hash: str = ""
     files: dict[str, str] = field(default_factory=dict)  # relative path -> sha256 of every precached file
 
@@ -86,6 +87,7 @@ def compile_python(c: Context) -> None:
 def write_examples(c: Context) -> None:
     root = examples.dataset_dir(c.data, c.allow_download, c.network.classes) if c.use_dataset else None
     c.chosen = examples.write_examples(c.write, c.network, root)
+    c.trainset = trainset.write_trainset(c.write, root, c.network.classes)
 
 
 def draw_first_paint(c: Context) -> None:
@@ -101,8 +103,9 @@ def draw_first_paint(c: Context) -> None:
 def write_page(c: Context) -> None:
     """The styles, scripts, icons and configuration, then index.html with the load plan of them all."""
     write, example_files = c.write, [examples.example_file(n) for n in c.chosen]
-    styles = list(page.STYLES) + sorted(p.name for p in (SITE / "styles").glob("*.css") if p.name not in page.STYLES)
-    for name in styles:
+    styles = list(page.STYLES) + sorted(p.name for p in (SITE / "styles").glob("*.css")
+                                        if p.name not in page.STYLES + page.LAZY_STYLES)
+    for name in styles + list(page.LAZY_STYLES):
         write.text(f"styles/{name}", (SITE / "styles" / name).read_text())
     for name in page.HEAD_SCRIPTS:
         write.copy(name, SITE / name)
@@ -122,14 +125,18 @@ def write_page(c: Context) -> None:
     startup = set(wheel_files.wheel_names(c.lock, wheel_files.STARTUP_PACKAGES))  # Pillow's wheel: fetched by Pyodide after ready
     plan = page.load_plan(c.out, c.runtime + ["pyscript.json"], [p for p in c.packages if Path(p).name in startup],
                           [c.zip_name, "main.py"] + example_files,
-                          list(page.HEAD_SCRIPTS) + [f"styles/{name}" for name in styles])
+                          list(page.HEAD_SCRIPTS) + [f"styles/{name}" for name in styles + list(page.LAZY_STYLES)])
+    if c.trainset:  # fetched by the Train panel when first opened, checked against this sha256
+        path, sha = c.trainset.split()
+        plan["trainset"] = {"path": path, "sha256": sha}
     write.text("index.html", page.render_page(plan, styles, c.examples_html, c.first_paint,
                                               page.render_article(c.network), c.model_dir))
 
 
 def write_service_worker(c: Context) -> None:
     """Last: the precache manifest lists every file written before it; then earlier builds' files go."""
-    c.build_hash, c.files = app.write_service_worker(c.write)
+    later = [c.trainset.split()[0]] if c.trainset else []  # listed and checked, cached when first asked for
+    c.build_hash, c.files = app.write_service_worker(c.write, later)
     c.write.text(".nojekyll", "")  # GitHub Pages: serve the folder as it is
     c.write.remove_stale()
 
