@@ -59,7 +59,8 @@ class TrainController:
         self._drawn = (-1, -1)  # (steps, held-out looks) last drawn
         self._urls = {}
         self._tick_proxy = create_proxy(self.tick)
-        app._proxies.append(self._tick_proxy)
+        self._redraw_proxy = create_proxy(self.redraw)
+        app._proxies += [self._tick_proxy, self._redraw_proxy]
         app._listen(js.document, "visibilitychange", self.visibility)
 
     # -- the panel ---------------------------------------------------------------------------------------
@@ -133,8 +134,13 @@ class TrainController:
                 self._urls = {i: png_data_url(session.heldout_images[i]) for i in charts.strip_photos(session)}
             dom.set_html("#train-strip", charts.strip(session, self._urls))
         if session.step and session.step % REDRAW_EVERY == 0 and drawn[0] != self._drawn[0]:
-            self.app.set_network(session.network)  # the overview's maps of the weights being trained
+            js.setTimeout(self._redraw_proxy, 0)  # its own task: a click waits for a slice or a redraw, not both
         self._drawn = drawn
+
+    def redraw(self, *_) -> None:
+        """The overview (and every view) with the weights being trained: the maps come alive."""
+        if self.session is not None:
+            self.app.set_network(self.session.network)
 
     # -- running ---------------------------------------------------------------------------------------
     def new_session(self) -> bool:
