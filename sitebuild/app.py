@@ -13,9 +13,10 @@ from PIL import Image, ImageDraw
 
 from pyapp.ui.colors import hex_color, to_rgb
 
-from .common import ROOT, SITE, Writer, sha256_file
+from .common import ROOT, SITE, WEIGHTS, Writer, sha256_file
 
 WEIGHT_FILES = ("tiny_vgg.json", "tiny_vgg.npz", "model_card.json", "MODEL_CARD.md")
+COMPANION = WEIGHTS / "mlp"  # the shift view's fully connected network (training.train --arch mlp)
 ICON_SIZES = (192, 512)
 ZIP_TIME = (2020, 1, 1, 0, 0, 0)  # fixed, so an unchanged pyapp gives a byte-identical zip
 
@@ -33,6 +34,23 @@ def app_zip(network_files: list[Path]) -> bytes:
             info.external_attr = 0o644 << 16
             z.writestr(info, path.read_bytes())
     return buffer.getvalue()
+
+
+def write_companion(write: Writer, network) -> list[str]:
+    """The fully connected network beside the model, as files the shift view fetches when first opened (not
+    in the first load; the service worker keeps them with the rest); none when it knows other classes."""
+    from pyapp.engine.network import NetworkError, load_network
+
+    try:
+        companion = load_network(COMPANION)
+    except NetworkError:
+        return []
+    if companion.classes != network.classes:
+        return []
+    files = [f"weights/mlp/{name}" for name in WEIGHT_FILES if (COMPANION / name).is_file()]
+    for rel in files:
+        write.copy(rel, COMPANION / rel.rsplit("/", 1)[1])
+    return [rel for rel in files if rel.endswith((".json", ".npz")) and "card" not in rel]
 
 
 def icon_png(size: int) -> bytes:

@@ -85,9 +85,11 @@ def sri(sha256_hex: str) -> str:
     return "sha256-" + base64.b64encode(bytes.fromhex(sha256_hex)).decode()
 
 
-def load_plan(out: Path, runtime: list[str], packages: list[str], model: list[str], checked: list[str]) -> dict:
+def load_plan(out: Path, runtime: list[str], packages: list[str], model: list[str], checked: list[str],
+              lazy: list[str] = ()) -> dict:
     """What bootstrap.js needs to show the loading stages, to fetch files early and to check every start-up
-    file: integrity, the SRI hash of each (the stages' files and ``checked``, e.g. styles and scripts)."""
+    file: integrity, the SRI hash of each (the stages' files and ``checked``, e.g. styles and scripts); and
+    ``lazy``, the SRI hash of each file the page fetches later itself (the shift view's fully connected network)."""
 
     def files(paths):
         return [[rel, (out / rel).stat().st_size] for rel in paths]
@@ -102,5 +104,6 @@ def load_plan(out: Path, runtime: list[str], packages: list[str], model: list[st
         "prefetch": [f"pyodide/{name}" for name in ("pyodide.asm.wasm", "python_stdlib.zip", "pyodide-lock.json")]
                     + packages + model,
         "integrity": {rel: sri(sha256_file(out / rel)) for rel in runtime + packages + model + checked},
+        "lazy": {rel: sri(sha256_file(out / rel)) for rel in lazy},
         "serviceWorker": "sw.js",
     }

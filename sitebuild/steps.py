@@ -125,7 +125,8 @@ def write_page(c: Context) -> None:
     startup = set(wheel_files.wheel_names(c.lock, wheel_files.STARTUP_PACKAGES))  # Pillow's wheel: fetched by Pyodide after ready
     plan = page.load_plan(c.out, c.runtime + ["pyscript.json"], [p for p in c.packages if Path(p).name in startup],
                           [c.zip_name, "main.py"] + example_files,
-                          list(page.HEAD_SCRIPTS) + [f"styles/{name}" for name in styles + list(page.LAZY_STYLES)])
+                          list(page.HEAD_SCRIPTS) + [f"styles/{name}" for name in styles + list(page.LAZY_STYLES)],
+                          app.write_companion(write, c.network))
     if c.trainset:  # fetched by the Train panel when first opened, checked against this sha256
         path, sha = c.trainset.split()
         plan["trainset"] = {"path": path, "sha256": sha}

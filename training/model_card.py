@@ -39,8 +39,9 @@ def description(classes=dataset.CLASS_NAMES) -> dict:
 
 
 def description_text(classes=dataset.CLASS_NAMES) -> str:
-    """tiny_vgg.json laid out as in docs/architecture.md (one layer per line)."""
-    d = description(classes)
+    """tiny_vgg.json laid out as in docs/architecture.md (one layer per line); ``classes`` may be a whole
+    description (another architecture's)."""
+    d = classes if isinstance(classes, dict) else description(classes)
     rows = ",\n".join("    " + json.dumps(layer) for layer in d["layers"])
     return (
         "{\n"
@@ -62,8 +63,8 @@ def card(figures: dict, hyperparameters: dict, seed: int, command: str, sha: str
     """model_card.json's contents; ``figures`` come from training (see train.train)."""
     tiny_imagenet = figures["wnids"] is not None
     return {
-        "model": "tiny_vgg",
-        "architecture": ARCHITECTURE.format(classes=len(figures["classes"])),
+        "model": figures.get("model", "tiny_vgg"),
+        "architecture": figures.get("architecture") or ARCHITECTURE.format(classes=len(figures["classes"])),
         "parameters": figures["parameters"],
         "input": "64x64 RGB, pixels scaled to [0, 1], no mean/std normalisation",
         "classes": list(figures["classes"]),
@@ -115,9 +116,17 @@ def markdown(card: dict) -> str:
                  "images of these classes." if card["wnids"] else "")
     skipped = f" {card['skipped_images']} unreadable image(s) were left out." if card["skipped_images"] else ""
     activity = card["activity"]
-    kept_alive = _kept_alive(card["hyperparameters"])
+    maps = "" if not activity["layers"] else f"""## Activation maps
+How much the maps say on the {activity['images']} validation images (as `python -m pyapp stats` prints it):
+the share of pixels that are zero after each ReLU, the share of maps that are entirely zero (a blank
+square in the explainer), and the units that are zero on every one of these images.{_kept_alive(card["hyperparameters"])}
+
+{markdown_table(activity)}
+
+"""
     v = card["versions"]
-    return f"""# Model card: Tiny VGG
+    title = {"tiny_vgg": "Tiny VGG", "mlp": "MLP (fully connected)"}.get(card["model"], card["model"])
+    return f"""# Model card: {title}
 
 {card['architecture']}; {card['parameters']:,} parameters. Input: {card['input']}.
 
@@ -132,14 +141,7 @@ Validation images: {card['val_source']}. They chose the kept epoch ({card['best_
 
 Validation accuracy per class: {per_class}.
 
-## Activation maps
-How much the maps say on the {activity['images']} validation images (as `python -m pyapp stats` prints it):
-the share of pixels that are zero after each ReLU, the share of maps that are entirely zero (a blank
-square in the explainer), and the units that are zero on every one of these images.{kept_alive}
-
-{markdown_table(activity)}
-
-## Classes (output order)
+{maps}## Classes (output order)
 {classes}
 
 ## Training

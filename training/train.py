@@ -29,11 +29,12 @@ from pyapp.data import activity, dataset
 from pyapp.engine.network import network_from
 
 from . import model_card
+from .architectures import ARCHITECTURES
 from .augment import augment
 from .checkpoint import Checkpoint, CheckpointError
 from .data import TrainingData, load_training_data
 from .liveness import activity_penalty, summary
-from .tiny_vgg_torch import (INITS, Teacher, TinyVGG, count_parameters, initialise, model_arrays, parameter_count,
+from .tiny_vgg_torch import (INITS, Teacher, TinyVGG, count_parameters, initialise, model_arrays,
                              write_npz)
 
 REPO = Path(__file__).resolve().parent.parent
@@ -109,9 +110,9 @@ def per_class_accuracy(logits: torch.Tensor, labels: np.ndarray, classes: list[s
     return {name: float((predicted[labels == c] == c).mean()) for c, name in enumerate(classes) if (labels == c).any()}
 
 
-def map_activity(model: TinyVGG, data: TrainingData) -> dict:
+def map_activity(model, data: TrainingData, arch: str = "tiny_vgg") -> dict:
     """pyapp.data.activity's figures for the validation images, computed by the NumPy engine on the exported weights."""
-    network = network_from(description(data.classes), model_arrays(model))
+    network = network_from(ARCHITECTURES[arch].description(data.classes), model_arrays(model))
     return activity.activity(network, data.val.hwc(), data.val.labels)
 
 
@@ -230,8 +231,8 @@ def fit(model, data: TrainingData, s: Settings, epochs: int, name: str, teacher=
 
 
 def train(data: TrainingData, s: Settings, log=print, checkpoint: Checkpoint | None = None,
-          deadline: float | None = None) -> tuple[TinyVGG, dict] | None:
-    """Train Tiny VGG on ``data``; the best model and the figures for the model card (None: paused)."""
+          deadline: float | None = None, arch: str = "tiny_vgg") -> tuple[torch.nn.Module, dict] | None:
+    """Train ``arch`` (Tiny VGG) on ``data``; the best model and the figures for the model card (None: paused)."""
     torch.set_num_threads(s.threads)
     torch.manual_seed(s.seed)
     np.random.seed(s.seed)
@@ -248,11 +249,13 @@ def train(data: TrainingData, s: Settings, log=print, checkpoint: Checkpoint | N
         log(f"teacher: best val acc {teacher_info['val_accuracy']:.3f} at epoch {teacher_info['epoch']}")
 
     torch.manual_seed(s.seed)
-    model = TinyVGG(classes)
-    initialise(model, s.init)
+    architecture = ARCHITECTURES[arch]
+    model = architecture.model(classes)
+    if isinstance(model, TinyVGG):
+        initialise(model, s.init)
     n_params = count_parameters(model)
-    assert n_params == parameter_count(classes), f"Tiny VGG must have {parameter_count(classes)} parameters"
-    best = fit(model, data, s, s.epochs, "tiny_vgg", teacher=teacher, log=log, checkpoint=checkpoint,
+    assert n_params == architecture.parameters(classes), f"{arch} must have {architecture.parameters(classes)} parameters"
+    best = fit(model, data, s, s.epochs, arch, teacher=teacher, log=log, checkpoint=checkpoint,
                deadline=deadline)
     if best is None:
         return None
@@ -260,6 +263,8 @@ def train(data: TrainingData, s: Settings, log=print, checkpoint: Checkpoint | N
     model.eval()
     val_logits = predict(model, data.val.images)
     figures = {
+        "model": arch,
+        "architecture": architecture.text(classes),
         "classes": data.classes,
         "wnids": data.wnids,
         "parameters": n_params,
@@ -274,7 +279,7 @@ def train(data: TrainingData, s: Settings, log=print, checkpoint: Checkpoint | N
         "val_source": data.source,
         "skipped_images": data.skipped,
         "training_seconds": round(best["seconds"], 1),
-        "activity": map_activity(model, data),
+        "activity": map_activity(model, data, arch),
         "teacher": None if teacher_info is None else {
             "architecture": f"VGG-style CNN, widths {s.teacher_width}/{2 * s.teacher_width}/{4 * s.teacher_width}, "
                             "batch norm, global average pooling (training only, not exported)",
@@ -286,11 +291,11 @@ def train(data: TrainingData, s: Settings, log=print, checkpoint: Checkpoint | N
     return model, figures
 
 
-def write_outputs(out: Path, model: TinyVGG, figures: dict, s: Settings, command: str) -> dict:
+def write_outputs(out: Path, model, figures: dict, s: Settings, command: str) -> dict:
     """tiny_vgg.npz, tiny_vgg.json, model_card.json and MODEL_CARD.md in ``out``; returns the card."""
     out.mkdir(parents=True, exist_ok=True)
     sha = write_npz(out / "tiny_vgg.npz", model_arrays(model))
-    (out / "tiny_vgg.json").write_text(description_text(figures["classes"]))
+    (out / "tiny_vgg.json").write_text(description_text(ARCHITECTURES[figures["model"]].description(figures["classes"])))
     card = model_card.card(figures, {k: v for k, v in asdict(s).items() if k != "seed"}, s.seed, command, sha)
     model_card.write(out, card)
     return card
@@ -303,7 +308,10 @@ def parse_args(argv: list[str] | None = None) -> tuple[argparse.Namespace, Setti
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data", help="a Tiny ImageNet copy (train/ and val/) or a folder of class folders "
                                        f"(default: ${dataset.ENV_VAR})")
-    parser.add_argument("--out", default=str(REPO / "weights"), help="output directory (default: weights/)")
+    parser.add_argument("--arch", choices=tuple(ARCHITECTURES), default="tiny_vgg",
+                        help="the network: tiny_vgg (the explainer's CNN) or mlp (the fully connected network of "
+                             "the shift view)")
+    parser.add_argument("--out", help="output directory (default: weights/, for --arch mlp weights/mlp/)")
     parser.add_argument("--resume", metavar="FILE", help="write a checkpoint here after every epoch, and continue "
                                                          "from it when it exists (same settings only)")
     parser.add_argument("--time-limit", type=float, metavar="MINUTES",
@@ -319,14 +327,15 @@ def parse_args(argv: list[str] | None = None) -> tuple[argparse.Namespace, Setti
             parser.add_argument(flag, choices=INITS, default=default)
         else:
             parser.add_argument(flag, type=type(default), default=default)
+    parser.set_defaults(**ARCHITECTURES[parser.parse_known_args(argv)[0].arch].settings)  # e.g. the MLP's rate
     args = parser.parse_args(argv)
     settings = Settings(**{k: getattr(args, k) for k in Settings.__dataclass_fields__})
     return args, settings
 
 
-def reproduce_command(s: Settings) -> str:
+def reproduce_command(s: Settings, arch: str = "tiny_vgg") -> str:
     """The command line that redoes this run, every setting spelled out (the dataset path as a variable)."""
-    parts = ["python", "-m", "training.train", "--data", f"${dataset.ENV_VAR}"]
+    parts = ["python", "-m", "training.train", "--data", f"${dataset.ENV_VAR}"] + (["--arch", arch] if arch != "tiny_vgg" else [])
     for k, v in asdict(s).items():
         parts += ["--" + k.replace("_", "-"), str(v)]
     return " ".join(shlex.quote(p) if not p.startswith("$") else p for p in parts)
@@ -354,7 +363,7 @@ def main(argv: list[str] | None = None) -> int:
         log(f"decoded {len(data.train)} training and {len(data.val)} validation images of {len(data.classes)} "
             f"classes in {time.time() - t0:.1f}s{skipped}")
         checkpoint = Checkpoint(Path(args.resume), asdict(settings), data.classes) if args.resume else None
-        result = train(data, settings, log=log, checkpoint=checkpoint, deadline=deadline)
+        result = train(data, settings, log=log, checkpoint=checkpoint, deadline=deadline, arch=args.arch)
     except (dataset.DatasetError, CheckpointError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
@@ -362,11 +371,12 @@ def main(argv: list[str] | None = None) -> int:
         log(f"paused: {args.resume} holds the run; run the same command again to continue")
         return PAUSED
     model, figures = result
-    card = write_outputs(Path(args.out), model, figures, settings, reproduce_command(settings))
+    out = Path(args.out) if args.out else REPO / ARCHITECTURES[args.arch].out
+    card = write_outputs(out, model, figures, settings, reproduce_command(settings, args.arch))
     for line in activity.table_lines(card["activity"]):
         log(line)
     log(f"train acc {card['train_accuracy']:.3f}  val acc {card['val_accuracy']:.3f} "
-        f"(epoch {card['best_epoch']})  {card['training_seconds']:.0f}s  -> {args.out}")
+        f"(epoch {card['best_epoch']})  {card['training_seconds']:.0f}s  -> {out}")
     return 0
 
 

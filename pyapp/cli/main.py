@@ -1,4 +1,4 @@
-"""The command line: ``python -m pyapp classify | evaluate | stats | render | explain | atlas | import``.
+"""The command line: ``python -m pyapp classify | evaluate | stats | shift | render | explain | atlas | import``.
 
 The same engine and preprocessing as the web page, for a terminal: classify your own images,
 measure accuracy and how alive the activation maps are on a labelled folder, save the explainer's
@@ -14,13 +14,13 @@ import sys
 import textwrap
 from pathlib import Path
 
-from . import atlas, classify, evaluate, explain, import_model, render, stats
+from . import atlas, classify, evaluate, explain, import_model, render, shift, stats
 from .. import WEIGHTS_DIR
 from ..data.dataset import UnreadableError
 from .shared import CliError, stderr
 
 # The commands in the order of --help; each module has run(args) and add_command(commands, parents, formatter).
-COMMANDS = (classify, evaluate, stats, render, explain, atlas, import_model)
+COMMANDS = (classify, evaluate, stats, shift, render, explain, atlas, import_model)
 
 DESCRIPTION = """\
 Tiny VGG, the small convolutional network of CNN Explainer, on the command line.
@@ -37,6 +37,7 @@ examples:
   python -m pyapp classify - < photo.jpg
   python -m pyapp evaluate tiny-imagenet-10/val
   python -m pyapp stats tiny-imagenet-10/val
+  python -m pyapp shift tiny-imagenet-10/val --pixels 8
   python -m pyapp render photo.jpg -o overview.svg --colors global --detail
   python -m pyapp explain photo.jpg --class koala --method occlusion -o why.png
   python -m pyapp atlas tiny-imagenet-10/val -o atlas

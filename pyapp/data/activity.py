@@ -12,7 +12,8 @@ BATCH = 64  # images per forward pass: the trace of 64 images is about 25 MB
 
 
 def relu_layers(network) -> list[str]:
-    return [layer.name for layer in network.layers if layer.type == "relu"]
+    """The ReLU layers with maps (C, H, W); a fully connected network's ReLU has none."""
+    return [layer.name for layer in network.layers if layer.type == "relu" and len(network.shapes[layer.name]) == 3]
 
 
 def activity(network, images, labels, batch: int = BATCH) -> dict:

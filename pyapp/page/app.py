@@ -26,6 +26,7 @@ import numpy as np
 from pyodide.ffi import create_proxy
 
 from . import dom
+from ..engine.shift import shifted
 from ..images.errors import ImageError
 from ..ui.state import CUSTOM_IMAGE, State, notice
 from ..views.widgets import upload as upload_words
@@ -34,8 +35,8 @@ from .notice import Notice
 
 ROOT = "#app"
 # Delegated on #app; "paste" goes to the focused element (often <body>), so it is heard on the document.
-EVENTS = ("click", "pointerover", "pointermove", "pointerout", "focusin", "focusout", "keydown", "change", "input",
-          "dragover", "drop")
+EVENTS = ("click", "pointerover", "pointermove", "pointerout", "pointerdown", "pointerup", "focusin", "focusout",
+          "keydown", "change", "input", "dragover", "drop")
 DOCUMENT_EVENTS = ("paste",)
 # A click right on these (not on anything drawn inside them) is a click on empty space: one level up.
 EMPTY_SPACE = ("stage", "overview", "overview-svg")
@@ -201,14 +202,18 @@ class App:
             raise LookupError(f"there is no image {new.image!r} in this copy of the explainer")
         previous = self.state if self._rendered else None  # None: the first render
         image_changed = (new.image, new.image_url) != (self.state.image, self.state.image_url)
-        trace_changed = self.trace is None or rerun or image_changed
+        trace_changed = self.trace is None or rerun or image_changed or new.shift != self.state.shift
         if image_changed:
             self.awaited_url = None  # another image was chosen: a link's image still on its way is dropped
         if trace_changed:
-            self._run(self._image_for(new))
+            self._run(self._image_for(new), new.shift)
         self._commit(new, previous, trace_changed, history)
         if problem:
             self.notify(problem)
+
+    def source_image(self) -> np.ndarray:
+        """The image on screen before any move of the shift view."""
+        return self._image_for(self.state)
 
     def _image_for(self, state: State) -> np.ndarray:
         if state.image == CUSTOM_IMAGE:
@@ -217,9 +222,10 @@ class App:
             self._example_images[state.image] = example_input(state.image)
         return self._example_images[state.image]
 
-    def _run(self, image: np.ndarray) -> None:
-        self.image = image
-        self.trace = self.network.forward(image)
+    def _run(self, image: np.ndarray, shift: tuple[int, int] | None = None) -> None:
+        # the network sees the picture as the shift view moved it: every map slides with it
+        self.image = shifted(image, *shift) if shift else image
+        self.trace = self.network.forward(self.image)
 
     def _commit(self, new: State, previous: State | None, trace_changed: bool, history) -> None:
         self.state = new

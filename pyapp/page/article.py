@@ -10,7 +10,7 @@ import js
 from pyodide.ffi import create_proxy
 
 from . import dom
-from ..views.article import article, hyperparameters
+from ..views.article import article, hyperparameters, parameters
 
 WIDGET = "#hp-widget"
 STEP_MS = 900  # one kernel position per step: slow enough to follow with the eye
@@ -103,6 +103,12 @@ def _fill_empty_slots(app) -> None:
             dom.set_html(slot, article.slot_content(slot.dataset.articleFill, app.network.description))
 
 
+def _fill_lazy(app, details) -> None:
+    """A folded figure (counting the weights) is drawn when first opened: the page starts with its summary only."""
+    if details is not None and details.childElementCount <= 1:
+        details.insertAdjacentHTML("beforeend", parameters.sharing_figure(app.network.description))
+
+
 def _scroll_to(event, element) -> None:
     """Contents links scroll without touching the address: the hash belongs to the explainer's state."""
     event.preventDefault()
@@ -129,6 +135,9 @@ def install(app) -> None:
     root = dom.query(WIDGET)
     _fill_empty_slots(app)
     app.on("click", "a[data-article-link]", _scroll_to)
+    app.on("click", "details[data-article-lazy] > summary", lambda event, element: _fill_lazy(app, element.parentElement))
+    for details in dom.query_all("details[data-article-lazy][open]"):  # opened before this controller came
+        _fill_lazy(app, details)
     if root is None:
         return
     widget = Widget(root)

@@ -24,7 +24,8 @@ KEYS = (*geometry.ARROWS, "Home", "End")
 TABBABLE = '[tabindex="0"], button, summary, select, input, a[href]'
 # The attributes that tell one control from another: the focused control of a view drawn again (the Why?
 # view after a method button) has the focus again in the new drawing.
-IDENTITY = ("data-action", "data-method", "data-channel", "data-grid", "data-why-compare")
+IDENTITY = ("data-action", "data-method", "data-channel", "data-grid", "data-why-compare", "data-shift-frame",
+            "data-shift-axis")
 ANNOUNCE = "detail-announce"
 
 

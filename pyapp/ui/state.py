@@ -25,6 +25,9 @@ IMAGE_NAME = re.compile(r"[A-Za-z0-9 _-]{1,64}")
 METHODS = ("saliency", "gradient-x-input", "gradcam", "occlusion")
 DEFAULT_METHOD = "gradcam"
 WHY_VIEW = "why"
+SHIFT_VIEW = "shift"
+SHIFT_LIMIT = 16  # px the shift view moves the picture, each way (its plot spans the same range in x)
+SHIFT = re.compile(r"(-?[0-9]{1,2}),(-?[0-9]{1,2})")
 # The Train panel's settings (pyapp.learning.session.Settings): address name -> allowed values (a tuple) or
 # (lowest, highest) of a number; the starts and optimisers are pyapp.learning's START and OPTIMIZERS (a test ties them).
 TRAIN_STARTS = ("weights", "scratch", "transfer")
@@ -46,6 +49,8 @@ class State:
     pixel: tuple[int, int] | None = None  # pinned output position (row, column)
     method: str = DEFAULT_METHOD  # the "Why?" view's heat map (its class is ``neuron`` on the output layer)
     compare: int | None = None  # the "Why?" view: a second class drawn beside it, on the same colour range
+    shift: tuple[int, int] | None = None  # the shift view: the picture moved (x right, y down) in px; the
+    # network sees the moved picture, so every map slides with it
     embed: bool = False  # compact embed mode
     train: bool = False  # the Train panel is open (#train)
     start: str = "weights"  # what training starts from: the shown weights, scratch, or transfer (last layer only)
@@ -64,7 +69,7 @@ class State:
     def overview(self) -> "State":
         """The same image and settings with no detail view open."""
         return replace(self, view="overview", layer=None, neuron=None, channel=None, pixel=None,
-                       method=DEFAULT_METHOD, compare=None)
+                       method=DEFAULT_METHOD, compare=None, shift=None)
 
     def back(self) -> "State":
         """One level up (the registry's parent): formula view to elastic view to overview; the overview stays."""
@@ -148,6 +153,9 @@ class State:
         pixel = raw.get("pixel", "").split(",")
         pixel_ok = len(pixel) == 2 and all(NUMBER.fullmatch(p) for p in pixel)
         take("pixel", (int(pixel[0]), int(pixel[1])) if pixel_ok else None, pixel_ok)
+        moved = SHIFT.fullmatch(raw.get("shift", ""))
+        moved_ok = moved is not None and all(abs(int(v)) <= SHIFT_LIMIT for v in moved.groups())
+        take("shift", (int(moved.group(1)), int(moved.group(2))) if moved_ok else None, moved_ok)
         state = replace(cls(), **values)
         # A detail view without its layer cannot be drawn: start on the overview instead.
         if state.view != "overview" and (state.layer is None or state.neuron is None):
@@ -160,6 +168,8 @@ class State:
         nothing changed). ``method`` and ``compare`` belong to the "Why?" view: elsewhere they are reset."""
         if self.view != WHY_VIEW and (self.method, self.compare) != (DEFAULT_METHOD, None):
             return self.with_(method=DEFAULT_METHOD, compare=None).checked(network)
+        if self.shift is not None and (self.view != SHIFT_VIEW or self.shift == (0, 0)):
+            return self.with_(shift=None).checked(network)  # only the shift view moves the picture
         if self.view == registry.OVERVIEW:
             return self, None
         wanted = registry.entry(self.view).layer_type

@@ -21,17 +21,23 @@ def app_status(page) -> str:
     return page.eval_on_selector("#app", "element => element.dataset.status")
 
 
+def wait_for_start_to_end(page, timeout: float = READY_TIMEOUT_S) -> None:
+    """Wait until #app's data-status has left "loading". Safe while a reloaded document is still being
+    parsed (no #app yet): a predicate that throws there fails the wait at once."""
+    page.wait_for_function("(status => Boolean(status) && status !== 'loading')"
+                           "(document.getElementById('app')?.dataset.status)", timeout=timeout * 1000)
+
+
 def wait_until_started(page, timeout: float = READY_TIMEOUT_S, settled: bool = True) -> None:
     """Wait for data-status to leave "loading"; fail with the page's own message unless it is "ready".
     settled: also wait until the parts installed after ready (playground, article, ...) are in."""
-    page.wait_for_function("document.getElementById('app').dataset.status !== 'loading'",
-                           timeout=timeout * 1000)
+    wait_for_start_to_end(page, timeout)
     status = app_status(page)
     if status != "ready":
         message = page.inner_text("#error") if status == "error" else ""
         raise AssertionError(f"the page did not start (data-status={status}): {message}")
     if settled:
-        page.wait_for_function("explainer.timings.settled", timeout=timeout * 1000)
+        page.wait_for_function("window.explainer?.timings?.settled", timeout=timeout * 1000)
 
 
 def read_probabilities(page) -> dict[str, float]:

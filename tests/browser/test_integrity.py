@@ -6,7 +6,7 @@ import shutil
 
 import pytest
 
-from explainer_page import app_status, wait_until_started
+from explainer_page import app_status, wait_for_start_to_end, wait_until_started
 
 # Pyodide's own reaction to a bad file is a 90 s stall or a traceback; the page's check answers in seconds.
 ERROR_WITHIN_S = 30
@@ -36,8 +36,7 @@ def test_a_bad_file_is_named_in_a_plain_message(site, tmp_path, serve, page, pro
     else:
         (broken / rel).unlink()
     page.goto(serve(broken))
-    page.wait_for_function("document.getElementById('app').dataset.status !== 'loading'",
-                           timeout=ERROR_WITHIN_S * 1000)
+    wait_for_start_to_end(page, ERROR_WITHIN_S)
     assert app_status(page) == "error"
     expected = "is damaged or out of date" if problem == "damaged" else "is missing"
     page.wait_for_function(f"document.querySelector('#error .error-message').textContent.includes({expected!r})",

@@ -36,10 +36,8 @@ def test_open_a_model_folder_then_go_back(page, open_app, site, three_class_mode
     assert page.eval_on_selector_all("[data-example]", "els => els.length") == 0
     article = page.inner_text("#article")
     assert "knows three: cat, dog and owl" in article and "lifeboat, ladybug" not in article
-    page.click("[data-action='builtin-model']")
-    # the page reloads on the built-in model: wait for the new page, then for it to start
-    page.wait_for_function("performance.getEntriesByType('navigation').length && !document.querySelector("
-                           "'[data-action=\\'builtin-model\\']')", timeout=60_000)
+    with page.expect_navigation(timeout=60_000):  # the page reloads on the built-in model
+        page.click("[data-action='builtin-model']")
     wait_until_started(page)
     assert read_probabilities(page) == pytest.approx(built_in, abs=1e-6)
 

@@ -13,7 +13,7 @@ from PIL import Image
 import build
 import sitebuild.app
 from explainer_page import (READY_TIMEOUT_S, active_example, app_status, click_example, read_probabilities,
-                            wait_until_started)
+                            wait_for_start_to_end, wait_until_started)
 
 TOLERANCE = 1e-5
 
@@ -158,8 +158,7 @@ def test_python_failing_at_start_gives_a_message_not_a_traceback(tmp_path, monke
     monkeypatch.setattr(sitebuild.app, "app_zip", app_zip_with_a_bug)
     out = build.build(tmp_path / "dist", allow_download=False).out
     page.goto(serve(out))
-    page.wait_for_function("document.getElementById('app').dataset.status !== 'loading'",
-                           timeout=READY_TIMEOUT_S * 1000)
+    wait_for_start_to_end(page, READY_TIMEOUT_S)
     assert app_status(page) == "error"
     assert "RuntimeError: the weights are unreadable" in page.inner_text("#error")
     assert "Traceback" not in page.inner_text("body") and page.is_hidden("#loading")
@@ -177,8 +176,7 @@ def test_missing_file_gives_a_clear_error(site, tmp_path, serve, page, missing):
         target = broken / missing
     target.unlink()
     page.goto(serve(broken))
-    page.wait_for_function("document.getElementById('app').dataset.status !== 'loading'",
-                           timeout=READY_TIMEOUT_S * 1000)
+    wait_for_start_to_end(page, READY_TIMEOUT_S)
     assert app_status(page) == "error"
     assert page.is_visible("#error") and page.is_hidden("#loading")
     text = page.inner_text("#error")

@@ -24,7 +24,9 @@ from PIL import Image
 
 from pyapp.ui.state import State
 from pyapp.views.article import figures, hyperparameters
-from pyapp.views.detail import conv_elastic, flatten, softmax, why
+from pyapp import WEIGHTS_DIR
+from pyapp.engine.network import load_network
+from pyapp.views.detail import conv_elastic, flatten, shift, softmax, why
 from pyapp.views.detail.base import build
 from pyapp.views.widgets import examples, overview, playground, receptive_field
 
@@ -102,6 +104,9 @@ CASES = {
                                                          compare=7), t, n).markup()),
     "why-overlay": ("svg", lambda t, n: why.WhyView(BASE.with_(view="why", layer="logits", neuron=5), t, n).overlay()),
     "why-style": ("css", lambda t, n: why.WhyView(BASE.with_(view="why", layer="logits", neuron=5), t, n).overview_css()),
+    "shift": ("html", lambda t, n: build(BASE.with_(view="shift", layer="logits", neuron=5, shift=(4, -2)), t, n).markup()),
+    "shift-comparison": ("html", lambda t, n: shift.comparison(
+        n, load_network(WEIGHTS_DIR / "mlp"), np.moveaxis(t["input"], 0, -1), (4, -2))),
     "hyperparameters": ("svg", lambda t, n: hyperparameters.render(7, 1, 3, 2, step=4)),
     "playground": ("html", lambda t, n: playground.render(BASE, t, n, neuron=1)),
     "receptive-field": ("svg", lambda t, n: receptive_field.render(

@@ -15,7 +15,7 @@ import json
 import js
 from pyodide.ffi import create_proxy
 
-from . import clicks, elastic, flatten, stepper, warm_up, why
+from . import clicks, elastic, flatten, shift, stepper, warm_up, why
 from .. import dom, keyboard
 from ...ui import geometry
 from ...views.detail import registry
@@ -29,7 +29,7 @@ SCROLL_AREA = "#overview .overview-scroll"
 NARROW = "(max-width: 56rem)"  # overview.css: below this width the overview scrolls sideways in its own area
 # What a root view does in the page beyond frames (the elastic kernel's ticks, the flatten hover).
 BEHAVIOURS = {"conv-elastic": elastic.ElasticOverlay, "flatten": flatten.FlattenOverlay,
-              "why": why.WhyBox}
+              "why": why.WhyBox, "shift": shift.ShiftBox}
 
 
 class DetailController:
@@ -214,5 +214,6 @@ def install(app) -> DetailController:
     clicks.install(app, controller)
     flatten.install(app, controller)
     why.install(app, controller)
+    shift.install(app, controller)
     js.explainer.detailTimings = create_proxy(controller.timings_json)
     return controller

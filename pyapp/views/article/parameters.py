@@ -96,3 +96,88 @@ def render(description: dict) -> str:
     return svg.element("table", [caption, svg.element("thead", head), svg.element("tbody", body),
                                  svg.element("tfoot", foot)],
                        class_="parameter-table", data_total=str(grand))
+
+
+# -- count the weights: each layer beside a fully connected layer with the same outputs --------------
+PHOTO_SIDE = 224  # the textbooks' example photo: 224 x 224 x 3
+
+
+def _values(shape: tuple[int, ...]) -> int:
+    return _product(shape)
+
+
+def weight_sharing(description: dict, side: int = PHOTO_SIDE) -> list[dict]:
+    """For each layer with weights: its parameters and what a fully connected layer with the same number of
+    outputs would need reading the same input, on the model's own input and on a ``side`` x ``side`` photo
+    (the same layers; a convolution's count does not change, it shares its kernels across positions)."""
+    photo = {**description, "input_shape": [side, side, description["input_shape"][2]]}
+    rows = []
+    for here, there in zip(_pairs(layer_parameters(description)), _pairs(layer_parameters(photo))):
+        (before, row), (photo_before, photo_row) = here, there
+        if row["weight"] is None:
+            continue
+        inputs, outputs = _values(before["shape"]), _values(row["shape"])
+        photo_inputs, photo_outputs = _values(photo_before["shape"]), _values(photo_row["shape"])
+        rows.append({"name": row["name"], "type": row["type"], "formula": row["formula"], "count": row["count"],
+                     "inputs": inputs, "outputs": outputs, "dense": (inputs + 1) * outputs,
+                     "dense_formula": f"({inputs:,} + 1){DOT}{outputs:,}",
+                     "photo_count": photo_row["count"], "photo_inputs": photo_inputs, "photo_outputs": photo_outputs,
+                     "photo_dense": (photo_inputs + 1) * photo_outputs})
+    return rows
+
+
+def _pairs(rows: list[dict]):
+    return zip(rows, rows[1:])
+
+
+def _big(n: int) -> str:
+    """A count as digits, or over a billion as 1.23 x 10^12 (the digits would not fit a phone)."""
+    if n < 10**9:
+        return f"{n:,}"
+    exponent = len(str(n)) - 1
+    return f"{n / 10**exponent:.2f}{TIMES}10<sup>{exponent}</sup>"
+
+
+def sharing_figure(description: dict, side: int = PHOTO_SIDE) -> str:
+    """The live figure: a table of ``weight_sharing`` with the formulas, and what it says in one sentence."""
+    rows = weight_sharing(description, side)
+    h, w, c = description["input_shape"]
+    body = []
+    for row in rows:
+        body.append(svg.element("tr", [
+            svg.element("th", svg.element("code", svg.escape(row["name"])), scope="row"),
+            svg.element("td", f"{svg.escape(row['formula'])} = {row['count']:,}"),
+            svg.element("td", f"{row['dense_formula']} = {_big(row['dense'])}"),
+            svg.element("td", f"{row['photo_count']:,}"),
+            svg.element("td", _big(row["photo_dense"])),
+        ], data_weights_layer=row["name"], data_count=str(row["count"]), data_dense=str(row["dense"]),
+            data_photo_dense=str(row["photo_dense"])))
+    head = svg.element("tr", [svg.element("th", label, scope="col") for label in (
+        "Layer", f"Its weights on {h}{TIMES}{w}{TIMES}{c}", "Fully connected, same outputs",
+        f"Its weights on {side}{TIMES}{side}{TIMES}{c}", "Fully connected there")])
+    caption = svg.element("caption", "Each layer with weights beside a fully connected layer that reads the same "
+                          "input and gives as many outputs, counted by Python from this model's description.")
+    table = svg.element("table", [caption, svg.element("thead", head), svg.element("tbody", body)],
+                        class_="parameter-table weight-sharing-table")
+    own, dense = sum(r["count"] for r in rows), sum(r["dense"] for r in rows)
+    convs = sum(r["count"] for r in rows if r["type"] == "conv2d")
+    where = (f"The convolutions hold {convs:,} of them, the dense layers {own - convs:,}: sharing each kernel "
+             "across every position keeps a convolution small. " if convs else "")
+    said = (where + f"This network learns {own:,} numbers; fully connected layers with the same outputs would need "
+            f"{_big(dense)}. A fully connected neuron on a {side}{TIMES}{side}{TIMES}{c} photo reads "
+            f"{side * side * c:,} inputs, so it needs that many weights; a convolution's neuron needs "
+            f"k{TIMES}k{TIMES}c<sub>in</sub> wherever it looks, so its count is the same on any photo.")
+    return (f'<div class="parameter-table-wrap weight-sharing" data-total="{own}" data-dense="{dense}">'
+            f'{table}<p class="weight-sharing-text">{said}</p></div>')
+
+
+SHARING_SUMMARY = "Count the weights: beside fully connected layers"
+
+
+def sharing_details(description: dict) -> str:
+    """The figure folded under its summary (the output layer's view; the article fills its own when opened),
+    and the button that opens the shift view: what sharing the weights does when the picture moves."""
+    return (f'<details class="weight-sharing-details"><summary>{SHARING_SUMMARY}</summary>'
+            f'{sharing_figure(description)}</details>'
+            '<p class="shift-open"><button type="button" data-action="shift">Move the picture</button> and compare '
+            'with a fully connected network</p>')

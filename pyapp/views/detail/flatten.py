@@ -20,6 +20,7 @@ from ...ui import geometry, svg, words
 from ...ui.geometry import NODE_SIZE, OUTPUT
 from ..parts import color_range, legend
 from ..parts.annotations import HOVER, annotation, arrow, arrow_marker
+from ..article.parameters import sharing_details
 from ..parts.box import box
 from ..parts.code_panel import Call, Operand, frame as code_frame, panel
 from ..parts.frames import Frame, dynamic, exact, value_text
@@ -373,4 +374,4 @@ class FlattenView(DetailView):
         return box("flatten", f"Logit of \u201c{svg.escape(self.network.classes[self.k])}\u201d", line,
                    layer=name, neuron=self.k, steppable=False, code=panel([call], code_frame([call])),
                    hint=f"<b>{words.hover_or_tap()}</b>the vector or the first and last maps to see each entry.",
-                   part="flatten-sum")
+                   part="flatten-sum", extra=sharing_details(self.network.description))

@@ -36,6 +36,8 @@ ENTRIES = (
     ViewEntry("softmax", "dense", "flatten", "softmax", None, "softmax:SoftmaxView"),
     # after flatten: a click on an output class opens the flatten view, its "Why?" control this one
     ViewEntry("why", "dense", OVERVIEW, "why", None, "why:WhyView"),
+    # opened from the output layer's box ("Move the picture"); its class is the network's answer
+    ViewEntry("shift", "dense", OVERVIEW, "parameters", None, "shift:ShiftView"),
 )
 VIEWS = {entry.name: entry for entry in ENTRIES}
 NAMES = (OVERVIEW,) + tuple(VIEWS)
