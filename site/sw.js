@@ -1,7 +1,8 @@
 // Offline support: precache every file of this build (checked against its content hash), serve
 // same-origin requests cache-first (a file missing from the cache is fetched, checked and put back), and drop
 // the caches of older builds once this one takes over.
-// build.py writes the manifest in: {"build": hash, "files": {path: sha256}}.
+// build.py writes the manifest in: {"build": hash, "files": {path: sha256}, "later": [path]}: the later files
+// (the Train panel's photos) are not fetched at install but checked and kept when the page first asks for them.
 "use strict";
 const MANIFEST = __PRECACHE_MANIFEST__;
 const PREFIX = "cnn-explainer-";
@@ -32,7 +33,9 @@ async function fetchExact(path, sha256) {
 self.addEventListener("install", (event) => {
   event.waitUntil((async () => {
     // all or nothing: a half-filled cache is never used, so old and new files never mix
-    const entries = await Promise.all(Object.entries(MANIFEST.files).map(([path, sha]) => fetchExact(path, sha)));
+    const later = new Set(MANIFEST.later || []);
+    const entries = await Promise.all(Object.entries(MANIFEST.files).filter(([path]) => !later.has(path))
+      .map(([path, sha]) => fetchExact(path, sha)));
     const cache = await caches.open(CACHE);
     await Promise.all(entries.map(([url, response]) => cache.put(url, response)));
   })());

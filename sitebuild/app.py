@@ -94,13 +94,14 @@ def web_manifest() -> str:
     }, indent=1)
 
 
-def write_service_worker(write: Writer) -> tuple[str, dict[str, str]]:
+def write_service_worker(write: Writer, later=()) -> tuple[str, dict[str, str]]:
     """The precache manifest (every file written so far, with its sha256) and the service worker holding it;
-    the build hash names the cache, so a new build installs beside the old one and replaces it whole."""
+    the build hash names the cache, so a new build installs beside the old one and replaces it whole.
+    ``later``: files listed and checked like the rest but cached when first asked for, not at install."""
     listing = {rel: sha256_file(write.out / rel) for rel in sorted(write.written)}
     listing["./"] = listing["index.html"]  # the site's address itself is index.html
     build_hash = hashlib.sha256(json.dumps(listing, sort_keys=True).encode()).hexdigest()[:16]
-    manifest = {"build": build_hash, "files": listing}
+    manifest = {"build": build_hash, "files": listing, "later": sorted(later)}
     write.text("precache-manifest.json", json.dumps(manifest, indent=1))
     worker = (SITE / "sw.js").read_text()
     write.text("sw.js", worker.replace("__PRECACHE_MANIFEST__", json.dumps(manifest, separators=(",", ":"))))

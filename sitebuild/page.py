@@ -16,6 +16,7 @@ from .common import SITE, WEIGHTS, BuildError, sha256_file
 from .runtime import DISABLED_PLUGINS
 
 STYLES = ("base.css", "overview.css", "detail.css")  # always linked, in this order; other sheets after them
+LAZY_STYLES = ("train.css",)  # linked by the page when their part first opens (name and integrity from the load plan)
 HEAD_SCRIPTS = ("bootstrap.js", "intents.js", "offline.js")  # site/'s classic scripts, run in <head> before PyScript's modules
 
 
@@ -96,7 +97,8 @@ def load_plan(out: Path, runtime_dir: str, runtime: list[str], packages: list[st
     file: integrity, the SRI hash of each (the stages' files and ``checked``, e.g. styles and scripts); the
     runtime's rest zips (sitebuild/trim.py) that pyapp/page/rest.py fetches on first import, with their sha256;
     side_modules: the start-up wheels' WebAssembly, compiled as it streams in (sitebuild/side_modules.py); and
-    ``lazy``, the SRI hash of each file the page fetches later itself (the shift view's fully connected network)."""
+    ``lazy``, the SRI hash of each file the page fetches later itself (the shift view's fully connected network,
+    the Train panel's stylesheet)."""
     packages = packages + list(side_modules)
 
     def files(paths):

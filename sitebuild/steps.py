@@ -13,7 +13,7 @@ from pyapp.images.preprocess import load_image
 from pyapp.ui.state import State
 from pyapp.views.widgets import examples as examples_view
 
-from . import app, atlas, examples, names, page, runtime
+from . import app, atlas, examples, names, page, runtime, trainset
 from . import wheels as wheel_files  # build()'s argument is called wheels
 from .common import DIST, SITE, WEIGHTS, Build, BuildError, Writer, log
 
@@ -40,6 +40,7 @@ class Context:
     chosen: dict[str, Path] = field(default_factory=dict)  # class name -> source image
     first_paint: str = ""
     examples_html: str = ""
+    trainset: str | None = None  # "path sha256" of the Train panel's photos (None: no dataset)
     build_hash: str = ""
     files: dict[str, str] = field(default_factory=dict)  # relative path -> sha256 of every precached file
     runtime_dir: str = ""  # pyodide-<hash>: Pyodide, the wheels and their parts
@@ -93,6 +94,7 @@ def compile_python(c: Context) -> None:
 def write_examples(c: Context) -> None:
     c.data_root = examples.dataset_dir(c.data, c.allow_download, c.network.classes) if c.use_dataset else None
     c.chosen = examples.write_examples(c.write, c.network, c.data_root)
+    c.trainset = trainset.write_trainset(c.write, c.data_root, c.network.classes)
 
 
 def write_atlas(c: Context) -> None:
@@ -120,8 +122,9 @@ def write_page(c: Context) -> None:
         served[rel] = names.of_file(rel, data)
         write.bytes(served[rel], data)
 
-    styles = list(page.STYLES) + sorted(p.name for p in (SITE / "styles").glob("*.css") if p.name not in page.STYLES)
-    for name in styles:
+    styles = list(page.STYLES) + sorted(p.name for p in (SITE / "styles").glob("*.css")
+                                        if p.name not in page.STYLES + page.LAZY_STYLES)
+    for name in styles + list(page.LAZY_STYLES):
         put(f"styles/{name}", (SITE / "styles" / name).read_bytes())
     for name in page.HEAD_SCRIPTS + ("main.py",):
         put(name, (SITE / name).read_bytes())
@@ -149,14 +152,19 @@ def write_page(c: Context) -> None:
                           [served[name] for name in page.HEAD_SCRIPTS] + [served[f"styles/{name}"] for name in styles]
                           + [p for p in libraries if p not in start_libraries],
                           {f"{c.runtime_dir}/{name}": part for name, part in c.compiled.rest.items()}, start_libraries,
-                          app.write_companion(write, c.network))
+                          app.write_companion(write, c.network) + [served[f"styles/{n}"] for n in page.LAZY_STYLES])
+    plan["lazyStyles"] = {name: served[f"styles/{name}"] for name in page.LAZY_STYLES}  # own name -> served
+    if c.trainset:  # fetched by the Train panel when first opened, checked against this sha256
+        path, sha = c.trainset.split()
+        plan["trainset"] = {"path": path, "sha256": sha}
     write.text("index.html", page.render_page(plan, [served[f"styles/{name}"] for name in styles], c.examples_html,
                                               c.first_paint, page.render_article(c.network), served, c.model_dir))
 
 
 def write_service_worker(c: Context) -> None:
     """Last: the precache manifest lists every file written before it; then earlier builds' files go."""
-    c.build_hash, c.files = app.write_service_worker(c.write)
+    later = [c.trainset.split()[0]] if c.trainset else []  # listed and checked, cached when first asked for
+    c.build_hash, c.files = app.write_service_worker(c.write, later)
     c.write.text(".nojekyll", "")  # GitHub Pages: serve the folder as it is
     c.write.remove_stale()
 

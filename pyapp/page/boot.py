@@ -23,10 +23,11 @@ from .app import App, Change
 from .model_open import stored_network
 
 # Controllers in install order; each is pyapp/page/<name>.py (dots: folders) with install(app).
-CONTROLLERS = ("examples", "overview", "result", "detail.host", "model_open", "article", "receptive_field", "playground", "embed")
+CONTROLLERS = ("examples", "overview", "result", "detail.host", "model_open", "article", "receptive_field", "playground",
+               "train", "embed")
 # Installed after ready, in this order, each in its own idle moment: nothing of theirs is on the first screen.
 # With each, what of theirs is on the page before they are: a click there installs them at once (first use).
-DEFERRED = {"embed": None, "playground": None, "article": "a[data-article-link]"}
+DEFERRED = {"embed": None, "playground": None, "article": "a[data-article-link]", "train": "a[href='#train']"}
 
 
 def _install(name: str, app: App) -> None:

@@ -62,18 +62,22 @@ def stored_network():
         return None, f"The model you opened could not start ({error}), so the built-in model is shown."
 
 
+def opened() -> bool:
+    """The explainer shows a model opened or trained in this tab, not the built-in one."""
+    return _storage().getItem(KEY) is not None
+
+
 def install(app) -> None:
     app.on("change", INPUT, lambda event, element: open_chosen(app, element))
     app.on("click", "[data-action='builtin-model']", lambda event, element: restart(app, None))
     _keep_image(app)
-    opened = _storage().getItem(KEY) is not None
     count = len(app.network.classes)
     dom.set_text("#model-name", f"Model: {app.network.name} ({count} classes).")
     status = (f'Showing the model you opened ({len(app.network.classes)} classes). '
               '<button type="button" class="link-button" data-action="builtin-model">Back to the built-in '
-              'model</button>') if opened else ""
+              'model</button>') if opened() else ""
     dom.set_html("#model-status", status)
-    if opened:  # the article was written for the built-in model's classes
+    if opened():  # the article was written for the built-in model's classes
         from ..views.article.article import class_texts  # the article's views load after the first screen (boot.DEFERRED)
 
         for name, text in class_texts(app.network.classes).items():
@@ -122,6 +126,11 @@ async def open_chosen(app, element) -> None:
     except ImportError_ as error:
         app.notify(f"That model cannot be opened: {error}. The current model stays.")
         return
+    keep(app, network)
+
+
+def keep(app, network) -> None:
+    """Show ``network`` from now on, in this tab, across reloads (a checked, tried model: opened or trained)."""
     try:
         restart(app, to_text(network))
     except PermissionError:

@@ -43,8 +43,8 @@ class OverviewController:
     # -- drawing ------------------------------------------------------------------------------------
     def render(self, app, change) -> None:
         state, trace = app.state, app.trace
-        if self.svg is None or not self.svg.isConnected:
-            self._attach(state, trace)
+        if self.svg is None or not self.svg.isConnected or len(self.rows) != len(app.network.classes):
+            self._attach(state, trace)  # first, or a network with other classes (training a new output layer)
         else:
             previous = change.previous or state
             if change.trace_changed or previous.colors != state.colors:

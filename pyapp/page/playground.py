@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import js
 import numpy as np
+from pyodide.ffi import create_once_callable
 
 from . import dom
 from ..engine.roles import first_convolution
@@ -62,6 +63,10 @@ class PlaygroundController:
         else:
             root.removeAttribute("data-weights")
         note = dom.query(NOTE)
+        if note is None and edited:  # made at the first edit: the page starts at its DOM budget (2,200 nodes)
+            dom.query("#stage").insertAdjacentHTML("beforebegin", '<p id="weights-note" role="status" hidden></p>')
+            js.setTimeout(create_once_callable(lambda: self.show_edited()), 0)  # a live region exists before its text
+            return
         if note is not None:
             note.innerHTML = view.edited_note(edited, view.first_convolution(self.trained))
             note.hidden = not edited

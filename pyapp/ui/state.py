@@ -28,6 +28,12 @@ WHY_VIEW = "why"
 SHIFT_VIEW = "shift"
 SHIFT_LIMIT = 16  # px the shift view moves the picture, each way (its plot spans the same range in x)
 SHIFT = re.compile(r"(-?[0-9]{1,2}),(-?[0-9]{1,2})")
+# The Train panel's settings (pyapp.learning.session.Settings): address name -> allowed values (a tuple) or
+# (lowest, highest) of a number; the starts and optimisers are pyapp.learning's START and OPTIMIZERS (a test ties them).
+TRAIN_STARTS = ("weights", "scratch", "transfer")
+OPTIMIZERS = ("sgd", "adam")
+DECIMAL = re.compile(r"[0-9]{1,4}(\.[0-9]{1,8})?([eE]-?[0-9]{1,2})?")
+CLASS_LIST = re.compile(r"[0-9]{1,2}(,[0-9]{1,2}){0,19}")
 
 
 @dataclass(frozen=True)
@@ -46,6 +52,16 @@ class State:
     shift: tuple[int, int] | None = None  # the shift view: the picture moved (x right, y down) in px; the
     # network sees the moved picture, so every map slides with it
     embed: bool = False  # compact embed mode
+    train: bool = False  # the Train panel is open (#train)
+    start: str = "weights"  # what training starts from: the shown weights, scratch, or transfer (last layer only)
+    opt: str = "sgd"  # SGD with momentum 0.9, or Adam
+    lr: float = 0.01  # learning rate
+    batch: int = 32
+    decay: float = 0.0  # weight decay
+    augment: bool = True  # flips and crops of the training photos
+    epochs: int = 5
+    stop: bool = True  # early stopping on the held-out loss
+    classes: tuple[int, ...] = (0, 1, 2)  # the built-in photo set's classes to train on
 
     def with_(self, **changes) -> "State":
         return replace(self, **changes)
@@ -74,6 +90,8 @@ class State:
                 continue
             if isinstance(value, bool):
                 value = int(value)
+            elif isinstance(value, float):
+                value = f"{value:g}"
             elif isinstance(value, tuple):
                 value = ",".join(str(v) for v in value)
             pairs.append((f.name, value))
@@ -91,9 +109,10 @@ class State:
         images: the image names this copy knows (an example's class name); None accepts any plain name.
         """
         try:
-            raw = dict(parse_qsl(str(text).lstrip("#"), keep_blank_values=False))
+            pairs = parse_qsl(str(text).lstrip("#"), keep_blank_values=True)
         except ValueError:  # e.g. more fields than parse_qsl allows
-            raw = {}
+            pairs = []
+        raw = {k: v for k, v in pairs if v or k == "train"}  # "#train" alone opens the panel
         values, dropped = {}, []
 
         def take(name, value, ok):
@@ -111,8 +130,20 @@ class State:
         if image == CUSTOM_IMAGE and raw.get("image_url"):
             values["image_url"] = raw["image_url"]
         take("colors", raw.get("colors"), raw.get("colors") in COLOR_MODES)
-        for flag in ("detail", "embed"):
+        for flag in ("detail", "embed", "augment", "stop"):
             take(flag, raw.get(flag) == "1", raw.get(flag) in ("0", "1"))
+        take("train", raw.get("train") != "0", raw.get("train") in ("", "0", "1"))
+        take("start", raw.get("start"), raw.get("start") in TRAIN_STARTS)
+        take("opt", raw.get("opt"), raw.get("opt") in OPTIMIZERS)
+        for name, low, high in (("lr", 1e-6, 100.0), ("decay", 0.0, 1.0)):
+            number = float(raw[name]) if DECIMAL.fullmatch(raw.get(name, "")) else -1.0
+            take(name, number, low <= number <= high)
+        for name, low, high in (("batch", 1, 256), ("epochs", 1, 100)):
+            number = int(raw[name]) if NUMBER.fullmatch(raw.get(name, "")) else 0
+            take(name, number, low <= number <= high)
+        picked = tuple(dict.fromkeys(int(c) for c in raw.get("classes", "").split(","))) \
+            if CLASS_LIST.fullmatch(raw.get("classes", "")) else ()
+        take("classes", picked, len(picked) >= 2)
         take("view", raw.get("view"), raw.get("view") in VIEWS)
         take("layer", raw.get("layer"), bool(LAYER_NAME.fullmatch(raw.get("layer", ""))))
         take("method", raw.get("method"), raw.get("method") in METHODS)
