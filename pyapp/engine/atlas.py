@@ -31,8 +31,8 @@ class Patch:
 
 
 def unit_layers(network) -> list[str]:
-    """The layers the atlas covers, in network order."""
-    return [layer.name for layer in network.layers if layer.type in UNIT_TYPES]
+    """The layers the atlas covers, in network order: those with maps (a ReLU between dense layers has none)."""
+    return [layer.name for layer in network.layers if layer.type in UNIT_TYPES and layer.spatial]
 
 
 def check_layers(network, wanted) -> list[str]:

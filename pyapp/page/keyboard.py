@@ -17,7 +17,7 @@ from ..ui import geometry
 from ..views.detail import registry
 
 SVG = "#overview-svg"
-ITEM = ".map[data-layer], .output-class"  # the overview's focusable maps and classes
+ITEM = ".map[data-layer], .unit[data-layer], .output-class"  # the overview's focusable maps, units and classes
 ITEMS = ", ".join(f"{SVG} {item}" for item in ITEM.split(", "))
 KEYS = (*geometry.ARROWS, "Home", "End")
 # What Tab reaches inside a view; hidden ones (an info button without article, a closed panel) are skipped.
@@ -68,7 +68,7 @@ class Keyboard:
             return None
         event.preventDefault()
         layer = geometry.OUTPUT if element.classList.contains("output-class") else element.getAttribute("data-layer")
-        grid = geometry.overview_layout(self.app.network)
+        grid = geometry.overview_layout(self.app.network, self.app.state.maps)
         name, index = geometry.neighbour(grid, layer, int(element.getAttribute("data-index")), event.key)
         target = self._item(name, index)
         if target is not None:
@@ -79,7 +79,7 @@ class Keyboard:
     def _item(self, layer: str, index: int):
         if layer == geometry.OUTPUT:
             return dom.query(f'{SVG} .output-class[data-index="{index}"]')
-        return dom.query(f'{SVG} .map[data-layer="{layer}"][data-index="{index}"]')
+        return dom.query(f'{SVG} [data-layer="{layer}"][data-index="{index}"]:is(.map, .unit)')
 
     # -- detail views: focus in, kept in, and back out ------------------------------------------------
     def remember(self, app, change) -> None:

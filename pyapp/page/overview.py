@@ -21,7 +21,9 @@ from ..views.widgets import overview as view
 
 MAP = "#overview-svg .map"
 ROW = "#overview-svg .output-class"
-HOVERABLE = f"{MAP}, {ROW}"
+UNIT = "#overview-svg .unit"
+MORE = "#overview-svg .more-maps"
+HOVERABLE = f"{MAP}, {ROW}, {UNIT}"
 UNIT_LINK = "overview-hover-unit"
 
 
@@ -33,6 +35,7 @@ class OverviewController:
         self.ghosts = []  # the same for the ghost canvases
         self.offscreen = {}  # column name -> (canvas, context) holding the column's maps stacked
         self.rows = []  # output-class groups, in class order
+        self.units = {}  # hidden dense column name -> its .units group (models with dense layers before the output)
         self.bars = []
         self.legends = self.hover_links = self.hover_frames = self.readout = self.readout_text = None
         self.phase = 0  # which of the two switch animations runs next
@@ -43,10 +46,12 @@ class OverviewController:
     # -- drawing ------------------------------------------------------------------------------------
     def render(self, app, change) -> None:
         state, trace = app.state, app.trace
-        if self.svg is None or not self.svg.isConnected or len(self.rows) != len(app.network.classes):
-            self._attach(state, trace)  # first, or a network with other classes (training a new output layer)
+        previous = change.previous or state
+        if self.svg is None or not self.svg.isConnected or len(self.rows) != len(app.network.classes) \
+                or previous.maps != state.maps:
+            # first, a network with other classes (training a new output layer), or another page of maps
+            self._attach(state, trace)
         else:
-            previous = change.previous or state
             if change.trace_changed or previous.colors != state.colors:
                 self._paint(state, trace, fade=change.trace_changed)
         self._sync_controls(state)
@@ -66,6 +71,7 @@ class OverviewController:
         self.maps = [(c, c.getContext("2d")) for c in dom.query_all("canvas.map", root)]
         self.ghosts = [(c, c.getContext("2d")) for c in dom.query_all("canvas.ghost", root)]
         self.rows = dom.query_all(".output-class", root)
+        self.units = {g.getAttribute("data-units"): g for g in dom.query_all(".units", root)}
         self.bars = [row.querySelector(".output-bar") for row in self.rows]
         self.legends = root.querySelector(".legends")
         self.hover_links = root.querySelector(".hover-links")
@@ -112,6 +118,8 @@ class OverviewController:
             row.setAttribute("aria-label", f"{line.name}: probability {line.probability:.1%}")
             row.classList.toggle("top", line.is_top)
             bar.setAttribute("width", f"{line.bar_width:.2f}")
+        for column, markup in view.unit_columns(state, trace, network) if self.units else ():
+            self.units[column.name].innerHTML = markup
         self.legends.innerHTML = view.legends(state, trace, network)
         self.svg.setAttribute("aria-label", f"The network's overview: {view.summary(trace, network)}")
         js.performance.mark("overview-paint-done")
@@ -132,6 +140,17 @@ class OverviewController:
             select.nextSibling.nodeValue = " " + color_range.MODE_CAPTIONS[state.colors]
 
     # -- hover and focus ----------------------------------------------------------------------------
+    def turn_page(self, event, element) -> None:
+        """A column's "+ N more": the next page of maps in every column (map i of a layer and of its ReLU
+        stay in one row), back to the first after the last."""
+        if event.type == "keydown" and event.key not in ("Enter", " "):
+            return
+        event.preventDefault()
+        self.app.set_state(self.app.state.with_(maps=int(element.getAttribute("data-page"))))
+        turned = dom.query(f'{MORE}[data-column="{element.getAttribute("data-column")}"]')
+        if turned is not None:  # the overview was drawn anew: the focus goes on the same column's control
+            dom.focus(turned)
+
     def _identify(self, element) -> tuple[str, int]:
         if element.classList.contains("output-class"):
             return OUTPUT, int(element.getAttribute("data-index"))
@@ -144,7 +163,7 @@ class OverviewController:
         if self.hovered is None or self.hovered[:2] != (layer, index):
             self.clear_hover()
             self.hovered = (layer, index, element)
-            links, frames = view.hover_paths(self.app.network, layer, index)
+            links, frames = view.hover_paths(self.app.network, layer, index, self.app.state.maps)
             self.hover_links.setAttribute("d", links)
             self.hover_frames.setAttribute("d", frames)
             if layer == OUTPUT:
@@ -155,7 +174,7 @@ class OverviewController:
         if self.hovered is None or self.hovered[2] != element:
             return
         fraction = (None, None)
-        if event is not None and self.hovered[0] != OUTPUT:
+        if event is not None and element.classList.contains("map"):
             box = element.getBoundingClientRect()
             if box.width > 0 and box.height > 0:
                 fraction = ((event.clientX - box.left) / box.width, (event.clientY - box.top) / box.height)
@@ -262,6 +281,8 @@ def install(app) -> OverviewController:
         ("click", "#overview-detail", controller.toggle_detail),
         ("change", "#overview-colors", controller.choose_colors),
         ("click", "#overview-svg .layer-label", controller.open_article),
+        ("click", MORE, controller.turn_page),
+        ("keydown", MORE, controller.turn_page),
         ("keydown", "#overview-svg .layer-label", controller.open_article),
         ("focusin", HOVERABLE, controller.focus_in),
         ("focusout", HOVERABLE, controller.focus_out),

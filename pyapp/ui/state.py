@@ -15,6 +15,7 @@ from ..views.detail import registry
 COLOR_MODES = ("unit", "module", "global")
 VIEWS = registry.NAMES
 CUSTOM_IMAGE = "custom"
+MAX_PAGE = 63  # the overview's last page of maps (64 filters, one map a page, at most)
 # The shipped model's preferred first example; a model without this class starts on its first example.
 DEFAULT_IMAGE = "espresso"
 # What a hash may hold: ASCII digits only ("²".isdigit() is True but int() refuses it), a few of them.
@@ -42,6 +43,7 @@ class State:
     image_url: str | None = None  # where a custom image came from, when it was a URL
     colors: str = "unit"  # colour range: per map's layer ("unit"), per block ("module"), whole network
     detail: bool = True  # "Show detail": (H, W, C) under the layer names, and the colour legends: on, they teach
+    maps: int = 0  # the overview's page of maps, in columns with more than fit ("+ 48 more": ui/geometry.py)
     view: str = "overview"
     layer: str | None = None  # the layer the detail view is about, e.g. "conv_1_1"
     neuron: int | None = None  # map index in that layer (for the output layer: the class index)
@@ -138,8 +140,8 @@ class State:
         for name, low, high in (("lr", 1e-6, 100.0), ("decay", 0.0, 1.0)):
             number = float(raw[name]) if DECIMAL.fullmatch(raw.get(name, "")) else -1.0
             take(name, number, low <= number <= high)
-        for name, low, high in (("batch", 1, 256), ("epochs", 1, 100)):
-            number = int(raw[name]) if NUMBER.fullmatch(raw.get(name, "")) else 0
+        for name, low, high in (("batch", 1, 256), ("epochs", 1, 100), ("maps", 0, MAX_PAGE)):
+            number = int(raw[name]) if NUMBER.fullmatch(raw.get(name, "")) else -1
             take(name, number, low <= number <= high)
         picked = tuple(dict.fromkeys(int(c) for c in raw.get("classes", "").split(","))) \
             if CLASS_LIST.fullmatch(raw.get("classes", "")) else ()

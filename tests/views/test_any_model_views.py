@@ -38,6 +38,8 @@ def test_a_grey_model_overview_has_one_grey_input_map_and_a_column_per_map_layer
     assert "input, grey channel (28 by 28 pixels)" in svg and "red channel" not in svg
     assert re.search(r">Grey</tspan> channel", svg)
     columns = list(dict.fromkeys(re.findall(r'data-layer="([a-z_0-9]+)" data-index', svg)))
-    assert columns == ["input", "conv_1", "bn_1", "leaky_1", "avg_1", "conv_2", "sigmoid_2", "drop_2"]
+    # the hidden dense layer and its activation are columns of units (the last dense layer is the output's scores)
+    assert columns == ["input", "conv_1", "bn_1", "leaky_1", "avg_1", "conv_2", "sigmoid_2", "drop_2", "hidden",
+                       "hidden_tanh"]
     assert hover_text(trace, network, "input", 0).startswith("input, grey channel: values")
     assert playground.cell_name(0, 1, 2, count=1) == "Grey weight (row 2, column 3)"

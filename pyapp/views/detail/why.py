@@ -234,7 +234,7 @@ class WhyView(DetailView):
                 f'{root} .why-open[data-why="{self.neuron}"] .why-open-box{{stroke:#444;fill:#f1f1f1}}')
 
     def overlay(self) -> str:
-        return why_contributions.overlay(self.network, self.trace, self.neuron)
+        return why_contributions.overlay(self.network, self.trace, self.neuron, self.state.maps)
 
     def markup(self, pixel=None, playing=None) -> str:
         return render(self.state, self.trace, self.network, self.method, self.neuron, shown=self.shown)

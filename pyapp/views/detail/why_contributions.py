@@ -24,9 +24,10 @@ def contributions(network, trace, target: int) -> dict[str, np.ndarray]:
     return explain.map_contributions(network, trace, target)
 
 
-def overlay(network, trace, target: int) -> str:
-    """A <g> for the overview's <svg>: one bar under every map, a caption, and the hover read-out."""
-    grid = geometry.overview_layout(network)
+def overlay(network, trace, target: int, page: int = 0) -> str:
+    """A <g> for the overview's <svg>: one bar under every drawn map (``page``: the State's ``maps``), a
+    caption, and the hover read-out."""
+    grid = geometry.overview_layout(network, page)
     name = network.classes[target]
     parts = []
     for layer, values in contributions(network, trace, target).items():
@@ -34,6 +35,8 @@ def overlay(network, trace, target: int) -> str:
         extent = float(np.max(np.abs(values))) or 1.0
         lengths = NODE_SIZE * np.abs(values) / extent  # one vectorised scale per layer
         for i, (value, length) in enumerate(zip(values.tolist(), lengths.tolist())):
+            if i not in column.drawn:
+                continue
             x, y = column.node(i)
             said = f"{layer}, map {i + 1}: contribution {value:+.4g} to the logit of \u201c{name}\u201d"
             parts.append(svg.group([

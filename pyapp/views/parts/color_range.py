@@ -2,7 +2,8 @@
 
 As in the reference, activations use a diverging scale centred on 0 (red-blue: negative red,
 positive blue), so a range is symmetric, [-m, m], with m the largest absolute value it covers:
-- "unit": a convolution with the ReLU and pooling columns after it (up to the next convolution);
+- "unit": a convolution with the ReLU and pooling columns after it (up to the next convolution), a hidden
+  dense layer with its activation;
 - "module": a block of convolutions ending with a pooling layer;
 - "global": every hidden column of the network.
 The input is always greys over [0, 1] (a pixel's channel value), the output bars 0 to the top
@@ -14,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from ...engine.network import INPUT
-from ...ui import colors
+from ...ui import colors, geometry
 from .scales import Scale
 
 MODES = ("unit", "module", "global")
@@ -28,7 +29,9 @@ INPUT_RANGE = Scale(colors.LAYER_SCALE["input"], 0.0, 1.0, reverse=True, layers=
 
 
 def hidden_layers(network) -> list:
-    return [layer for layer in network.layers if layer.spatial]
+    """The layers the overview draws between the input and the output: maps, and hidden dense layers' units."""
+    drawn = {name for name, _, _ in geometry.overview_columns(network)}
+    return [layer for layer in network.layers if layer.name in drawn]
 
 
 def groups(network, mode: str) -> list[tuple[str, ...]]:
@@ -36,14 +39,14 @@ def groups(network, mode: str) -> list[tuple[str, ...]]:
     if mode not in MODES:
         raise ValueError(f"unknown colour range mode {mode!r}; modes are {', '.join(MODES)}")
     out: list[list[str]] = []
-    starts_group = True
+    starts_group, spatial = True, True
     for layer in hidden_layers(network):
         if mode == "unit":
-            starts_group = layer.type == "conv2d" or not out
-        if starts_group or not out:
+            starts_group = layer.type in ("conv2d", "dense") or not out
+        if starts_group or not out or (mode != "global" and layer.spatial != spatial):  # maps and units apart
             out.append([])
         out[-1].append(layer.name)
-        starts_group = mode == "module" and layer.type == "max_pool2d"
+        starts_group, spatial = mode == "module" and layer.type == "max_pool2d", layer.spatial
     return [tuple(g) for g in out]
 
 

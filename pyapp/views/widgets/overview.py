@@ -22,8 +22,8 @@ from ...engine.network import INPUT
 from ...ui import geometry, svg
 from ...ui.geometry import NODE_SIZE, OUTPUT, Column, OverviewLayout
 from ...ui.state import CUSTOM_IMAGE, State
-from ..detail import registry
 from ..parts import color_range, legend
+from . import columns as parts
 from ...ui.colors import channels
 
 LINK_COLOR = "rgb(230, 230, 230)"  # the reference's soft grey links
@@ -53,11 +53,22 @@ WHY_GAP, WHY_WIDTH, WHY_HEIGHT = 4.0, 26.0, 12.0  # the "Why?" button right of e
 
 # -- what the trace decides --------------------------------------------------------------------
 
+def layout(state: State, network) -> OverviewLayout:
+    return geometry.overview_layout(network, state.maps)
+
+
 def map_pixels(state: State, trace, network) -> list[tuple[Column, np.ndarray]]:
-    """Each map column with its maps coloured for ``state.colors``: uint8 RGBA (count, H, W, 4)."""
+    """Each map column with its drawn maps coloured for ``state.colors``: uint8 RGBA (drawn, H, W, 4)."""
     ranges = color_range.layer_ranges(trace, network, state.colors)
-    return [(column, ranges[column.name].rgba(trace[column.name]))  # one vectorised pass per layer
-            for column in geometry.overview_layout(network).columns if column.name != OUTPUT]
+    return [(column, ranges[column.name].rgba(trace[column.name][list(column.drawn)]))  # one pass per layer
+            for column in layout(state, network).columns if column.name != OUTPUT and not column.units]
+
+
+def unit_columns(state: State, trace, network) -> list[tuple[Column, str]]:
+    """(column, inner markup) of each hidden dense column, coloured for ``state.colors``."""
+    ranges = color_range.layer_ranges(trace, network, state.colors)
+    return [(column, parts.units(column, trace[column.name], ranges[column.name]))
+            for column in layout(state, network).columns if column.units]
 
 
 def map_images(state: State, trace, network) -> list[tuple[str, int, str]]:
@@ -65,8 +76,8 @@ def map_images(state: State, trace, network) -> list[tuple[str, int, str]]:
 
     For files (first paint, standalone SVG): RGB, best compression; written once, loaded many times.
     """
-    return [(column.name, i, svg.png_data_url(np.ascontiguousarray(rgba[i][..., :3]), FILE_PNG_LEVEL))
-            for column, rgba in map_pixels(state, trace, network) for i in range(column.count)]
+    return [(column.name, i, svg.png_data_url(np.ascontiguousarray(picture[..., :3]), FILE_PNG_LEVEL))
+            for column, rgba in map_pixels(state, trace, network) for i, picture in zip(column.drawn, rgba)]
 
 
 @dataclass(frozen=True)
@@ -89,7 +100,7 @@ def output_rows(trace, network) -> list[OutputRow]:
 def legends(state: State, trace, network) -> str:
     """The legends of the current colour mode: input greys, one red-blue bar per range group (its
     width spans the columns it colours), and the output bar's probability scale."""
-    grid = geometry.overview_layout(network)
+    grid = layout(state, network)
     y = grid.legend_y
     ranges = color_range.layer_ranges(trace, network, state.colors)
     first = grid.column(INPUT)
@@ -107,10 +118,10 @@ def legends(state: State, trace, network) -> str:
     return "".join(parts)
 
 
-def hover_paths(network, layer: str, index: int) -> tuple[str, str]:
+def hover_paths(network, layer: str, index: int, page: int = 0) -> tuple[str, str]:
     """(links, frames) path data that highlight a hovered map: its incoming links, and the
     outlines of the map and of its sources (the output row itself has no outline)."""
-    grid = geometry.overview_layout(network)
+    grid = geometry.overview_layout(network, page)
     column = grid.column(layer)
     nodes = geometry.sources(grid, column, index)
     if column.name != OUTPUT:
@@ -133,6 +144,8 @@ def hover_text(trace, network, layer: str, index: int, fx: float | None = None, 
     what = (channels(network.shapes[INPUT][0])[index][0].lower() + " channel" if layer == INPUT
             else f"map {index + 1}")
     values = trace[layer][index]
+    if values.ndim == 0:  # a hidden dense layer's unit
+        return f"{layer}, unit {index + 1} of {len(trace[layer])}: {float(values):.{VALUE_DIGITS}f}"
     if fx is None or fy is None:
         return (f"{layer}, {what}: values {float(values.min()):.{VALUE_DIGITS}f} "
                 f"to {float(values.max()):.{VALUE_DIGITS}f}")
@@ -152,13 +165,13 @@ def _map_label(column: Column, index: int) -> str:
 def _maps(column: Column, hrefs: list[str] | None, xlink: bool) -> list[str]:
     """The column's maps: <image>s showing ``hrefs``, or (hrefs None) empty canvases for the page."""
     if hrefs is None:
-        return [_canvas_map(column, i) for i in range(column.count)]
+        return [_canvas_map(column, i) for i in column.drawn]
     href_attr = "xlink:href" if xlink else "href"
     return [svg.element("image", **{href_attr: href}, class_="map", data_layer=column.name, data_index=i,
                         x=column.x, y=column.ys[i], width=NODE_SIZE, height=NODE_SIZE, preserveAspectRatio="none",
                         tabindex=None if xlink else 0, role=None if xlink else "img",
                         aria_label=_map_label(column, i))
-            for i, href in enumerate(hrefs)]
+            for i, href in zip(column.drawn, hrefs)]
 
 
 def _canvas_map(column: Column, index: int, ghost: bool = False) -> str:
@@ -176,50 +189,22 @@ def _canvas_map(column: Column, index: int, ghost: bool = False) -> str:
 def _ghosts(grid: OverviewLayout) -> str:
     """A copy of every map over the real ones: on an image switch the page puts the old pictures
     here and fades the whole group out (one animated element, however many maps)."""
-    parts = [_canvas_map(column, i, ghost=True) for column in grid.columns if column.name != OUTPUT
-             for i in range(column.count)]
-    return svg.group(parts, class_="ghosts", aria_hidden="true", pointer_events="none")
+    ghosts = [_canvas_map(column, i, ghost=True) for column in grid.columns if column.name != OUTPUT
+              and not column.units for i in column.drawn]
+    return svg.group(ghosts, class_="ghosts", aria_hidden="true", pointer_events="none")
 
 
 def _links(grid: OverviewLayout, interactive: bool) -> str:
-    parts = []
+    links = []
     for column in grid.columns[1:]:
-        for i in range(column.count):
-            parts.append(svg.element("path", d=geometry.incoming_links(grid, column, i), class_="link",
+        for i in column.drawn:
+            links.append(svg.element("path", d=geometry.incoming_links(grid, column, i), class_="link",
                                      data_target=f"{column.name}/{i}"))
     if interactive:  # the hovered map's links, drawn over the others
-        parts.append(svg.element("path", d="", class_="hover-links", stroke=LINK_HOVER_COLOR, stroke_width=1,
+        links.append(svg.element("path", d="", class_="hover-links", stroke=LINK_HOVER_COLOR, stroke_width=1,
                                  opacity=1))
-    return svg.group(parts, class_="links", data_role="edges", fill="none", stroke=LINK_COLOR,
+    return svg.group(links, class_="links", data_role="edges", fill="none", stroke=LINK_COLOR,
                      stroke_width=LINK_WIDTH, opacity=LINK_OPACITY, pointer_events="none")
-
-
-def _dimension(column: Column) -> str:
-    return f"({', '.join(str(n) for n in (*column.shape[1:], column.shape[0]))})" if len(column.shape) == 3 \
-        else f"({column.shape[0]})"
-
-
-def _article_topic(kind: str) -> str:
-    """Which article section a layer label scrolls to (#article-<topic>): the registry's, for its views."""
-    if kind == INPUT:
-        return "input"
-    return registry.section(registry.OUTPUT_LAYER_TYPE if kind == OUTPUT else kind)
-
-
-def _label(column: Column, detail: bool | None) -> str:
-    """The layer's name over its column, its size (H, W, C) under it with ``detail`` (None: both, the page
-    toggles the size with a class). The name always shows: "conv relu conv" twice says less than conv_1_1."""
-    cx = column.x + NODE_SIZE / 2
-    content = svg.element("tspan", svg.escape(column.name), font_size="11.5")
-    if detail is not False:
-        content += svg.element("tspan", svg.escape(_dimension(column)), x=cx, dy="1.4em", font_size="8.5",
-                               class_="label-dims")
-    label = svg.group([svg.element("text", content, x=cx, y=geometry.LABEL_Y, class_="label-name")],
-                      class_="layer-label", data_article=_article_topic(column.kind),
-                      tabindex=0 if detail is None else None, role=None if detail is not None else "link",
-                      aria_label=f"{column.name}: read about this layer", text_anchor="middle", font_size="12",
-                      fill=TEXT_COLOR)
-    return svg.with_tooltip("Go to the article section on this layer", label)
 
 
 def _captions(column: Column) -> str:
@@ -273,19 +258,23 @@ def _defs() -> str:
 
 
 def _body(state: State, trace, network, standalone: bool, canvas: bool = False) -> tuple[OverviewLayout, str]:
-    grid = geometry.overview_layout(network)
+    grid = layout(state, network)
     interactive = not standalone
+    ranges = color_range.layer_ranges(trace, network, state.colors)
     hrefs: dict[str, list[str]] = {}
     if not canvas:
         for layer, _, href in map_images(state, trace, network):
             hrefs.setdefault(layer, []).append(href)
     columns = []
     for column in grid.columns:
-        content = [_label(column, state.detail if standalone else None)]
+        content = [parts.label(grid, column, state.detail if standalone else None)]
         if column.name == OUTPUT:
             content += _outputs(column, output_rows(trace, network), interactive)
+        elif column.units:
+            content.append(parts.units_group(column, trace[column.name], ranges[column.name], interactive))
         else:
             content += _maps(column, None if canvas else hrefs[column.name], xlink=standalone)
+        content.append(parts.more_control(column, interactive))
         if column.kind == INPUT:
             content.append(_captions(column))
         # No transform on a column: the detail views slide columns aside with a CSS transform.
@@ -349,12 +338,15 @@ def render(state: State, trace, network, canvas: bool = False) -> str:
     runs; with it they are empty canvases that pyapp/page/overview.py fills.
     """
     grid, body = _body(state, trace, network, standalone=False, canvas=canvas)
+    wide = grid.width / geometry.CANVAS_WIDTH
     picture = svg.element("svg", body, id="overview-svg", class_=_classes(state), data_role="overview",
                           viewBox=f"0 0 {svg.num(grid.width)} {svg.num(grid.height)}", role="group",
+                          style=f"--overview-wide: {wide:.3f}" if wide > 1 else None,
                           aria_label=f"The network's overview: {summary(trace, network)}",
                           font_family=FONT, data_colors=state.colors, data_maps="canvas" if canvas else "png")
     # The <svg> scrolls sideways in its own area where the screen is too narrow for legible maps (overview.css).
-    return controls(state) + svg.element("div", picture, class_="overview-scroll")
+    return controls(state) + svg.element("div", picture, class_="overview-scroll wide" if wide > 1
+                                         else "overview-scroll")
 
 
 STANDALONE_STYLE = """
