@@ -229,8 +229,11 @@ METHODS = {m.key: m for m in (
 DEFAULT_METHOD = "gradcam"
 
 
-def explain(network: Network, trace: Trace, target, method: str = DEFAULT_METHOD) -> np.ndarray:
-    """The (H, W) heat map of one method (a key of METHODS) for one class."""
+def explain(network: Network, trace: Trace, target, method: str = DEFAULT_METHOD, layer: str | None = None) -> np.ndarray:
+    """The (H, W) heat map of one method (a key of METHODS) for one class; ``layer``: Grad-CAM's convolution
+    (None: the last; the other methods have no layer)."""
     if method not in METHODS:
         raise ValueError(f"unknown method {method!r}; the methods are {', '.join(METHODS)}")
+    if method == "gradcam":
+        return gradcam(network, trace, class_index(network, target), layer)
     return METHODS[method].compute(network, trace, class_index(network, target))

@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass, fields, replace
 from urllib.parse import parse_qsl, urlencode
 
+from ..engine.roles import convolutions
 from ..views.detail import registry
 
 COLOR_MODES = ("unit", "module", "global")
@@ -51,6 +52,7 @@ class State:
     pixel: tuple[int, int] | None = None  # pinned output position (row, column)
     method: str = DEFAULT_METHOD  # the "Why?" view's heat map (its class is ``neuron`` on the output layer)
     compare: int | None = None  # the "Why?" view: a second class drawn beside it, on the same colour range
+    cam: str | None = None  # the "Why?" view's Grad-CAM layer, any convolution (None: the last)
     shift: tuple[int, int] | None = None  # the shift view: the picture moved (x right, y down) in px; the
     # network sees the moved picture, so every map slides with it
     embed: bool = False  # compact embed mode
@@ -71,7 +73,7 @@ class State:
     def overview(self) -> "State":
         """The same image and settings with no detail view open."""
         return replace(self, view="overview", layer=None, neuron=None, channel=None, pixel=None,
-                       method=DEFAULT_METHOD, compare=None, shift=None)
+                       method=DEFAULT_METHOD, compare=None, cam=None, shift=None)
 
     def back(self) -> "State":
         """One level up (the registry's parent): formula view to elastic view to overview; the overview stays."""
@@ -149,6 +151,7 @@ class State:
         take("view", raw.get("view"), raw.get("view") in VIEWS)
         take("layer", raw.get("layer"), bool(LAYER_NAME.fullmatch(raw.get("layer", ""))))
         take("method", raw.get("method"), raw.get("method") in METHODS)
+        take("cam", raw.get("cam"), bool(LAYER_NAME.fullmatch(raw.get("cam", ""))))
         for name in ("neuron", "channel", "compare"):
             text_value = raw.get(name, "")
             take(name, int(text_value) if NUMBER.fullmatch(text_value) else None, bool(NUMBER.fullmatch(text_value)))
@@ -171,8 +174,10 @@ class State:
         """This state fitted to ``network``: a detail view it cannot show becomes the overview, a channel,
         pixel or class to compare outside the network is dropped; with the reason in words (None when
         nothing changed). ``method`` and ``compare`` belong to the "Why?" view: elsewhere they are reset."""
-        if self.view != WHY_VIEW and (self.method, self.compare) != (DEFAULT_METHOD, None):
-            return self.with_(method=DEFAULT_METHOD, compare=None).checked(network)
+        if self.view != WHY_VIEW and (self.method, self.compare, self.cam) != (DEFAULT_METHOD, None, None):
+            return self.with_(method=DEFAULT_METHOD, compare=None, cam=None).checked(network)
+        if self.cam is not None and self.cam not in convolutions(network):
+            return self.with_(cam=None).checked(network)[0], f"There is no convolution {self.cam!r} for Grad-CAM."
         if self.shift is not None and (self.view != SHIFT_VIEW or self.shift == (0, 0)):
             return self.with_(shift=None).checked(network)  # only the shift view moves the picture
         if self.view == registry.OVERVIEW:

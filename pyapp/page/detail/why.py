@@ -1,4 +1,4 @@
-"""The "Why?" view in the page, beyond its markup: its method buttons and "compare with" change the State
+"""The "Why?" view in the page, beyond its markup: its method buttons, "compare with" and Grad-CAM's layer change the State
 (so every choice has an address), and a pointer on a photo reads the heat map's value under it."""
 from __future__ import annotations
 
@@ -20,6 +20,12 @@ class WhyBox(Behaviour):
         value = element.value
         app = self.host.app
         app.set_state(app.state.with_(compare=int(value) if value.isascii() and value.isdigit() else None))
+        return True
+
+    def cam(self, event, element):
+        """Grad-CAM's convolution (in the address as ``cam``)."""
+        app = self.host.app
+        app.set_state(app.state.with_(cam=element.value or None))
         return True
 
     def hover(self, event, element):
@@ -45,5 +51,6 @@ class WhyBox(Behaviour):
 def install(app, host) -> None:
     """The box's "compare with" and pointer events go to the open WhyBox, if any."""
     route(app, host, WhyBox, "change", ".detail-box [data-why-compare]", "compare")
+    route(app, host, WhyBox, "change", ".detail-box [data-why-layer]", "cam")
     route(app, host, WhyBox, "pointermove", ".detail-box .why-panel", "hover")
     route(app, host, WhyBox, "pointerout", ".detail-box .why-panel", "leave")

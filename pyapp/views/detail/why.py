@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import why_contributions
-from ...engine import explain, gradients
+from ...engine import explain, gradients, roles
 from ...engine.network import INPUT
 from ...ui.words import indefinite
 from ...images.png import input_pixels
@@ -45,7 +45,7 @@ BACKWARD_FUNCTIONS = (gradients.backward, gradients.chain, gradients.dense_input
 SAYS = {
     "saliency": "Dark purple marks the pixels where a tiny change would move the class score most.",
     "gradient-x-input": "Blue pixels pushed the class score up and red ones pushed it down, to a first approximation.",
-    "gradcam": "Dark purple marks where the maps of the last convolution that raise the class score are active.",
+    "gradcam": "Dark purple marks where the maps of {layer} that raise the class score are active.",
     "occlusion": "Blue marks the places whose hiding under a grey square lowers the class probability, "
                  "red those whose hiding raises it.",
 }
@@ -91,10 +91,15 @@ def overlay(photo: np.ndarray, heat: np.ndarray, scale: Scale, alpha: float = AL
     return np.clip(np.round((1 - a) * photo.astype(np.float32) + a * rgba[..., :3]), 0, 255).astype(np.uint8)
 
 
-def panels(network, trace, method: str, target, compare=None) -> list[Panel]:
+def panels(network, trace, method: str, target, compare=None, layer: str | None = None) -> list[Panel]:
     first = explain.class_index(network, target)
     targets = [first] + ([explain.class_index(network, compare)] if compare is not None else [])
-    return [Panel(t, explain.explain(network, trace, t, method)) for t in targets]
+    return [Panel(t, explain.explain(network, trace, t, method, layer)) for t in targets]
+
+
+def cam_layer(network, layer: str | None) -> str | None:
+    """Grad-CAM's convolution: the one asked for, or the last (the original paper's choice)."""
+    return layer if layer in roles.convolutions(network) else roles.last_convolution(network)
 
 
 def _legend(scale: Scale, shown: list[Panel], x: float, y: float) -> str:
@@ -138,15 +143,18 @@ def figure_size(count: int) -> tuple[float, float]:
     return max(count * PHOTO + (count - 1) * GAP, LEGEND_INSET + LEGEND_WIDTH + 170), TOP + PHOTO + 44
 
 
-def sentences(network, method: str, target: int) -> str:
+def sentences(network, method: str, target: int, layer: str | None = None) -> str:
     """Two sentences: what the picture shows, and what it does not."""
     info = explain.METHODS[method]
     name = network.classes[target]
-    return (f"{SAYS[method]} It shows what this network used to score \u201c{name}\u201d on this photo, "
+    last = roles.last_convolution(network)
+    layer = cam_layer(network, layer)
+    says = SAYS[method].format(layer="the last convolution" if layer == last else layer)
+    return (f"{says} It shows what this network used to score \u201c{name}\u201d on this photo, "
             f"not what makes something {indefinite(name)} in the world ({info.citation}).")
 
 
-def code(method: str, network, shown: list[Panel]) -> str:
+def code(method: str, network, shown: list[Panel], layer: str | None = None) -> str:
     """The collapsible panel: the method's source, the engine functions it calls, and the call made."""
     info = explain.METHODS[method]
     funcs = [info.compute, *HELPERS[method]] + (list(BACKWARD_FUNCTIONS) if method != "occlusion" else [])
@@ -155,7 +163,8 @@ def code(method: str, network, shown: list[Panel]) -> str:
         parts.append(f'<p class="code-caption"><code>{svg.escape(func.__module__)}.{svg.escape(func.__name__)}'
                      f'</code>:</p><pre class="code-source"><code>{svg.escape(code_panel.source(func))}</code></pre>')
     for p in shown:
-        call = (f"explain.{info.compute.__name__}(network, trace, {p.target})  "
+        where = f", layer={cam_layer(network, layer)!r}" if method == "gradcam" else ""
+        call = (f"explain.{info.compute.__name__}(network, trace, {p.target}{where})  "
                 f"# {network.classes[p.target]}\n\u2192 {code_panel.describe(p.heat)}, "
                 f"min {float(p.heat.min()):.6g}, max {float(p.heat.max()):.6g}")
         parts.append(f'<pre class="code-call"><code>{svg.escape(call)}</code></pre>')
@@ -169,6 +178,15 @@ def compare_select(network, target: int, compare: int | None) -> str:
                 for i, name in enumerate(network.classes) if i != target]
     return svg.element("label", "Compare with " + svg.element("select", options, data_why_compare=""),
                        class_="why-compare")
+
+
+def layer_select(network, layer: str | None) -> str:
+    """Grad-CAM's convolution: any of the network's (the last by default; earlier ones are finer and see less)."""
+    current = cam_layer(network, layer)
+    options = [svg.element("option", svg.escape(name), value=name, selected=name == current)
+               for name in roles.convolutions(network)]
+    return svg.element("label", "Grad-CAM on " + svg.element("select", options, data_why_layer=""),
+                       class_="why-compare why-layer")
 
 
 def readout(network, shown: list[Panel], target: int, fx: float, fy: float) -> str:
@@ -192,22 +210,24 @@ def method_buttons(current: str) -> str:
 
 
 def render(state, trace, network, method: str = explain.DEFAULT_METHOD, target=None, compare=None,
-           shown: list[Panel] | None = None) -> str:
-    """The whole view as HTML. ``target`` defaults to the network's answer; ``shown`` reuses computed maps."""
+           shown: list[Panel] | None = None, layer: str | None = None) -> str:
+    """The whole view as HTML. ``target`` defaults to the network's answer; ``shown`` reuses computed maps;
+    ``layer``: Grad-CAM's convolution (None: the last)."""
     if target is None:
         target = int(np.argmax(trace.probabilities))
-    shown = shown or panels(network, trace, method, target, compare)
+    shown = shown or panels(network, trace, method, target, compare, layer)
+    chooser = layer_select(network, layer) if method == "gradcam" and len(roles.convolutions(network)) > 1 else ""
     drawing, width, height = figure(network, trace, method, shown)
     info = explain.METHODS[method]
     compared = shown[1].target if len(shown) > 1 else None
     body = (f'<div class="why-body" style="max-width:{svg.num(max(width, CONTROLS_WIDTH))}px">'
             f'<div class="why-controls"><div class="why-methods" role="group" aria-label="Method">'
-            f'{method_buttons(method)}</div>{compare_select(network, shown[0].target, compared)}</div>'
+            f'{method_buttons(method)}</div>{compare_select(network, shown[0].target, compared)}{chooser}</div>'
             + box.svg_block(drawing, width, height, class_="detail-svg why-svg")
             + f'<output class="why-readout" data-role="why-readout">{READOUT_HINT}</output>'
-            + f'<p class="why-text">{svg.escape(sentences(network, method, shown[0].target))}</p></div>')
+            + f'<p class="why-text">{svg.escape(sentences(network, method, shown[0].target, layer))}</p></div>')
     return box.box("why", f"Why? {svg.escape(info.label)}", body, layer=INPUT, neuron=shown[0].target,
-                          code=code(method, network, shown), steppable=False, data_method=method,
+                          code=code(method, network, shown, layer), steppable=False, data_method=method,
                           data_class=network.classes[shown[0].target])
 
 
@@ -221,7 +241,7 @@ class WhyView(DetailView):
     def __init__(self, state, trace, network):
         super().__init__(state, trace, network)
         self.method = state.method if state.method in explain.METHODS else explain.DEFAULT_METHOD
-        self.shown = panels(network, trace, self.method, self.neuron, state.compare)
+        self.shown = panels(network, trace, self.method, self.neuron, state.compare, state.cam)
         self.width, self.height = figure_size(len(self.shown))
 
     def overview_css(self) -> str:
@@ -237,7 +257,8 @@ class WhyView(DetailView):
         return why_contributions.overlay(self.network, self.trace, self.neuron, self.state.maps)
 
     def markup(self, pixel=None, playing=None) -> str:
-        return render(self.state, self.trace, self.network, self.method, self.neuron, shown=self.shown)
+        return render(self.state, self.trace, self.network, self.method, self.neuron, shown=self.shown,
+                      layer=self.state.cam)
 
     def placement(self) -> Placement:
         # the box's size in px: the drawing plus the method buttons, read-out, text and header around it
