@@ -27,6 +27,17 @@ def pictures(n: int, size: int, channels: int, seed: int = 0) -> tuple[np.ndarra
     return (images[..., None] * colour).astype(np.float32), labels
 
 
+def photo_folder(root, n: int = 12, size: int = 64, seed: int = 7):
+    """A labelled folder of ``n`` colour pictures, ``root/<class>/<i>.png``, as a student makes one (build --data)."""
+    from PIL import Image
+
+    images, labels = pictures(n, size, 3, seed)
+    for i, (picture, label) in enumerate(zip(images, labels)):
+        (root / CLASSES[label]).mkdir(parents=True, exist_ok=True)
+        Image.fromarray((picture * 255).astype(np.uint8)).save(root / CLASSES[label] / f"{i}.png")
+    return root
+
+
 def train_torch(model, size: int, channels: int, steps: int = 60, seed: int = 0):
     """A few seconds of Adam on generated pictures (NCHW, [0, 1]); the model in eval mode afterwards."""
     import torch

@@ -7,7 +7,8 @@
         assert read_probabilities(page) == pytest.approx(native.probabilities("koala"), abs=1e-5)
 
 Fixtures: site (built folder + address), browser, context (fresh per test), page, open_app,
-native (CPython reference), serve (serve another folder, e.g. a broken copy).
+native (CPython reference), serve (serve another folder, e.g. a broken copy), student_site (the site built
+for a student's model: PyTorch's CIFAR-10 tutorial net).
 Helpers that read and drive the page are in explainer_page.py.
 Playwright cannot download a browser here: it drives /usr/bin/chromium (or $CHROMIUM).
 """
@@ -60,6 +61,26 @@ def site(tmp_path_factory) -> Site:
         pytest.fail(f"the site does not build: {exc}")
     server = Server(out)
     yield Site(out, server.url, list(result.examples), result)
+    server.close()
+
+
+@pytest.fixture(scope="session")
+def student_site(tmp_path_factory) -> Site:
+    """The site built for PyTorch's CIFAR-10 tutorial net (16 filters, dense layers of 120 and 84 units), trained
+    for seconds on generated strokes and imported as a student does (tests/student_models.py)."""
+    import torch
+    import student_models as sm
+    from helpers import run
+
+    root = tmp_path_factory.mktemp("student")
+    torch.save(sm.train_torch(sm.cifar_tutorial(), 32, 3).state_dict(), root / "cifar.pt")
+    imported = run("import", root / "cifar.pt", "-o", root / "model", "--classes", ",".join(sm.CLASSES),
+                   "--layers", sm.CIFAR_WORDS, "--input-size", "32", timeout=300)
+    assert imported.returncode == 0, imported.stderr
+    result = build.build(root / "dist", data=str(sm.photo_folder(root / "photos")), model=str(root / "model"),
+                         allow_download=False)
+    server = Server(result.out)
+    yield Site(result.out, server.url, list(result.examples), result)
     server.close()
 
 

@@ -136,14 +136,10 @@ def test_a_student_model_classifies_a_photo_on_the_command_line(imported, tmp_pa
 def test_the_site_builds_for_the_keras_mnist_convnet(tmp_path):
     keras = pytest.importorskip("keras")
     import build
-    from PIL import Image
 
     sm.train_keras(sm.keras_mnist(keras), 28, 1, pixel_scale=255).save(tmp_path / "mnist.keras")
     assert run("import", tmp_path / "mnist.keras", "-o", tmp_path / "model", "--classes", CLASSES).returncode == 0
-    pictures, labels = sm.pictures(12, 64, 3, seed=7)
-    for i, (picture, label) in enumerate(zip(pictures, labels)):  # a labelled folder, as a student makes one
-        (tmp_path / "photos" / sm.CLASSES[label]).mkdir(parents=True, exist_ok=True)
-        Image.fromarray((picture * 255).astype(np.uint8)).save(tmp_path / "photos" / sm.CLASSES[label] / f"{i}.png")
+    sm.photo_folder(tmp_path / "photos")
     out = build.build(tmp_path / "dist", data=str(tmp_path / "photos"), model=str(tmp_path / "model"),
                       allow_download=False).out
     assert sorted(json.loads((out / "examples.json").read_text())) == sorted(sm.CLASSES)

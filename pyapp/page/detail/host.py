@@ -58,8 +58,10 @@ class DetailController:
         self.trace_version += bool(change.trace_changed)  # a new image: every view is drawn again
         self._ensure_layer()
         root = registry.root(state.view)
-        # method and compare: what the "Why?" view draws (the other views leave them at their defaults)
-        root_key = (root, state.layer, state.neuron, state.method, state.compare, state.colors, self.trace_version)
+        # method, compare and cam: what the "Why?" view draws (the other views leave them at their defaults);
+        # maps: the overview's page, which an overlay follows
+        root_key = (root, state.layer, state.neuron, state.method, state.compare, state.cam, state.maps, state.colors,
+                    self.trace_version)
         opened = root_key != self.root_key
         child_key = (state.view, state.channel) + root_key if state.view != root else None
         if opened or child_key != self.child_key:
