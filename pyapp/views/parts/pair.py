@@ -36,13 +36,20 @@ def pair_focus_css(network, view: str, layer: str, neuron: int) -> str:
     return "\n".join(rules)
 
 
+def _column(grid, network, layer: str):
+    """The layer's column, or its source's when it has none (global pooling: one value per map, no map drawn)."""
+    names = [column.name for column in grid.columns]
+    return grid.column(layer if layer in names else network.sources[layer])
+
+
 def pair_anchor(network, layer: str, neuron: int) -> tuple[float, float, str]:
     """Where the box of a ReLU or pool view goes (viewBox units): beside the pair, on the side with
     more room; ``side`` says which edge of the box (x, y) is: "left" or "right"."""
     grid = geometry.overview_layout(network)
     x_source = grid.column(network.sources[layer]).x
-    x_layer = grid.column(layer).x + geometry.NODE_SIZE
-    y = grid.column(layer).ys[neuron] + geometry.NODE_SIZE / 2
+    column = _column(grid, network, layer)
+    x_layer = column.x + geometry.NODE_SIZE
+    y = column.ys[neuron] + geometry.NODE_SIZE / 2
     if grid.width - x_layer >= x_source:
         return x_layer + 24, y, "left"
     return x_source - 24, y, "right"
@@ -53,7 +60,7 @@ def pair_overlay(network, layer: str, neuron: int) -> str:
     link between them (the overview's own links are hidden while the view is open)."""
     grid = geometry.overview_layout(network)
     n = geometry.NODE_SIZE
-    source, target = grid.column(network.sources[layer]), grid.column(layer)
+    source, target = grid.column(network.sources[layer]), _column(grid, network, layer)
     (sx, sy), (tx, ty) = source.node(neuron), target.node(neuron)
     frames = "".join(f"M{x:.1f},{y:.1f}h{n:g}v{n:g}h{-n:g}z" for x, y in ((sx, sy), (tx, ty)))
     link = geometry.link_path(sx + n, sy + n / 2, tx, ty + n / 2)
