@@ -9,15 +9,14 @@ from __future__ import annotations
 import numpy as np
 
 from ...engine import layers
-from ...ui import svg, words
+from ...ui import svg
 from ...ui.colors import TEXT_GREY
-from ..parts import color_range
 from ..parts.code_panel import Call, Operand
 from ..parts.frames import Frame, dynamic, exact, value_text
-from ..parts.grids import CELL, HIGHLIGHT_STROKE, MapGrid, cell, cell_frame, symbol
-from ..parts.pair import PairView
+from ..parts.grids import CELL, HIGHLIGHT_STROKE, cell, symbol
+from ..parts.pair import LEFT, TOP, ElementwiseView
 
-LEFT, TOP, GAP = 4, 22, 36
+GAP = 36  # px: from the input map to the formula
 PLOT_TOP, PLOT_HEIGHT, PLOT_WIDTH = 96, 104, 180  # px: the curve's box in the middle column
 SAMPLES = 121  # inputs the curve is drawn through
 # type -> (the name written before the bracket, the one-number function shown in the code, its least x range):
@@ -80,41 +79,28 @@ class Curve:
                 "curve-guide": {"d": f"M{cx:.2f},{self.top + PLOT_HEIGHT:.1f}V{cy:.2f}H{self.left:.1f}"}}
 
 
-class ActivationView(PairView):
+class ActivationView(ElementwiseView):
     view = "relu"
-    hint = f"<b>{words.hover_or_tap()}</b>the matrices to change the pixel."
     width = 540
     height = 230
 
     def __init__(self, state, trace, network):
         super().__init__(state, trace, network)
-        self.source = network.sources[self.layer]
         self.kind = network.layer(self.layer)
         self.title = f"{NAMES[self.kind.type][0].upper()}{NAMES[self.kind.type][1:]} Activation"
         self.name, self.function, least = KINDS[self.kind.type]
-        ranges = color_range.layer_ranges(trace, network, state.colors)
-        self.scale = ranges[self.layer]
-        self.x_map = trace[self.source][self.neuron]
-        self.y_map = trace[self.layer][self.neuron]
-        self.input = MapGrid("input", self.x_map, ranges[self.source], LEFT, TOP)
-        self.mid = LEFT + self.input.size + GAP
-        self.output = MapGrid("output", self.y_map, self.scale, self.width - LEFT - self.input.size, TOP)
-        middle = (LEFT + self.input.size + self.output.x) / 2
-        self.curve = Curve(self.kind, self.x_map, least, middle - PLOT_WIDTH / 2 + 10, PLOT_TOP)
+        self.curve = Curve(self.kind, self.x_map, least, self.middle - PLOT_WIDTH / 2 + 10, PLOT_TOP)
 
     def formula_frame(self, pixel) -> Frame:
-        y, x = pixel
-        out = cell_frame("x", self.x_map[y, x], self.input.scale)
-        out.update(cell_frame("y", self.y_map[y, x], self.scale))
-        out.update(self.curve.frame(self.x_map[y, x], self.y_map[y, x]))
+        out = self.xy_frame(pixel)
+        out.update(self.curve.frame(self.x_map[pixel], self.y_map[pixel]))
         return out
 
     def formula_markup(self, frame: Frame) -> str:
         cy = TOP + 14
-        x0 = self.mid + 44  # after the function's name and bracket
-        middle = (LEFT + self.input.size + self.output.x) / 2
+        x0 = LEFT + self.input.size + GAP + 44  # after the function's name and bracket
         return "".join([
-            svg.text(f"y = {self.kind.formula}", x=middle, y=TOP + 2, font_size=11, text_anchor="middle",
+            svg.text(f"y = {self.kind.formula}", x=self.middle, y=TOP + 2, font_size=11, text_anchor="middle",
                      class_="activation-formula"),
             symbol(self.name, x0 - 22, cy + CELL / 2, size=14),
             cell("x", frame, x0, cy),

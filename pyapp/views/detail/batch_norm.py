@@ -9,50 +9,38 @@ from __future__ import annotations
 import numpy as np
 
 from ...engine import layers
-from ...ui import svg, words
+from ...ui import svg
 from ...ui.colors import TEXT_GREY
-from ..parts import color_range, scales
+from ..parts import scales
 from ..parts.code_panel import Call, Operand
 from ..parts.frames import Frame
-from ..parts.grids import CELL, MapGrid, cell, cell_frame, symbol
-from ..parts.pair import PairView
+from ..parts.grids import CELL, cell, cell_frame, symbol
+from ..parts.pair import LEFT, TOP, ElementwiseView
 
-LEFT, TOP = 4, 22
 PARAMETERS = (("mean", "running_mean"), ("var", "running_var"), ("gamma", "weight"), ("beta", "bias"))
 
 
-class BatchNormView(PairView):
+class BatchNormView(ElementwiseView):
     view = "batch-norm"
     title = "Batch Normalisation"
-    hint = f"<b>{words.hover_or_tap()}</b>the matrices to change the pixel."
     width = 560
     height = 200
 
     def __init__(self, state, trace, network):
         super().__init__(state, trace, network)
-        self.source = network.sources[self.layer]
         self.norm = network.layer(self.layer)
-        n = self.neuron
-        self.numbers = {name: np.float32(getattr(self.norm, attr)[n]) for name, attr in PARAMETERS}
+        self.numbers = {name: np.float32(getattr(self.norm, attr)[self.neuron]) for name, attr in PARAMETERS}
         self.param_scale = scales.weight_scale(max(abs(float(v)) for v in self.numbers.values()))
-        ranges = color_range.layer_ranges(trace, network, state.colors)
-        self.scale = ranges[self.layer]
-        self.x_map = trace[self.source][n]
-        self.y_map = trace[self.layer][n]
-        self.input = MapGrid("input", self.x_map, ranges[self.source], LEFT, TOP)
-        self.output = MapGrid("output", self.y_map, self.scale, self.width - LEFT - self.input.size, TOP)
 
     def formula_frame(self, pixel) -> Frame:
-        y, x = pixel
-        out = cell_frame("x", self.x_map[y, x], self.input.scale)
+        out = self.xy_frame(pixel)
         for name, value in self.numbers.items():
             out.update(cell_frame(name, value, self.param_scale, digits=3 if name in ("mean", "var") else 2))
-        out.update(cell_frame("y", self.y_map[y, x], self.scale))
         return out
 
     def formula_markup(self, frame: Frame) -> str:
         x0 = LEFT + self.input.size + 10
-        middle = (LEFT + self.input.size + self.output.x) / 2
+        middle = self.middle
         top, low = TOP + 24, TOP + 84  # the two rows: the standardising, then the scale and shift
         c = CELL / 2
         label = {"font_size": 9, "fill": TEXT_GREY, "text_anchor": "middle"}

@@ -5,14 +5,11 @@ Opened by a click on a dropout map; the pixel steps on its own, hovering a cell 
 """
 from __future__ import annotations
 
-from ...ui import svg, words
+from ...ui import svg
 from ...ui.colors import TEXT_GREY
-from ..parts import color_range
 from ..parts.frames import Frame
-from ..parts.grids import CELL, MapGrid, cell, cell_frame, symbol
-from ..parts.pair import PairView
-
-LEFT, TOP = 4, 22
+from ..parts.grids import CELL, cell, symbol
+from ..parts.pair import TOP, ElementwiseView
 
 
 def says(rate: float) -> tuple[str, ...]:
@@ -22,31 +19,21 @@ def says(rate: float) -> tuple[str, ...]:
             f"and multiplies the rest by {1 / (1 - rate):.3g}." if rate < 1 else "(all of them).")
 
 
-class DropoutView(PairView):
+class DropoutView(ElementwiseView):
     view = "dropout"
     title = "Dropout"
-    hint = f"<b>{words.hover_or_tap()}</b>the matrices to change the pixel."
     width = 560
     height = 200
 
     def __init__(self, state, trace, network):
         super().__init__(state, trace, network)
-        self.source = network.sources[self.layer]
         self.rate = network.layer(self.layer).rate
-        ranges = color_range.layer_ranges(trace, network, state.colors)
-        self.x_map = trace[self.source][self.neuron]
-        self.y_map = trace[self.layer][self.neuron]
-        self.input = MapGrid("input", self.x_map, ranges[self.source], LEFT, TOP)
-        self.output = MapGrid("output", self.y_map, ranges[self.layer], self.width - LEFT - self.input.size, TOP)
 
     def formula_frame(self, pixel) -> Frame:
-        y, x = pixel
-        out = cell_frame("x", self.x_map[y, x], self.input.scale)
-        out.update(cell_frame("y", self.y_map[y, x], self.output.scale))
-        return out
+        return self.xy_frame(pixel)
 
     def formula_markup(self, frame: Frame) -> str:
-        middle = (LEFT + self.input.size + self.output.x) / 2
+        middle = self.middle
         top = TOP + 30
         lines = says(self.rate)
         return "".join([

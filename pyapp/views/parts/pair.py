@@ -6,9 +6,13 @@ and links them (``pair_overlay``), and the box goes beside the pair on the side 
 """
 from __future__ import annotations
 
-from ...ui import geometry, svg
+from ...ui import geometry, svg, words
 from ..detail.base import Placement
-from .grids import GridView
+from . import color_range
+from .frames import Frame
+from .grids import GridView, MapGrid, cell_frame
+
+LEFT, TOP = 4, 22  # px: where the input map sits in the box; the output map is as far from the right edge
 
 FOCUS_FADE = 0.15  # columns away from the pair (the reference's white overlays leave about this much)
 PAIR_FADE = 0.25  # the other maps of the pair's two columns (the reference has 0.3)
@@ -82,3 +86,27 @@ class PairView(GridView):
     def placement(self) -> Placement:
         x, y, side = pair_anchor(self.network, self.layer, self.neuron)
         return Placement((x, y, side, "middle"), self.width, self.height + 100)
+
+
+class ElementwiseView(PairView):
+    """A PairView of a layer that maps each value alone (an activation, batch normalisation, dropout): the input
+    map, the formula for one pixel, the output map, pixel to pixel."""
+
+    hint = f"<b>{words.hover_or_tap()}</b>the matrices to change the pixel."
+
+    def __init__(self, state, trace, network):
+        super().__init__(state, trace, network)
+        self.source = network.sources[self.layer]
+        ranges = color_range.layer_ranges(trace, network, state.colors)
+        self.scale = ranges[self.layer]
+        self.x_map = trace[self.source][self.neuron]
+        self.y_map = trace[self.layer][self.neuron]
+        self.input = MapGrid("input", self.x_map, ranges[self.source], LEFT, TOP)
+        self.output = MapGrid("output", self.y_map, self.scale, self.width - LEFT - self.input.size, TOP)
+        self.middle = (LEFT + self.input.size + self.output.x) / 2  # of the formula's column
+
+    def xy_frame(self, pixel: tuple[int, int]) -> Frame:
+        """The pixel's input ``x`` and output ``y`` cells."""
+        out = cell_frame("x", self.x_map[pixel], self.input.scale)
+        out.update(cell_frame("y", self.y_map[pixel], self.scale))
+        return out
