@@ -16,6 +16,7 @@ from helpers import run
 from pyapp.engine.network import load_network
 from pyapp.images.digits import ink_of_rgba, mnist_centred
 from pyapp.images.preprocess import load_image
+from test_accessibility import blocking_violations
 
 PHONE = {"width": 390, "height": 844}
 
@@ -32,14 +33,29 @@ def served(keras_mnist_site):
     httpd.server_close()
 
 
-@pytest.fixture
-def page(served):
+@pytest.fixture(scope="module")
+def chromium(served):
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser.new_context(viewport=VIEWPORT).new_page()
+        yield browser
         browser.close()
+
+
+@pytest.fixture
+def page(chromium):
+    context = chromium.new_context(viewport=VIEWPORT)
+    yield context.new_page()
+    context.close()
+
+
+@pytest.fixture
+def axe_page(chromium):
+    """A page axe can be injected into (the site's CSP refuses the script otherwise)."""
+    context = chromium.new_context(viewport=VIEWPORT, bypass_csp=True)
+    yield context.new_page()
+    context.close()
 
 
 def _shown_trace(page, out, model):
@@ -49,10 +65,17 @@ def _shown_trace(page, out, model):
     return load_network(model).forward(load_image(out / build.example_file(name)))
 
 
-def _both_widths(page, name):
-    shot(page, f"{name}-desktop")
-    page.set_viewport_size(PHONE)
-    shot(page, f"{name}-phone")
+def _both_widths(page, name, axe=False):
+    """Screenshots at desktop and phone width; at both the box is on screen (and, ``axe``, finds nothing serious)."""
+    for size, label in ((VIEWPORT, "desktop"), (PHONE, "phone")):
+        page.set_viewport_size(size)
+        page.evaluate("document.querySelector('.detail-box, #upload-dialog[open]').scrollIntoView({block: 'nearest'})")
+        left, right = page.evaluate("(r => [r.left, r.right])(document.querySelector('.detail-box, "
+                                    "#upload-dialog[open]').getBoundingClientRect())")
+        assert 0 <= left and right <= size["width"], (label, left, right)
+        if axe:
+            assert blocking_violations(page) == []
+        shot(page, f"{name}-{label}")
     page.set_viewport_size(VIEWPORT)
 
 
@@ -60,7 +83,8 @@ def _value(page, view, key, attribute="data-value"):
     return float(page.get_attribute(f"[data-view='{view}'] [data-u='{key}']", attribute))
 
 
-def test_the_activation_view_opens_by_address_with_cpythons_numbers_on_its_curve(page, served):
+def test_the_activation_view_opens_by_address_with_cpythons_numbers_on_its_curve(axe_page, served):
+    page = axe_page
     url, out, model = served
     relu = next(layer.name for layer in load_network(model).layers if layer.type == "relu")
     page.goto(url + f"#view=relu&layer={relu}&neuron=3&pixel=5,6")
@@ -73,7 +97,7 @@ def test_the_activation_view_opens_by_address_with_cpythons_numbers_on_its_curve
     assert _value(page, "relu", "y") == pytest.approx(y, rel=1e-5, abs=1e-6)
     assert _value(page, "relu", "curve-dot", "data-x") == pytest.approx(x, rel=1e-5, abs=1e-6)
     assert _value(page, "relu", "curve-dot", "data-y") == pytest.approx(y, rel=1e-5, abs=1e-6)
-    _both_widths(page, "activation-view")
+    _both_widths(page, "activation-view", axe=True)
 
 
 def test_a_stroke_drawn_on_the_pad_is_classified_as_cpython_classifies_it(page, served):
@@ -104,7 +128,8 @@ def test_a_stroke_drawn_on_the_pad_is_classified_as_cpython_classifies_it(page, 
     assert shown == pytest.approx({name: float(p) for name, p in zip(network.classes, expected)}, abs=1e-5)
 
 
-def test_the_batch_norm_view_of_a_vgg_style_net_has_cpythons_numbers(page, served, tmp_path):
+def test_the_batch_norm_view_of_a_vgg_style_net_has_cpythons_numbers(axe_page, served, tmp_path):
+    page = axe_page
     keras = pytest.importorskip("keras")
     url, out, _ = served
     sm.train_keras(sm.keras_vgg(keras), 32, 3).save(tmp_path / "vgg.h5")
@@ -125,4 +150,4 @@ def test_the_batch_norm_view_of_a_vgg_style_net_has_cpythons_numbers(page, serve
     assert _value(page, "batch-norm", "mean") == float(norm.running_mean[2])
     assert _value(page, "batch-norm", "var") == float(norm.running_var[2])
     assert _value(page, "batch-norm", "y") == pytest.approx(float(trace[norm.name][2, 3, 4]), rel=1e-5, abs=1e-6)
-    _both_widths(page, "batch-norm-view")
+    _both_widths(page, "batch-norm-view", axe=True)
