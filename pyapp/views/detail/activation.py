@@ -102,7 +102,8 @@ class ActivationView(ElementwiseView):
         return "".join([
             svg.text(f"y = {self.kind.formula}", x=self.middle, y=TOP + 2, font_size=11, text_anchor="middle",
                      class_="activation-formula"),
-            symbol(self.name, x0 - 22, cy + CELL / 2, size=14),
+            svg.text(self.name, x=x0 - 2, y=cy + CELL / 2, font_size=14, text_anchor="end",
+                     dominant_baseline="central", class_="op"),
             cell("x", frame, x0, cy),
             symbol(")", x0 + CELL + 6, cy + CELL / 2, size=15),
             symbol("=", x0 + CELL + 22, cy + CELL / 2),
