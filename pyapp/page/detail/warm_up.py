@@ -43,7 +43,7 @@ class WarmUp:
             yield lambda trace, func=func: code_panel.source(func)
         for entry in registry.ENTRIES:
             shown = [name for kind, name in first.items() if entry.shows(kind)]
-            if shown:
+            if shown and not entry.linked:  # the unit view and the atlas fill themselves in when opened
                 state = base.with_(view=entry.name, layer=shown[0], neuron=0)
                 yield lambda trace, state=state: build(state, trace, network).overlay()
                 yield lambda trace, state=state: build(state, trace, network).markup()
