@@ -103,6 +103,8 @@ class UploadDialog:
     def open(self) -> None:
         self.say("")
         self.busy(False)
+        channels, size = self.app.network.shapes["input"][:2]
+        dom.set_text("#upload-size-hint", view.size_hint(size, channels))  # the model's own size, not Tiny VGG's
         self.camera.offer()
         self.pad.offer()
         dialog = self.dialog

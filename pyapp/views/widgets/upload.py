@@ -54,9 +54,7 @@ def dialog() -> str:
     ], id="upload-camera-panel", class_="upload-camera-panel", hidden=True)
     body = [
         svg.element("h2", "Add your own image", id="upload-title"),
-        svg.element("p", "Any photo works; the network says which of its classes it looks most like. It is "
-                         "cropped to its centre square and shrunk to 64 × 64 pixels, exactly as the network needs.",
-                    class_="upload-hint"),
+        svg.element("p", size_hint(64, 3), class_="upload-hint", id="upload-size-hint"),
         choices,
         camera,
         svg.element("p", "", id="upload-error", class_="upload-error", role="alert", hidden=True),
@@ -66,6 +64,13 @@ def dialog() -> str:
     ]
     form = svg.element("form", body, method="dialog", id="upload-form", novalidate=True)
     return svg.element("dialog", form, id="upload-dialog", aria_labelledby="upload-title")
+
+
+def size_hint(size: int, channels: int) -> str:
+    """What becomes of any photo, for a model of this input size and channels (said again when the dialog opens)."""
+    grey = " and made grey" if channels == 1 else ""
+    return ("Any photo works; the network says which of its classes it looks most like. It is cropped to its "
+            f"centre square and shrunk to {size} × {size} pixels{grey}, exactly as the network needs.")
 
 
 PAD_PIXELS = 280  # the drawing pad's canvas: ten of its pixels to one of MNIST's 28
