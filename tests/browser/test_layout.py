@@ -62,6 +62,7 @@ VIEW_LINKS = {
     "why": "view=why&layer=logits&neuron=5",
     "unit": "view=unit&layer=conv_2_1&neuron=4",
     "atlas": "view=atlas",
+    "shift": "view=shift&layer=logits&neuron=0&shift=4,-3",
 }
 # Right, left, top, bottom of every control of a view (its box's buttons; the elastic view's channel rows).
 CONTROLS_JS = """() => {
