@@ -32,6 +32,9 @@ def test_mistakes_open_by_mouse_run_the_network_and_stay_in_the_address(page, op
         wrong = top != truth
         # a mistake shows a top class other than the truth; a right but unsure one, the truth below 0.9
         assert wrong or shown[truth] < 0.9, (name, truth, shown)
+        caption = page.inner_text(".mistake-caption")  # the page says which is which, at every width
+        assert caption.startswith("This photo is") and truth in caption and top in caption
+        assert ("is wrong" in caption) == wrong
     assert any(max(native.probabilities_of(load_image(site.dir / f"examples/{n}.png")).items(),
                    key=lambda kv: kv[1])[0] != t for n, t in truths.items())
     # the address holds it: a fresh page on this link opens on the mistake, its tiles shown

@@ -12,6 +12,8 @@ import numpy as np
 from ...images import png
 from ...ui import svg
 from ...ui.state import CUSTOM_IMAGE
+from ...ui.words import indefinite
+from .result import top_class
 
 
 # The mistakes the build chose (image name -> {"truth": class, "source": file}), beside their pictures.
@@ -46,17 +48,27 @@ def _tile(state, name: str, alt: str, **truth) -> str:
         aria_pressed="true" if state.image == name else "false", **truth))
 
 
-def render_mistakes(state, mistakes: dict[str, str], shown: bool) -> str:
+def render_mistakes(state, mistakes: dict[str, str], shown: bool, said: tuple[str, float] | None = None) -> str:
     """The toggle under the strip; when shown (or one is on screen), the mistakes as example tiles with
-    data-truth, drawn only then: the page's first screen stays small."""
+    data-truth, drawn only then: the page's first screen stays small. said: the network's top class and its
+    probability for the image on screen, told against the truth when that image is a mistake."""
     shown = shown or state.image in mistakes
     toggle = svg.element("button", "Hide the mistakes" if shown else "Where the network is wrong or unsure",
                          type="button", class_="link-button mistakes-toggle", data_action="mistakes",
                          aria_expanded="true" if shown else "false")
     if not shown:
         return toggle
-    tiles = [_tile(state, name, f"a {truth} (the true class)", data_truth=truth) for name, truth in mistakes.items()]
-    return toggle + svg.element("ul", tiles, class_="examples-list mistakes", aria_label=MISTAKES_LABEL)
+    tiles = [_tile(state, name, f"{indefinite(truth)} (the true class)", data_truth=truth)
+             for name, truth in mistakes.items()]
+    strip = toggle + svg.element("ul", tiles, class_="examples-list mistakes", aria_label=MISTAKES_LABEL)
+    return strip + (mistake_caption(mistakes[state.image], *said) if said and state.image in mistakes else "")
+
+
+def mistake_caption(truth: str, top: str, probability: float) -> str:
+    """What the picture is against what the network says: the strip's only word on which is which."""
+    verdict = ("The network is wrong: it says" if top != truth else "The network is right but unsure:")
+    return svg.element("p", f"This photo is {indefinite(truth)}. {verdict} {top}, {probability * 100:.1f}%.",
+                       class_="mistake-caption", role="status")
 
 
 def render(state, trace, network, available, own=None, mistakes=None, shown=False) -> str:
@@ -86,7 +98,14 @@ def render(state, trace, network, available, own=None, mistakes=None, shown=Fals
     hint = "" if available else svg.element(
         "p", "This copy of the explainer has no example images: add your own image to start.", class_="examples-hint")
     return (hint + svg.element("ul", items, class_="examples-list", aria_label="Example images")
-            + (render_mistakes(state, mistakes, shown) if mistakes else ""))
+            + (render_mistakes(state, mistakes, shown, _top(trace, network)) if mistakes else ""))
+
+
+def _top(trace, network) -> tuple[str, float] | None:
+    if trace is None:
+        return None
+    k, probability = top_class(trace, network)
+    return network.classes[k], probability
 
 
 # What #overview shows while there is no image at all (a site built without examples).
