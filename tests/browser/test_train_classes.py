@@ -52,6 +52,12 @@ SEND = """([selector, kind, bytes]) => {
 }"""
 
 
+# Keeps the stream the page gets, so the test can see that the camera was turned off.
+WATCH_STREAM = """() => { const get = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
+    navigator.mediaDevices.getUserMedia = async (c) => (window.cameraStream = await get(c)); }"""
+CAMERA_OFF = "window.cameraStream.getTracks().every(track => track.readyState === 'ended')"
+
+
 def open_own(page, open_app, address=OWN):
     open_app(page, address)
     page.wait_for_function("document.querySelector('#train')?.dataset.state === 'idle' && "
@@ -115,6 +121,7 @@ def test_files_drop_paste_and_camera_fill_classes_then_transfer_and_use(playwrig
         # Remove a photo, then the camera: its frames into the third class.
         page.click(f"{card(1)} .tr-own-photo >> nth=0")
         wait_photos(page, 1, 5)
+        page.evaluate(WATCH_STREAM)
         page.click("[data-own-action='camera']")
         page.wait_for_function("document.getElementById('train-own-video').videoWidth > 0", timeout=20_000)
         for count in range(1, 6):
@@ -129,6 +136,20 @@ def test_files_drop_paste_and_camera_fill_classes_then_transfer_and_use(playwrig
         assert "New output layer: 3 classes (was 10)" in page.inner_text("#train-own-output")
         page.locator("#train").screenshot(path=str(SHOTS / "train-own-desktop.png"))
         page.click("[data-own-action='camera']")  # off again before training
+        page.wait_for_function(CAMERA_OFF)
+        page.click(f"{card(0)} [data-own-action='snap']")  # "Take a photo" with the camera off turns it on
+        wait_photos(page, 0, 7)
+        page.select_option("#train select[name='data']", "builtin")  # the part closes: the camera goes off
+        page.wait_for_function(CAMERA_OFF)
+        page.select_option("#train select[name='data']", "own")  # the photos stayed in the tab
+        page.wait_for_selector(card(2))
+        assert [photos_in(page, i) for i in range(3)] == [7, 5, 5]
+        page.click(f"{card(0)} [data-own-action='clear']")
+        wait_photos(page, 0, 0)
+        assert page.get_attribute("#train-own", "data-ready") == "0"
+        page.set_input_files(f"{card(0)} .tr-own-file", files((200, 40, 40), 6))
+        wait_photos(page, 0, 6)
+        assert page.input_value("#train select[name='start']") == "transfer"
         # Transfer: a few steps on 13 photos; the held-out look counts its 3 photos.
         page.click("[data-train-action='start']")
         page.wait_for_function("['done', 'paused'].includes(document.querySelector('#train').dataset.state) || "
@@ -154,3 +175,17 @@ def test_files_drop_paste_and_camera_fill_classes_then_transfer_and_use(playwrig
         context.close()
     finally:
         browser.close()
+
+
+def test_axe_finds_nothing_serious_in_the_own_classes(browser, open_app):
+    from test_accessibility import blocking_violations
+
+    context = browser.new_context(viewport=VIEWPORT, bypass_csp=True)  # the page's CSP refuses the injected axe
+    try:
+        page = context.new_page()
+        open_own(page, open_app)
+        page.set_input_files(f"{card(0)} .tr-own-file", files((200, 40, 40), 6))
+        wait_photos(page, 0, 6)
+        assert blocking_violations(page) == []
+    finally:
+        context.close()

@@ -73,7 +73,7 @@ def result_buttons(opened: bool) -> str:
 
 def render(state, classes, opened: bool) -> str:
     """The whole panel, idle: settings, controls and the empty places the run's figures go."""
-    intro = svg.element("p", "Train the network here, on photos of the explainer's classes, and watch it learn: "
+    intro = svg.element("p", "Train the network here, on photos of the explainer's classes or on classes you make, and watch it learn: "
                              "the loss falls, the first layer's kernels change and the maps above come alive. "
                              "A held-out part of the photos is never trained on; it shows what the network "
                              "learned rather than memorised. " + TRANSFER_WHY, class_="tr-intro")
