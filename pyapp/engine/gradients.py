@@ -10,6 +10,8 @@ runs those from any gradient at the top down to the input, :func:`backward` from
 """
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 
 from .im2col import columns, pad_pair, windows
@@ -22,6 +24,9 @@ SCORES = ("logit", "probability")
 # One layer at a time: d(score)/d(input) from d(score)/d(output).
 # ---------------------------------------------------------------------------
 
+# NumPy in the page (Pyodide) has no BLAS: there einsum's vectorised loops make the weight gradient 2x faster than
+# matmul's plain ones (measured under Node); with BLAS (CPython) matmul is 2x faster than einsum.
+EINSUM_WEIGHT_GRADIENT = sys.platform == "emscripten"
 CHUNK = 4  # images per col2im pass: their columns (~5 MB at 62x62) stay in the cache between the matmul and the adds
 
 
@@ -77,7 +82,11 @@ def conv2d_parameter_gradients(grad_y, x, kernel_size, stride=1, padding=0, cols
     c = x.shape[1]
     if cols is None:
         cols = columns(x, kernel_size, stride, padding)  # (N, C*k*k, H'*W')
-    grad_w = np.matmul(grad_y.reshape(n, o, oh * ow), cols.transpose(0, 2, 1)).sum(axis=0)  # (O, C*k*k)
+    flat = grad_y.reshape(n, o, oh * ow)
+    if EINSUM_WEIGHT_GRADIENT:
+        grad_w = np.einsum("nop,nkp->ok", flat, cols)  # (O, C*k*k)
+    else:
+        grad_w = np.matmul(flat, cols.transpose(0, 2, 1)).sum(axis=0)
     return grad_w.reshape(o, c, kernel_size, kernel_size), grad_y.sum(axis=(0, 2, 3))
 
 

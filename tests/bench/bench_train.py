@@ -146,6 +146,10 @@ def report_inputs(run) -> None:
     print(f"    Event Timing entries over 16 ms: {len(slow)}" + (
         f", longest {longest['type']} {longest['duration']:.0f} ms (input delay {longest['delay']:.0f} ms)"
         if longest else ""))
+    tasks = sorted(run["long_tasks"])
+    if tasks:
+        print(f"    tasks over 50 ms meanwhile: {len(tasks)}, median {statistics.median(tasks):.0f} ms, longest "
+              f"{tasks[-1]:.0f} ms")
     if run["elsewhere"]:
         print(f"  REQUESTS TO ANOTHER ORIGIN: {run['elsewhere']}")
 

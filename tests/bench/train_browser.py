@@ -30,7 +30,10 @@ RECORD_INPUT = """() => { window.__inputs = []; window.__slow = [];
   }, true);
   new PerformanceObserver(list => { for (const e of list.getEntries()) window.__slow.push(
       {type: e.name, duration: e.duration, delay: e.processingStart - e.startTime}); })
-    .observe({type: 'event', durationThreshold: 16}); }"""
+    .observe({type: 'event', durationThreshold: 16});
+  window.__long = [];  // tasks over 50 ms: what an input can wait behind
+  new PerformanceObserver(list => { for (const e of list.getEntries()) window.__long.push(e.duration); })
+    .observe({type: 'longtask'}); }"""
 
 STEP_TFJS = """async ([data, labels, batch, classes, steps, lr]) => {
   await tf.setBackend('cpu'); await tf.ready();
@@ -139,6 +142,7 @@ def page_training(browser, url: str, batch: int, steps: int, inputs: int) -> dic
     page.wait_for_function("window.__inputs.every(e => e.frame !== undefined)", timeout=30_000)
     result["inputs"] = page.evaluate("window.__inputs")
     result["slow"] = page.evaluate("window.__slow")
+    result["long_tasks"] = page.evaluate("window.__long")
     result["still_training"] = page.evaluate("document.querySelector('#train').dataset.state") == "training"
     result["elsewhere"] = elsewhere
     context.close()

@@ -200,3 +200,17 @@ def test_bad_targets_are_refused_with_the_classes(network):
     with pytest.raises(ValueError, match="score"):
         network.backward(trace, 1, score="loss")
     assert network.backward(trace, "koala").target == 5
+
+
+@pytest.mark.parametrize("einsum", [False, True])
+def test_conv2d_weight_gradient_matches_torch_by_either_product(torch, monkeypatch, einsum):
+    """The page (Pyodide, no BLAS) takes the weight gradient as an einsum, CPython as a matmul: both PyTorch's."""
+    monkeypatch.setattr(gradients, "EINSUM_WEIGHT_GRADIENT", einsum)
+    rng = np.random.default_rng(7)
+    x = rng.standard_normal((6, 3, 11, 9)).astype(np.float32)
+    weight = rng.standard_normal((4, 3, 3, 3)).astype(np.float32)
+    layer = Conv2D("c", weight, np.zeros(4, np.float32), 2, 1)
+    g = rng.standard_normal(layer(x).shape).astype(np.float32)
+    tx, tw = _tensor(torch, x), _tensor(torch, weight)
+    (torch.nn.functional.conv2d(tx, tw, stride=2, padding=1) * torch.from_numpy(g)).sum().backward()
+    assert_close(layer.parameter_gradients(x, g)["weight"], tw.grad.numpy(), what="dW")
