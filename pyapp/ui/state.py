@@ -38,7 +38,7 @@ CLASS_LIST = re.compile(r"[0-9]{1,2}(,[0-9]{1,2}){0,19}")
 
 @dataclass(frozen=True)
 class State:
-    image: str = DEFAULT_IMAGE  # an example's class name, or "custom"
+    image: str = DEFAULT_IMAGE  # an example's class name, a mistake's name ("mistake-1"), or "custom"
     image_url: str | None = None  # where a custom image came from, when it was a URL
     colors: str = "unit"  # colour range: per map's layer ("unit"), per block ("module"), whole network
     detail: bool = True  # "Show detail": (H, W, C) under the layer names, and the colour legends: on, they teach
@@ -106,7 +106,7 @@ class State:
     def parse(cls, text: str, images=None) -> tuple["State", list[str]]:
         """(the state of any text whatsoever, what of it was dropped, in words).
 
-        images: the image names this copy knows (an example's class name); None accepts any plain name.
+        images: the image names this copy knows (class examples and mistakes); None accepts any plain name.
         """
         try:
             pairs = parse_qsl(str(text).lstrip("#"), keep_blank_values=True)
