@@ -225,15 +225,16 @@ def pooling() -> str:
                                  height=2 * cell, fill=SHADES[k]))
         parts.append(svg.element("rect", x=x_out + c * cell, y=top + cell + r * cell, width=float(cell),
                                  height=float(cell), fill=SHADES[k]))
+    # every cell's outline, input and output, in one path: the article counts against the page's element bound
+    corners = [(x_in + c * cell, top + r * cell) for r in range(4) for c in range(4)]
+    corners += [(x_out + c * cell, top + cell + r * cell) for r in range(2) for c in range(2)]
+    parts.append(svg.element("path", d=" ".join(f"M{x} {y} h{cell} v{cell} h-{cell} Z" for x, y in corners),
+                             fill="none", stroke=GRID_LINE))
     for (r, c), value in np.ndenumerate(POOL_INPUT[0]):
-        parts.append(svg.element("rect", x=x_in + c * cell, y=top + r * cell, width=float(cell), height=float(cell),
-                                 fill="none", stroke=GRID_LINE))
         parts.append(svg.text(_num(value), x=x_in + (c + 0.5) * cell, y=top + (r + 0.5) * cell, dy=CENTRE,
                               text_anchor="middle", font_size=POOL_NUMBER, fill=TEXT if winners[r, c] else MUTED,
                               font_weight="bold" if winners[r, c] else None))
     for (r, c), value in np.ndenumerate(output):
-        parts.append(svg.element("rect", x=x_out + c * cell, y=top + cell + r * cell, width=float(cell),
-                                 height=float(cell), fill="none", stroke=GRID_LINE))
         parts.append(svg.text(_num(value), x=x_out + (c + 0.5) * cell, y=top + cell + (r + 0.5) * cell,
                               dy=CENTRE, text_anchor="middle", font_size=POOL_NUMBER, fill=TEXT, font_weight="bold"))
     # the lines between the windows, one path (they were drawn twice over, as four lines)
