@@ -14,7 +14,7 @@ from __future__ import annotations
 import js
 from pyodide.ffi import JsException, create_proxy, to_js
 
-from . import camera, dom, pillow
+from . import camera, dom, drawing, pillow
 from ..ui.state import CUSTOM_IMAGE
 from ..views.widgets import upload as view
 
@@ -82,6 +82,7 @@ class UploadDialog:
         self.app = app
         self.attempt = 0  # bumped on every load and on cancel: a late answer to an old attempt is dropped
         self.camera = camera.Camera(self)
+        self.pad = drawing.DrawingPad(self)
 
     @property
     def dialog(self):
@@ -102,7 +103,10 @@ class UploadDialog:
     def open(self) -> None:
         self.say("")
         self.busy(False)
+        channels, size = self.app.network.shapes["input"][:2]
+        dom.set_text("#upload-size-hint", view.size_hint(size, channels))  # the model's own size, not Tiny VGG's
         self.camera.offer()
+        self.pad.offer()
         dialog = self.dialog
         if not dialog.open:
             dialog.showModal()
@@ -251,8 +255,11 @@ class UploadDialog:
         dom.set_attr("#upload-add", "disabled", busy)
 
 
-def _carries_files(transfer) -> bool:
-    return transfer is not None and "Files" in list(transfer.types)
+def _carries_files(transfer, target=None) -> bool:
+    """Files the page's own image takes: not those dropped or pasted on a part that takes them itself
+    (``[data-drop-here]``: the Train panel's own classes)."""
+    elsewhere = not (hasattr(target, "closest") and target.closest("[data-drop-here]") is not None)
+    return transfer is not None and "Files" in list(transfer.types) and elsewhere
 
 
 def install(app) -> UploadDialog:
@@ -267,12 +274,13 @@ def install(app) -> UploadDialog:
         ("click", "#upload-cancel", upload.close),
         ("click", "#upload-dialog", upload.backdrop),
         ("change", "#upload-file, #upload-capture", upload.choose_file),
-        ("dragover", lambda event: _carries_files(event.dataTransfer), upload.drag_over),
-        ("drop", lambda event: _carries_files(event.dataTransfer), upload.drop),
-        ("paste", lambda event: _carries_files(event.clipboardData), upload.paste),
+        ("dragover", lambda event: _carries_files(event.dataTransfer, event.target), upload.drag_over),
+        ("drop", lambda event: _carries_files(event.dataTransfer, event.target), upload.drop),
+        ("paste", lambda event: _carries_files(event.clipboardData, event.target), upload.paste),
     ])
     app.follow_link = upload.follow_link
     camera.install(app, upload.camera)
+    drawing.install(app, upload.pad)
     closed = create_proxy(lambda event: upload.close())  # Esc closes a modal dialog by itself
     app._proxies.append(closed)
     upload.dialog.addEventListener("close", closed)
