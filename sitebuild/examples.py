@@ -12,7 +12,7 @@ import numpy as np
 from pyapp.data.dataset import CLASS_NAMES, WNIDS, DatasetError, dataset_root, labelled_images, split_dirs
 from pyapp.images.preprocess import load_image, network_image
 from pyapp.images.png import png_bytes
-from pyapp.views.widgets.examples import example_path
+from pyapp.views.widgets.examples import MISTAKES_FILE, example_path
 
 from . import common
 from .common import BUILD_CACHE, ROOT, BuildError, Writer, download, log
@@ -91,44 +91,78 @@ def example_file(class_name: str) -> str:
     return example_path(class_name)
 
 
-def choose_examples(root: Path, network) -> dict[str, Path]:
-    """One validation image per class: the one the model gives its class the highest probability
-    (so a correct, confident example where the model has one). Remembered per weights and dataset."""
+MISTAKES = 4  # held-out images shown as the network's mistakes: half wrong and sure, half right but unsure
+
+
+def mistake_name(rank: int) -> str:
+    """The image name (and address) of the rank-th mistake: its true class stays off the address."""
+    return f"mistake-{rank + 1}"
+
+
+def _choose(samples, probabilities, classes) -> tuple[dict[str, int], list[int]]:
+    """(class name -> the sample it shows, the mistakes' samples): per class the one the model gives its class
+    the highest probability (correct ones first); then among the rest the most confident wrong answers and
+    the least sure right ones. Ties go to the first file name."""
+    labels = np.array([s.index for s in samples])
+    top, sure = probabilities.argmax(axis=1), probabilities.max(axis=1)
+    choice = {}
+    for index, name in enumerate(classes):
+        mine = np.flatnonzero(labels == index)
+        if len(mine):
+            choice[name] = int(mine[np.lexsort((-probabilities[mine, index], top[mine] != index))[0]])
+    rest = np.setdiff1d(np.arange(len(samples)), list(choice.values()))
+    wrong, right = rest[top[rest] != labels[rest]], rest[top[rest] == labels[rest]]
+    wrong = wrong[np.argsort(-sure[wrong], kind="stable")]
+    right = right[np.argsort(sure[right], kind="stable")]
+    half = min(len(wrong), MISTAKES // 2)
+    mistakes = list(wrong[:half]) + list(right[:MISTAKES - half])
+    return choice, [int(i) for i in mistakes]
+
+
+def choose_examples(root: Path, network) -> tuple[dict[str, Path], list[tuple[str, Path]]]:
+    """(class name -> its example image, [(true class, image)] of the mistakes), by _choose.
+    Remembered per weights and dataset."""
     samples = labelled_images(validation_dir(root), network.classes)
     key = hashlib.sha256(b"".join(a.tobytes() for a in network.weights().values())
                          + "\n".join(f"{s.path}:{s.path.stat().st_size}" for s in samples).encode()).hexdigest()[:16]
-    remembered = BUILD_CACHE / f"examples-{key}.json"
+    remembered = BUILD_CACHE / f"choice-{key}.json"
     if remembered.is_file():
         choice = json.loads(remembered.read_text())
         log(f"examples: as chosen before ({remembered.relative_to(ROOT)})")
-        return {name: Path(path) for name, path in choice.items()}
+        return ({name: Path(path) for name, path in choice["examples"].items()},
+                [(truth, Path(path)) for truth, path in choice["mistakes"]])
     probabilities = network.predict(np.stack([load_image(s.path) for s in samples]))
-    labels = np.array([s.index for s in samples])
-    choice = {}
-    for index, name in enumerate(network.classes):
-        mine = np.flatnonzero(labels == index)
-        if not len(mine):
-            continue
-        correct = probabilities[mine].argmax(axis=1) == index
-        # correct ones first, then the most confident; ties go to the first file name
-        best = mine[np.lexsort((-probabilities[mine, index], ~correct))[0]]
-        choice[name] = samples[best].path
-        verdict = "correct" if probabilities[best].argmax() == index else "not classified correctly"
-        log(f"example {name}: {samples[best].path.relative_to(root)} (p={probabilities[best, index]:.3f}, {verdict})")
+    chosen, wrong = _choose(samples, probabilities, network.classes)
+    for name, best in chosen.items():
+        verdict = "correct" if probabilities[best].argmax() == samples[best].index else "not classified correctly"
+        log(f"example {name}: {samples[best].path.relative_to(root)} (p={probabilities[best].max():.3f}, {verdict})")
+    for i in wrong:
+        log(f"mistake: {samples[i].path.relative_to(root)} is {network.classes[samples[i].index]}, the network says "
+            f"{network.classes[probabilities[i].argmax()]} (p={probabilities[i].max():.3f})")
+    examples = {name: samples[i].path for name, i in chosen.items()}
+    mistakes = [(network.classes[samples[i].index], samples[i].path) for i in wrong]
     BUILD_CACHE.mkdir(parents=True, exist_ok=True)
-    remembered.write_text(json.dumps({n: str(p) for n, p in choice.items()}, indent=1))
-    return choice
+    remembered.write_text(json.dumps({"examples": {n: str(p) for n, p in examples.items()},
+                                      "mistakes": [(t, str(p)) for t, p in mistakes]}, indent=1))
+    return examples, mistakes
 
 
-def write_examples(write: Writer, network, root: Path | None) -> dict[str, Path]:
+def write_examples(write: Writer, network, root: Path | None) -> tuple[dict[str, Path], dict[str, str]]:
     """The network's 64x64 picture of each chosen image, as PNG: decoded identically in CPython and Pyodide
-    (JPEG decoders differ between the two), so the page's numbers equal the native ones."""
-    chosen = choose_examples(root, network) if root else {}
+    (JPEG decoders differ between the two), so the page's numbers equal the native ones. Returns the examples
+    and the mistakes (image name -> true class), listed in MISTAKES_FILE for the page."""
+    chosen, wrong = choose_examples(root, network) if root else ({}, [])
     if not chosen:
         log(NO_DATASET)
     for name, path in chosen.items():
         write.bytes(example_file(name), png_bytes(np.asarray(network_image(path))))
+    mistakes = {}
+    for rank, (truth, path) in enumerate(wrong):
+        mistakes[mistake_name(rank)] = {"truth": truth, "source": str(path.relative_to(root))}
+        write.bytes(example_file(mistake_name(rank)), png_bytes(np.asarray(network_image(path))))
+    if mistakes:
+        write.text(MISTAKES_FILE, json.dumps(mistakes, indent=1))
     write.text("examples.json", json.dumps(
         {name: {"file": example_file(name), "source": str(path.relative_to(root))} for name, path in chosen.items()},
         indent=1))
-    return chosen
+    return chosen, {name: m["truth"] for name, m in mistakes.items()}

@@ -38,6 +38,7 @@ class Context:
     zip_name: str = ""
     data_root: Path | None = None  # the dataset the examples and the atlas come from
     chosen: dict[str, Path] = field(default_factory=dict)  # class name -> source image
+    mistakes: dict[str, str] = field(default_factory=dict)  # the mistakes' image names -> true class
     first_paint: str = ""
     examples_html: str = ""
     trainset: str | None = None  # "path sha256" of the Train panel's photos (None: no dataset)
@@ -93,7 +94,7 @@ def compile_python(c: Context) -> None:
 
 def write_examples(c: Context) -> None:
     c.data_root = examples.dataset_dir(c.data, c.allow_download, c.network.classes) if c.use_dataset else None
-    c.chosen = examples.write_examples(c.write, c.network, c.data_root)
+    c.chosen, c.mistakes = examples.write_examples(c.write, c.network, c.data_root)
     c.trainset = trainset.write_trainset(c.write, c.data_root, c.network.classes)
 
 
@@ -109,13 +110,14 @@ def draw_first_paint(c: Context) -> None:
         state = state.with_(image=next(iter(c.chosen), "custom"))
     trace = c.network.forward(load_image(c.out / examples.example_file(state.image))) if c.chosen else None
     c.first_paint = page.render_first_paint(state, trace, c.network) if trace is not None else ""
-    c.examples_html = examples_view.render(state, trace, c.network, available=list(c.chosen))
+    c.examples_html = examples_view.render(state, trace, c.network, available=list(c.chosen), mistakes=c.mistakes)
 
 
 def write_page(c: Context) -> None:
     """The styles, scripts, icons and configuration under content-hashed names (names.py), then index.html with
     the load plan of them all."""
-    write, example_files = c.write, [examples.example_file(n) for n in c.chosen]
+    write, example_files = c.write, [examples.example_file(n) for n in [*c.chosen, *c.mistakes]]
+    example_files += [examples.MISTAKES_FILE] if c.mistakes else []
     served = c.served
 
     def put(rel: str, data: bytes) -> None:

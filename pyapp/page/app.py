@@ -56,9 +56,11 @@ Renderer = Callable[["App", Change], None]
 
 
 class App:
-    def __init__(self, network, examples: list[str], state: State):
+    def __init__(self, network, examples: list[str], state: State, mistakes: dict[str, str] | None = None):
         self.network = network
         self.examples = list(examples)  # class names that have an example image, in output order
+        self.mistakes = dict(mistakes or {})  # the build's mistakes: image name -> true class
+        self.mistakes_shown = False  # the strip's mistakes opened by their toggle
         self.state = state
         self.image: np.ndarray | None = None  # (64, 64, 3) float32 in [0, 1]
         self.trace = None  # network.forward(image); None only while there is no image at all
@@ -141,7 +143,7 @@ class App:
     def has_image(self, state: State) -> bool:
         if state.image == CUSTOM_IMAGE:
             return self.custom_image is not None and state.image_url in (None, self.custom_url)
-        return state.image in self.examples
+        return state.image in self.examples or state.image in self.mistakes
 
     def set_state(self, new: State, history: str | None = "auto") -> None:
         """Show new: rerun the network if the image changed, re-render, update the address.
@@ -258,7 +260,7 @@ class App:
 
     def read_address(self, text: str) -> tuple[State, str | None]:
         """The state a link asks for and what of it could not be read, in words (None: all of it)."""
-        state, dropped = State.parse(text, self.network.classes)
+        state, dropped = State.parse(text, [*self.network.classes, *self.mistakes])
         return state, notice(dropped)
 
     def _on_hashchange(self, event) -> None:

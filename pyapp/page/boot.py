@@ -18,7 +18,7 @@ from pyodide.ffi import create_once_callable, create_proxy
 from . import pillow
 from ..engine.network import load_network
 from ..ui.state import CUSTOM_IMAGE, DEFAULT_IMAGE, State, notice
-from ..views.widgets.examples import example_path
+from ..views.widgets.examples import MISTAKES_FILE, example_path
 from .app import App, Change
 from .model_open import stored_network
 
@@ -34,10 +34,20 @@ def _install(name: str, app: App) -> None:
     importlib.import_module(f"{__package__}.{name}").install(app)
 
 
+def shipped_mistakes(network) -> dict[str, str]:
+    """The build's mistakes of the shipped model (image name -> true class); none for a model opened here."""
+    path = Path(MISTAKES_FILE)
+    if not path.is_file():
+        return {}
+    return {name: m["truth"] for name, m in json.loads(path.read_text()).items()
+            if m["truth"] in network.classes and Path(example_path(name)).is_file()}
+
+
 def initial_state(examples: list[str], classes) -> tuple[State, str | None, str | None]:
     """The address's state, on an image this copy has (the default example, else the first one), what
-    of the address could not be read, in words, and the image_url to fetch (None: none asked for)."""
-    state, dropped = State.parse(js.location.hash, classes)
+    of the address could not be read, in words, and the image_url to fetch (None: none asked for).
+    examples: every image name this copy has (the class examples and the mistakes)."""
+    state, dropped = State.parse(js.location.hash, [*classes, *examples])
     if state.image in examples:
         return state, notice(dropped), None
     wanted = state.image_url if state.image == CUSTOM_IMAGE else None
@@ -48,11 +58,13 @@ def initial_state(examples: list[str], classes) -> tuple[State, str | None, str 
 def start() -> App:
     js.explainer.stage("model", "Reading the weights")
     network, dropped = stored_network()  # a model opened with "Open a model..." in this tab, tried first
+    mistakes = {} if network else None
     network = network or load_network()
+    mistakes = shipped_mistakes(network) if mistakes is None else mistakes
     examples = [name for name in network.classes if Path(example_path(name)).is_file()]
-    state, problem, wanted = initial_state(examples, network.classes)
+    state, problem, wanted = initial_state(examples + list(mistakes), network.classes)
     problem = " ".join(filter(None, (dropped, problem))) or None
-    app = App(network, examples, state)
+    app = App(network, examples, state, mistakes)
     app.installed = set()
     for name in CONTROLLERS:
         if name not in DEFERRED:
@@ -62,7 +74,7 @@ def start() -> App:
         if selector:
             _on_first_use(app, name, selector)
     js.explainer.stage("model", "Running the network")
-    own_photo = State.parse(js.location.hash, network.classes)[0].image == CUSTOM_IMAGE  # before start rewrites it
+    own_photo = State.parse(js.location.hash, [*network.classes, *mistakes])[0].image == CUSTOM_IMAGE  # before start rewrites it
     app.start(problem)
     if wanted:  # not awaited here: a slow site must not hold back the first interactive screen
         app.follow_link(wanted, said=problem)

@@ -16,7 +16,7 @@ from urllib.parse import urlencode
 import js
 from pyodide.ffi import create_proxy
 
-from . import dom, model_open, pillow
+from . import dom, model_open, pillow, train_classes
 from ..learning.export import model_card, model_zip
 from ..learning.photos import read_photos
 from ..learning.session import Session, Settings
@@ -26,7 +26,7 @@ from ..views.widgets.train import charts, panel, words
 PANEL = "#train"
 BUDGET_S = 0.04  # work per slice: the browser answers a click within about this (plus the click's own work)
 REDRAW_EVERY = 5  # steps between two redraws of the overview with the weights being trained
-SETTINGS = ("start", "opt", "lr", "batch", "decay", "epochs", "augment", "stop", "classes")
+SETTINGS = ("data", "start", "opt", "lr", "batch", "decay", "epochs", "augment", "stop", "classes")
 
 
 def settings_of(state: State) -> Settings:
@@ -60,6 +60,7 @@ class TrainController:
         self.seconds = 0.0  # wall time spent training, for images/s
         self._last = None
         self._drawn = (-1, -1)  # (steps, held-out looks) last drawn
+        self.own = None  # the "Your own classes" part (pyapp/page/train_classes.py), set by install
         self._urls = {}
         self._tick_proxy = create_proxy(self.tick)
         self._redraw_proxy = create_proxy(self.redraw)
@@ -148,16 +149,23 @@ class TrainController:
     # -- running ---------------------------------------------------------------------------------------
     def new_session(self) -> bool:
         state = self.app.state
-        chosen = [c for c in state.classes if c < len(self.photos.classes)]
+        if state.data == "own":  # the visitor's classes: all of them, in their order
+            photos, problem = self.own.photo_set()
+            if photos is None:
+                self.set_state("idle", problem)
+                return False
+            chosen = range(len(photos.classes))
+        else:
+            photos, chosen = self.photos, [c for c in state.classes if c < len(self.photos.classes)]
         if len(chosen) < 2:
             self.set_state("idle", "Pick at least two classes to learn.")
             return False
-        self.session = Session(self.base, self.photos, chosen, settings_of(state))
+        self.session = Session(self.base, photos, chosen, settings_of(state))
         self.seconds, self._drawn, self._urls = 0.0, (-1, -1), {}
         return True
 
     def run(self, until: int | None = None) -> None:
-        if self.photos is None or self.state in ("loading", "training"):
+        if (self.photos is None and self.app.state.data != "own") or self.state in ("loading", "training"):
             return
         if self.session is None or self.session.finished:
             if not self.new_session():
@@ -216,11 +224,13 @@ class TrainController:
             pairs["classes"] = ",".join(picked)
         read, dropped = State.parse(urlencode(pairs))
         current = self.app.state
-        new = current.with_(**{name: getattr(read, name) for name in SETTINGS if name not in dropped})
+        new = current.with_(**{name: getattr(read, name) for name in SETTINGS if name in pairs and name not in dropped})
+        if new.data == "own" != current.data and new.start == current.start == "weights":
+            new = new.with_(start="transfer")  # a few photos of new classes: transfer is the natural start
         self.pause()
         self.reset()
         self.app.set_state(new, "replace")
-        if dropped:
+        if dropped or new.data != current.data or new.start != read.start:
             form.outerHTML = panel.settings_form(new, self.photos.classes if self.photos else None)
             self.show(f"Not a value this setting takes ({', '.join(dropped)}): it stays as it was.")
 
@@ -253,4 +263,5 @@ def install(app) -> TrainController:
         ("click", "[data-train-action]", lambda e, el: actions[el.getAttribute("data-train-action")](e, el)),
         ("change", "#train-settings", controller.changed),
     ])
+    controller.own = train_classes.install(app, controller)
     return controller

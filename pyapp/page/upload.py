@@ -251,8 +251,11 @@ class UploadDialog:
         dom.set_attr("#upload-add", "disabled", busy)
 
 
-def _carries_files(transfer) -> bool:
-    return transfer is not None and "Files" in list(transfer.types)
+def _carries_files(transfer, target=None) -> bool:
+    """Files the page's own image takes: not those dropped or pasted on a part that takes them itself
+    (``[data-drop-here]``: the Train panel's own classes)."""
+    elsewhere = not (hasattr(target, "closest") and target.closest("[data-drop-here]") is not None)
+    return transfer is not None and "Files" in list(transfer.types) and elsewhere
 
 
 def install(app) -> UploadDialog:
@@ -267,9 +270,9 @@ def install(app) -> UploadDialog:
         ("click", "#upload-cancel", upload.close),
         ("click", "#upload-dialog", upload.backdrop),
         ("change", "#upload-file, #upload-capture", upload.choose_file),
-        ("dragover", lambda event: _carries_files(event.dataTransfer), upload.drag_over),
-        ("drop", lambda event: _carries_files(event.dataTransfer), upload.drop),
-        ("paste", lambda event: _carries_files(event.clipboardData), upload.paste),
+        ("dragover", lambda event: _carries_files(event.dataTransfer, event.target), upload.drag_over),
+        ("drop", lambda event: _carries_files(event.dataTransfer, event.target), upload.drop),
+        ("paste", lambda event: _carries_files(event.clipboardData, event.target), upload.paste),
     ])
     app.follow_link = upload.follow_link
     camera.install(app, upload.camera)

@@ -34,11 +34,16 @@ TRAIN_STARTS = ("weights", "scratch", "transfer")
 OPTIMIZERS = ("sgd", "adam")
 DECIMAL = re.compile(r"[0-9]{1,4}(\.[0-9]{1,8})?([eE]-?[0-9]{1,2})?")
 CLASS_LIST = re.compile(r"[0-9]{1,2}(,[0-9]{1,2}){0,19}")
+# The photos to train on: the built-in set, or classes the visitor makes (pyapp.learning.own; their photos never
+# travel in a link, their names do). A name: letters of any script, digits, spaces, . ' ( ) - _; never a comma.
+TRAIN_DATA = ("builtin", "own")
+OWN_CLASSES = (2, 10)
+OWN_NAME = re.compile(r"[\w .'()-]{1,32}")
 
 
 @dataclass(frozen=True)
 class State:
-    image: str = DEFAULT_IMAGE  # an example's class name, or "custom"
+    image: str = DEFAULT_IMAGE  # an example's class name, a mistake's name ("mistake-1"), or "custom"
     image_url: str | None = None  # where a custom image came from, when it was a URL
     colors: str = "unit"  # colour range: per map's layer ("unit"), per block ("module"), whole network
     detail: bool = True  # "Show detail": (H, W, C) under the layer names, and the colour legends: on, they teach
@@ -62,6 +67,8 @@ class State:
     epochs: int = 5
     stop: bool = True  # early stopping on the held-out loss
     classes: tuple[int, ...] = (0, 1, 2)  # the built-in photo set's classes to train on
+    data: str = "builtin"  # train on the built-in photos, or on the visitor's own classes ("own")
+    names: tuple[str, ...] = ()  # the own classes' names (empty: "Class 1", "Class 2")
 
     def with_(self, **changes) -> "State":
         return replace(self, **changes)
@@ -106,7 +113,7 @@ class State:
     def parse(cls, text: str, images=None) -> tuple["State", list[str]]:
         """(the state of any text whatsoever, what of it was dropped, in words).
 
-        images: the image names this copy knows (an example's class name); None accepts any plain name.
+        images: the image names this copy knows (class examples and mistakes); None accepts any plain name.
         """
         try:
             pairs = parse_qsl(str(text).lstrip("#"), keep_blank_values=True)
@@ -144,6 +151,10 @@ class State:
         picked = tuple(dict.fromkeys(int(c) for c in raw.get("classes", "").split(","))) \
             if CLASS_LIST.fullmatch(raw.get("classes", "")) else ()
         take("classes", picked, len(picked) >= 2)
+        take("data", raw.get("data"), raw.get("data") in TRAIN_DATA)
+        names = tuple(raw.get("names", "").split(","))
+        take("names", names, OWN_CLASSES[0] <= len(names) <= OWN_CLASSES[1] and len(set(names)) == len(names)
+             and all(OWN_NAME.fullmatch(n) and n == " ".join(n.split()) and not n.isdigit() for n in names))
         take("view", raw.get("view"), raw.get("view") in VIEWS)
         take("layer", raw.get("layer"), bool(LAYER_NAME.fullmatch(raw.get("layer", ""))))
         take("method", raw.get("method"), raw.get("method") in METHODS)

@@ -60,6 +60,30 @@ def test_the_page_reads_each_example_without_pillow_as_the_very_numbers_pillow_g
     assert config["packages"] == ["numpy"]  # Pillow comes after the first screen (pyapp/page/pillow.py)
 
 
+def test_the_mistakes_are_held_out_photos_the_engine_gets_wrong_or_is_unsure_of(site):
+    """Item 15: besides the confident examples, a few validation photos the shipped model really gets wrong
+    (the most confident such answers) or right with the least confidence, each shipped with its true class."""
+    from pyapp.views.widgets.examples import MISTAKES_FILE, example_input
+
+    network = load_network()
+    examples = json.loads((site.out / "examples.json").read_text())
+    mistakes = json.loads((site.out / MISTAKES_FILE).read_text())
+    assert list(mistakes) == [f"mistake-{i}" for i in range(1, sitebuild.examples.MISTAKES + 1)]
+    sure_examples = min(network.forward(load_image(site.out / e["file"]))["probabilities"].max() for e in examples.values())
+    wrong = 0
+    for name, entry in mistakes.items():
+        assert entry["source"].startswith("val/") and entry["source"] not in {e["source"] for e in examples.values()}
+        image = load_image(site.out / build.example_file(name))
+        assert np.array_equal(example_input(name, site.out), image)  # the page reads the same numbers
+        p = network.forward(image)["probabilities"]
+        top = network.classes[int(np.argmax(p))]
+        wrong += top != entry["truth"]
+        assert top != entry["truth"] or p.max() < sure_examples, (name, entry, p.max())
+    assert wrong >= 1  # the network really makes mistakes, and the site shows one
+    config = json.loads((site.out / site.path("pyscript.json")).read_text())
+    assert {f"./{MISTAKES_FILE}", "./examples/mistake-1.png"} <= set(config["files"])  # in the page's own files
+
+
 def test_precache_manifest_lists_every_file_with_its_hash(site):
     manifest = json.loads((site.out / "precache-manifest.json").read_text())
     on_disk = {p.relative_to(site.out).as_posix() for p in site.out.rglob("*") if p.is_file()}

@@ -47,3 +47,14 @@ def test_article_counts_the_windows_that_cover_a_padded_border_pixel():
     assert "used as often as those in the middle" not in text  # issue 24: it is false
     assert (f"a corner pixel falls in {corner} of the 3&#215;3 windows, an edge pixel in {edge}, an inner pixel "
             f"in {middle}") in text
+
+
+def test_a_mistake_says_what_the_photo_is_against_what_the_network_says():
+    from pyapp.views.widgets.examples import mistake_caption, render_mistakes
+    from pyapp.ui.state import State
+    assert "This photo is an orange. The network is wrong: it says koala, 61.0%." in mistake_caption("orange", "koala", 0.61)
+    assert "right but unsure: orange, 40.0%" in mistake_caption("orange", "orange", 0.4)
+    mistakes = {"mistake-1": "orange"}
+    shown = render_mistakes(State(image="mistake-1"), mistakes, True, ("koala", 0.61))
+    assert 'alt="an orange (the true class)"' in shown and "mistake-caption" in shown
+    assert "mistake-caption" not in render_mistakes(State(image="koala"), mistakes, True, ("koala", 0.9))

@@ -9,6 +9,7 @@ from ....ui import svg
 ACTIONS = (("start", "Play"), ("pause", "Pause"), ("step", "One step"), ("reset", "Reset"))
 STARTS = (("weights", "the shown weights (fine-tune)"), ("scratch", "scratch (seeded random weights)"),
           ("transfer", "transfer: retrain only the last layer"))
+DATA = (("builtin", "the built-in classes"), ("own", "your own classes"))
 OPTIMIZER_LABELS = (("sgd", "SGD with momentum 0.9"), ("adam", "Adam"))
 TRANSFER_WHY = ("Transfer is fast: the convolutions keep what they learned, so a step runs them forward only and "
                 "the backward pass stops at the dense layer (about 3 times fewer operations).")
@@ -35,6 +36,7 @@ def _check(name: str, label: str, value: bool) -> str:
 def settings_form(state, classes) -> str:
     """Every setting of the State as a form field; ``classes``: the photo set's class names (None: not loaded)."""
     fields = [
+        _select("data", "Photos", DATA, state.data),
         _select("start", "Start from", STARTS, state.start),
         _select("opt", "Optimiser", OPTIMIZER_LABELS, state.opt),
         _number("lr", "Learning rate", state.lr, "any", "0.000001", "100"),
@@ -45,7 +47,7 @@ def settings_form(state, classes) -> str:
         _check("stop", "Early stopping on the held-out loss", state.stop),
     ]
     picks = ""
-    if classes:
+    if classes and state.data != "own":  # own classes: their part (#train-own) follows the form
         boxes = [_check(f"class-{i}", svg.escape(name), i in state.classes) for i, name in enumerate(classes)]
         picks = svg.element("fieldset", [svg.element("legend", "Classes to learn (2 or more)")] + boxes,
                             class_="tr-classes")
@@ -71,7 +73,7 @@ def result_buttons(opened: bool) -> str:
 
 def render(state, classes, opened: bool) -> str:
     """The whole panel, idle: settings, controls and the empty places the run's figures go."""
-    intro = svg.element("p", "Train the network here, on photos of the explainer's classes, and watch it learn: "
+    intro = svg.element("p", "Train the network here, on photos of the explainer's classes or on classes you make, and watch it learn: "
                              "the loss falls, the first layer's kernels change and the maps above come alive. "
                              "A held-out part of the photos is never trained on; it shows what the network "
                              "learned rather than memorised. " + TRANSFER_WHY, class_="tr-intro")
