@@ -232,7 +232,8 @@ def main() -> None:
                 ready_at = origin + rows[kind][-1]["ready"] / 1000
                 seen = requests.take()
                 row = rows[kind][-1]
-                row["bytes"] = sum(requests.gzipped(p) for t, p in seen if t <= ready_at)
+                row["before"] = {p: requests.gzipped(p) for t, p in seen if t <= ready_at}
+                row["bytes"] = sum(row["before"].values())
                 row["later"] = {p: requests.gzipped(p) for t, p in seen if t > ready_at}
 
             for run in range(args.runs):
@@ -282,7 +283,8 @@ def report(rows: dict, traces: dict, args) -> None:
         for kind in rows:
             row = rows[kind][-1]
             print(f"  {kind}: {row['bytes'] / 1e6:.2f} MB gzipped before ready ({row['bytes'] / rows['original'][-1]['bytes']:.2f}x "
-                  f"the original's), after ready {sum(row['later'].values()) / 1e6:.2f} MB: " + ", ".join(
+                  f"the original's): " + ", ".join(f"{path} {size / 1e6:.3f}" for path, size in sorted(
+                      row["before"].items(), key=lambda i: -i[1])) + f"; after ready {sum(row['later'].values()) / 1e6:.2f} MB: " + ", ".join(
                       f"{path} {size / 1e6:.3f}" for path, size in sorted(row["later"].items(), key=lambda i: -i[1])))
         return
     for name in [kind for kind in rows if kind in ("ours", "before")]:
