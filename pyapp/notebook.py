@@ -88,8 +88,10 @@ def _check(network, name: str, layer: str | None, neuron: int, channel: int | No
         count = len(network.classes)
         layer = next(l.name for l in network.layers if l.type == "dense")
     else:
-        kinds = kind if isinstance(kind, tuple) else (kind,)  # the unit view and the atlas: conv or ReLU
+        kinds = kind if isinstance(kind, tuple) else (kind,)  # e.g. the activation view: ReLU, sigmoid, ...
         fitting = [l.name for l in network.layers if l.type in kinds]
+        if not fitting:
+            raise ValueError(f"the {name} view shows {' or '.join(kinds)} layers; this network has none")
         layer = layer or fitting[0]
         if layer not in fitting:
             raise ValueError(f"the {name} view shows {' or '.join(kinds)} layers ({', '.join(fitting)}), not {layer!r}")

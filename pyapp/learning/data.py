@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import numpy as np
 
+CROP_PADDING = 4  # pixels a crop may shift a photo each way (torchvision's RandomCrop(64, padding=4))
+
 
 def batches(count: int, batch_size: int, rng: np.random.Generator, shuffle: bool = True):
     """The index arrays of one epoch: a seeded permutation of range(count) cut into batches (the last may be short)."""
@@ -14,7 +16,7 @@ def batches(count: int, batch_size: int, rng: np.random.Generator, shuffle: bool
         yield order[start:start + batch_size]
 
 
-def augment(images: np.ndarray, rng: np.random.Generator, flip: bool = True, crop_padding: int = 4) -> np.ndarray:
+def augment(images: np.ndarray, rng: np.random.Generator, flip: bool = True, crop_padding: int = CROP_PADDING) -> np.ndarray:
     """Each image flipped left-right with probability 1/2 and cropped back to its size at a random offset
     after ``crop_padding`` zeros on every side (torchvision's RandomHorizontalFlip and RandomCrop(padding))."""
     n, c, h, w = images.shape

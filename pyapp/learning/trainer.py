@@ -14,7 +14,7 @@ import numpy as np
 
 from ..engine import gradients
 from ..engine.network import Network, random_weights
-from .data import augment, batches
+from .data import CROP_PADDING, augment, batches
 from .loss import accuracy, softmax_cross_entropy
 from .optimizers import make_optimizer
 
@@ -107,7 +107,8 @@ class Trainer:
         self.images_seen += len(labels)
         return {"loss": loss, "accuracy": acc}
 
-    def epoch(self, images, labels, batch_size: int = 32, augmentation: bool = False, crop_padding: int = 4):
+    def epoch(self, images, labels, batch_size: int = 32, augmentation: bool = False,
+              crop_padding: int = CROP_PADDING):
         """One seeded pass over the data in shuffled batches; yields each step's ``{"loss", "accuracy"}``."""
         x = self.channels_first(images)
         labels = np.asarray(labels, dtype=np.int64)

@@ -168,12 +168,16 @@ class App:
             image = load_image(data)
         except ImageError as error:
             return str(error)
-        self.custom_image, self.custom_url = image, image_url
-        self._show(self.state.with_(image=CUSTOM_IMAGE, image_url=image_url), history, rerun=True)
+        self.use_picture(image, image_url, history)
         width, height = source_size(data)
         if min(width, height) < SIZE:  # the picture on screen is blurred by the enlargement: say why
             self.notify(upload_words.enlarged(width, height, SIZE))
         return None
+
+    def use_picture(self, picture: np.ndarray, image_url: str | None = None, history: str = "push") -> None:
+        """Classify a picture, (h, w, 3) floats in [0, 1]: an own image read, or one made in the page (a drawing)."""
+        self.custom_image, self.custom_url = picture, image_url
+        self._show(self.state.with_(image=CUSTOM_IMAGE, image_url=image_url), history, rerun=True)
 
     def link_failed(self, message: str) -> None:
         """A link's image_url could not be used: the address drops it (so Reload works) and the notice,

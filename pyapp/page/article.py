@@ -10,7 +10,7 @@ import js
 from pyodide.ffi import create_proxy
 
 from . import dom
-from ..views.article import article, hyperparameters, parameters
+from ..views.article import article, hyperparameters
 
 WIDGET = "#hp-widget"
 STEP_MS = 900  # one kernel position per step: slow enough to follow with the eye
@@ -104,15 +104,21 @@ def _fill_empty_slots(app) -> None:
 
 
 def _fill_lazy(app, details) -> None:
-    """A folded figure (counting the weights) is drawn when first opened: the page starts with its summary only."""
+    """A folded part (counting the weights, the section on training) is drawn when first opened: the page starts
+    with its summary only."""
     if details is not None and details.childElementCount <= 1:
-        details.insertAdjacentHTML("beforeend", parameters.sharing_figure(app.network.description))
+        details.insertAdjacentHTML("beforeend", article.lazy_content(details.dataset.articleLazy,
+                                                                     app.network.description))
 
 
-def _scroll_to(event, element) -> None:
-    """Contents links scroll without touching the address: the hash belongs to the explainer's state."""
+def _scroll_to(app, event, element) -> None:
+    """Contents links scroll without touching the address: the hash belongs to the explainer's state. A folded
+    section opens."""
     event.preventDefault()
     target = dom.query("#" + element.dataset.articleLink)
+    if target is not None and target.hasAttribute("data-article-lazy"):
+        _fill_lazy(app, target)
+        target.open = True
     if target is not None:
         target.scrollIntoView()  # instant: smooth scrolling would ignore prefers-reduced-motion
 
@@ -134,7 +140,7 @@ def _field_input(widget: Widget, event, element) -> None:
 def install(app) -> None:
     root = dom.query(WIDGET)
     _fill_empty_slots(app)
-    app.on("click", "a[data-article-link]", _scroll_to)
+    app.on("click", "a[data-article-link]", lambda event, element: _scroll_to(app, event, element))
     app.on("click", "details[data-article-lazy] > summary", lambda event, element: _fill_lazy(app, element.parentElement))
     for details in dom.query_all("details[data-article-lazy][open]"):  # opened before this controller came
         _fill_lazy(app, details)

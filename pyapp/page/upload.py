@@ -14,7 +14,7 @@ from __future__ import annotations
 import js
 from pyodide.ffi import JsException, create_proxy, to_js
 
-from . import camera, dom, pillow
+from . import camera, dom, drawing, pillow
 from ..ui.state import CUSTOM_IMAGE
 from ..views.widgets import upload as view
 
@@ -82,6 +82,7 @@ class UploadDialog:
         self.app = app
         self.attempt = 0  # bumped on every load and on cancel: a late answer to an old attempt is dropped
         self.camera = camera.Camera(self)
+        self.pad = drawing.DrawingPad(self)
 
     @property
     def dialog(self):
@@ -102,7 +103,10 @@ class UploadDialog:
     def open(self) -> None:
         self.say("")
         self.busy(False)
+        channels, size = self.app.network.shapes["input"][:2]
+        dom.set_text("#upload-size-hint", view.size_hint(size, channels))  # the model's own size, not Tiny VGG's
         self.camera.offer()
+        self.pad.offer()
         dialog = self.dialog
         if not dialog.open:
             dialog.showModal()
@@ -276,6 +280,7 @@ def install(app) -> UploadDialog:
     ])
     app.follow_link = upload.follow_link
     camera.install(app, upload.camera)
+    drawing.install(app, upload.pad)
     closed = create_proxy(lambda event: upload.close())  # Esc closes a modal dialog by itself
     app._proxies.append(closed)
     upload.dialog.addEventListener("close", closed)

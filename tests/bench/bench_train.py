@@ -1,15 +1,25 @@
-"""Training-step speed, natively: our NumPy engine (pyapp.learning) against PyTorch on the same CPU.
+"""Training-step speed: in the page, against TensorFlow.js and ConvNetJS in the same browser, and natively our
+NumPy engine against PyTorch, in one run (prints figures; not a test).
 
     .venv/bin/python tests/bench/bench_train.py [--batch 32] [--rounds 15] [--optimizer sgd|adam]
+        [--native-only] [--dist DIR] [--page-steps 12] [--peer-steps 2] [--inputs 24]
 
 What it measures: one training step (forward, softmax cross-entropy, backward to every parameter, an
-optimiser update) of Tiny VGG on a batch of 64x64x3 images, for our engine on CPython and for PyTorch
-(torch.optim with the same settings), starting from the same weights on the same batch. The two alternate
-round by round so that a busy machine slows both alike; it prints each one's median time, images per
-second, achieved GFLOP/s (the arithmetic of the step: forward, input and weight gradients, counted from
-the model description) and the ratio engine / PyTorch (the target is at least 0.5). Both run on one thread
-(OPENBLAS_NUM_THREADS=1, torch.set_num_threads(1)): the fair comparison, and what the page has. The page's
-own training speed is measured in the browser, not here.
+optimiser update) of Tiny VGG on a batch of 64x64x3 images:
+- natively, our engine on CPython and PyTorch (torch.optim with the same settings), from the same weights on
+  the same batch, alternating round by round so that a busy machine slows both alike; both on one thread
+  (OPENBLAS_NUM_THREADS=1, torch.set_num_threads(1)): the fair comparison, and what the page has;
+- in headless Chromium on the built site (a fresh build unless --dist), the Train panel itself (all ten
+  classes, every layer learning, SGD with momentum, no augmentation), timed by its #train hooks: the median
+  time between two steps, and the run's images/s with its looks at the held-out photos and redraws;
+- in the same browser, TensorFlow.js 4.22 (cpu backend) and ConvNetJS 0.3 (SGD with momentum) training the
+  same architecture on the same batch as the native run (npm devDependencies, inlined into a blank page);
+- then, while the panel trains on, --inputs hovers over a map and clicks on an example at intervals: from
+  each event to its first handler and to the next frame, median and longest (target under 100 ms).
+It prints each one's images per second, achieved GFLOP/s (the arithmetic of the step counted from the model
+description: forward, input and weight gradients) and the ratios against the targets: in the page at least
+5x ConvNetJS, 15x TensorFlow.js cpu and 0.3x our engine on CPython; natively at least 0.5x PyTorch.
+Run it under `flock /tmp/heavy.lock`: the machine is shared, so only the ratios of one run hold.
 """
 import os
 
@@ -25,7 +35,7 @@ from pathlib import Path  # noqa: E402
 import numpy as np  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
-sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+sys.path[:0] = [str(ROOT), str(ROOT / "tests"), str(ROOT / "tests" / "bench"), str(ROOT / "tests" / "browser")]
 
 from pyapp.engine.network import load_network  # noqa: E402
 from pyapp.learning import Trainer  # noqa: E402
@@ -83,17 +93,8 @@ def timed(fn) -> float:
     return time.perf_counter() - start
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--batch", type=int, default=32)
-    parser.add_argument("--rounds", type=int, default=15)
-    parser.add_argument("--optimizer", choices=sorted(SETTINGS), default="sgd")
-    args = parser.parse_args()
-    rng = np.random.default_rng(0)
-    images = rng.random((args.batch, 64, 64, 3), dtype=np.float32)
-    labels = rng.integers(0, 10, args.batch)
-    network = load_network()
-    flops = step_flops(network) * args.batch
+def native(args, network, images, labels) -> dict:
+    """{name: median seconds per step} of our engine and PyTorch, alternating round by round."""
     trainer = Trainer(network, args.optimizer, **SETTINGS[args.optimizer])
     x = trainer.channels_first(images)
     runs = {"engine (NumPy, CPython)": lambda: trainer.step(x, labels)}
@@ -111,15 +112,94 @@ def main():
     for _ in range(args.rounds):
         for name, fn in runs.items():
             times[name].append(timed(fn))
-    print(f"numpy {np.__version__}, batch {args.batch}, {args.optimizer}, {step_flops(network) / 1e6:.1f} MFLOP "
-          f"per image per step, median of {args.rounds} alternating rounds")
-    medians = {name: statistics.median(t) for name, t in times.items()}
-    for name, seconds in medians.items():
-        print(f"  {name:28s} {seconds * 1000:7.1f} ms/step  {args.batch / seconds:7.1f} images/s  "
-              f"{flops / seconds / 1e9:5.2f} GFLOP/s")
-    if len(medians) == 2:
-        ours, theirs = medians.values()
-        print(f"  engine / PyTorch speed: {theirs / ours:.2f}x (target >= 0.5x)")
+    return {name: statistics.median(t) for name, t in times.items()}
+
+
+def browser(args, images, labels) -> tuple[dict, dict]:
+    """({name: seconds per step} of the page and the peers, the page's run with its input delays)."""
+    from playwright.sync_api import sync_playwright
+    from served_site import served_site
+    from explainer_page import CHROMIUM, CHROMIUM_ARGS
+    from train_browser import page_training, peers
+
+    with served_site(args.dist) as (url, _), sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        run = page_training(chromium, url, args.batch, args.page_steps, args.inputs)
+        steps = {"in the page (Train panel)": run["step_s"]}
+        steps.update(peers(chromium, images, labels, args.peer_steps, SETTINGS["sgd"]["lr"]))
+        chromium.close()
+    return steps, run
+
+
+def report_inputs(run) -> None:
+    inputs = run["inputs"]
+    print(f"  input while the panel trains ({len(inputs)} hovers and clicks, 0.3 s apart; still training "
+          f"afterwards: {run['still_training']}):")
+    for kind in ("pointermove", "click"):
+        for what, label in (("handler", "to its first handler"), ("frame", "to the next frame")):
+            values = [e[what] for e in inputs if e["type"] == kind]
+            if values:
+                print(f"    {kind:11s} {label:21s} median {statistics.median(values):6.1f} ms, "
+                      f"longest {max(values):6.1f} ms (target < 100 ms)")
+    slow = run["slow"]
+    longest = max(slow, key=lambda e: e["duration"]) if slow else None
+    print(f"    Event Timing entries over 16 ms: {len(slow)}" + (
+        f", longest {longest['type']} {longest['duration']:.0f} ms (input delay {longest['delay']:.0f} ms)"
+        if longest else ""))
+    tasks = sorted(run["long_tasks"])
+    if tasks:
+        print(f"    tasks over 50 ms meanwhile: {len(tasks)}, median {statistics.median(tasks):.0f} ms, longest "
+              f"{tasks[-1]:.0f} ms")
+    if run["elsewhere"]:
+        print(f"  REQUESTS TO ANOTHER ORIGIN: {run['elsewhere']}")
+
+
+def ratio(label: str, ours: float, theirs: float, target: float) -> None:
+    got = theirs / ours  # seconds per step: the faster one's is smaller
+    print(f"  {label:34s} {got:7.2f}x  (target >= {target}x: {'met' if got >= target else 'MISSED'})")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--batch", type=int, default=32)
+    parser.add_argument("--rounds", type=int, default=15, help="native rounds (each: one step of each)")
+    parser.add_argument("--optimizer", choices=sorted(SETTINGS), default="sgd", help="native runs")
+    parser.add_argument("--native-only", action="store_true", help="no browser: the engine and PyTorch only")
+    parser.add_argument("--dist", type=Path, help="an existing build (default: build into a temporary folder)")
+    parser.add_argument("--page-steps", type=int, default=12, help="steps timed in the page, after two")
+    parser.add_argument("--peer-steps", type=int, default=2, help="steps timed for each peer, after one")
+    parser.add_argument("--inputs", type=int, default=24, help="hovers and clicks while the page trains")
+    args = parser.parse_args()
+    rng = np.random.default_rng(0)
+    images = rng.random((args.batch, 64, 64, 3), dtype=np.float32)
+    labels = rng.integers(0, 10, args.batch)
+    network = load_network()
+    per_image = step_flops(network)
+    steps = native(args, network, images, labels)
+    run = None
+    if not args.native_only:
+        page_steps, run = browser(args, images, labels)
+        steps.update(page_steps)
+    print(f"numpy {np.__version__}, batch {args.batch}, {per_image / 1e6:.1f} MFLOP per image per step; native: "
+          f"{args.optimizer}, median of {args.rounds} alternating rounds; browser: SGD with momentum")
+    for name, seconds in steps.items():
+        print(f"  {name:34s} {seconds * 1000:8.1f} ms/step  {args.batch / seconds:7.1f} images/s  "
+              f"{per_image * args.batch / seconds / 1e9:5.2f} GFLOP/s")
+    if run:
+        print(f"  the panel's whole run, with its looks at the held-out photos and redraws: "
+              f"{run['run_images_per_s']:.1f} images/s over {run['steps']} steps")
+    by = {name.split(" ")[0]: seconds for name, seconds in steps.items()}
+    page = steps.get("in the page (Train panel)")
+    if page and "ConvNetJS" in by:
+        ratio("page / ConvNetJS", page, by["ConvNetJS"], 5)
+    if page and "TensorFlow.js" in by:
+        ratio("page / TensorFlow.js cpu", page, by["TensorFlow.js"], 15)
+    if page:
+        ratio("page / our engine on CPython", page, by["engine"], 0.3)
+    if "PyTorch" in by:
+        ratio("engine / PyTorch (native)", by["engine"], by["PyTorch"], 0.5)
+    if run:
+        report_inputs(run)
 
 
 if __name__ == "__main__":

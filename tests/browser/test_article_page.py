@@ -105,3 +105,19 @@ def test_widget_animates_unless_motion_is_reduced(page, open_app):
     moved = window_corner(page)
     page.wait_for_timeout(2500)
     assert window_corner(page) != moved
+
+
+def test_training_section_opens_from_the_contents_and_links_to_the_panel(page, open_app):
+    """Folded in the first page (its summary only: the DOM is at its bound), drawn when opened; its link opens the
+    Train panel set up to overfit."""
+    open_app(page)
+    assert page.locator("#article-training p").count() == 0
+    page.click('#article a[data-article-link="article-training"]')
+    page.wait_for_selector("#article-training[open] p >> nth=6")
+    text = page.inner_text("#article-training")
+    assert "overfitting" in text and "early stopping" in text.lower()
+    top = page.eval_on_selector("#article-training", "e => e.getBoundingClientRect().top")
+    assert -1 <= top < 100  # scrolled to it (to within sub-pixel rounding)
+    page.click("#article-training a[href^='#train']")
+    page.wait_for_function("document.querySelector('#train')?.dataset.state === 'idle'", timeout=60_000)
+    assert "start=scratch" in page.evaluate("location.hash")

@@ -92,7 +92,7 @@ def test_relu_and_pool_views_show_the_traced_numbers_and_step_pin_play_close(pag
         if view == "relu":
             assert value(page, "x") == pytest.approx(float(source[y, x]), rel=RTOL, abs=1e-6)
             assert value(page, "y") == pytest.approx(float(trace[layer][index, y, x]), rel=RTOL, abs=1e-6)
-            assert value(page, "relu-out") == pytest.approx(max(0.0, value(page, "x")), abs=0)
+            assert value(page, "act-out") == pytest.approx(max(0.0, value(page, "x")), abs=0)
         else:
             window = [value(page, f"w{i}") for i in range(4)]
             assert window == pytest.approx(source[2 * y:2 * y + 2, 2 * x:2 * x + 2].ravel().tolist(), rel=RTOL,

@@ -98,7 +98,9 @@ def test_notebook_figures_come_from_the_page_views(tmp_path):
 
 
 @pytest.mark.parametrize("call, message", [
-    (lambda img: pyapp.view("relu", img, layer="conv_1_1"), "the relu view shows relu layers"),
+    (lambda img: pyapp.view("relu", img, layer="conv_1_1"), "the relu view shows relu or leaky_relu or sigmoid or "
+                                                             "tanh layers"),
+    (lambda img: pyapp.view("batch-norm", img), "the batch-norm view shows batch_norm layers; this network has none"),
     (lambda img: pyapp.view("pool", img, neuron=10), "max_pool_1 has 10 maps; no number 10"),
     (lambda img: pyapp.view("zoom", img), "no view 'zoom'; views are overview, conv-elastic"),
 ])

@@ -46,7 +46,8 @@ def conv_case(draw):
     stride, padding = draw(st.integers(1, 3)), draw(st.integers(0, 2))
     h = draw(st.integers(max(1, k - 2 * padding), 11))
     w = draw(st.integers(max(1, k - 2 * padding), 11))
-    return dict(n=draw(st.integers(1, 3)), c=draw(st.integers(1, 4)), o=draw(st.integers(1, 4)), h=h, w=w, k=k,
+    # batches up to 9: the input gradient's col2im runs a few images at a time (gradients.CHUNK)
+    return dict(n=draw(st.integers(1, 9)), c=draw(st.integers(1, 4)), o=draw(st.integers(1, 4)), h=h, w=w, k=k,
                 stride=stride, padding=padding, seed=draw(st.integers(0, 2**31)))
 
 
@@ -199,3 +200,17 @@ def test_bad_targets_are_refused_with_the_classes(network):
     with pytest.raises(ValueError, match="score"):
         network.backward(trace, 1, score="loss")
     assert network.backward(trace, "koala").target == 5
+
+
+@pytest.mark.parametrize("einsum", [False, True])
+def test_conv2d_weight_gradient_matches_torch_by_either_product(torch, monkeypatch, einsum):
+    """The page (Pyodide, no BLAS) takes the weight gradient as an einsum, CPython as a matmul: both PyTorch's."""
+    monkeypatch.setattr(gradients, "EINSUM_WEIGHT_GRADIENT", einsum)
+    rng = np.random.default_rng(7)
+    x = rng.standard_normal((6, 3, 11, 9)).astype(np.float32)
+    weight = rng.standard_normal((4, 3, 3, 3)).astype(np.float32)
+    layer = Conv2D("c", weight, np.zeros(4, np.float32), 2, 1)
+    g = rng.standard_normal(layer(x).shape).astype(np.float32)
+    tx, tw = _tensor(torch, x), _tensor(torch, weight)
+    (torch.nn.functional.conv2d(tx, tw, stride=2, padding=1) * torch.from_numpy(g)).sum().backward()
+    assert_close(layer.parameter_gradients(x, g)["weight"], tw.grad.numpy(), what="dW")

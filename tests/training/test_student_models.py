@@ -9,7 +9,6 @@ padding, batch normalisation, 32 filters) and a net ending in global average poo
 from __future__ import annotations
 
 import json
-import os
 import re
 
 import numpy as np
@@ -132,24 +131,12 @@ def test_a_student_model_classifies_a_photo_on_the_command_line(imported, tmp_pa
     assert json.loads(result.stdout)["class"] in sm.CLASSES
 
 
-@pytest.mark.skipif(not os.environ.get("PYODIDE_WHEELS"), reason="no wheels folder (PYODIDE_WHEELS)")
-def test_the_site_builds_for_the_keras_mnist_convnet(tmp_path):
-    keras = pytest.importorskip("keras")
-    import build
-    from PIL import Image
-
-    sm.train_keras(sm.keras_mnist(keras), 28, 1, pixel_scale=255).save(tmp_path / "mnist.keras")
-    assert run("import", tmp_path / "mnist.keras", "-o", tmp_path / "model", "--classes", CLASSES).returncode == 0
-    pictures, labels = sm.pictures(12, 64, 3, seed=7)
-    for i, (picture, label) in enumerate(zip(pictures, labels)):  # a labelled folder, as a student makes one
-        (tmp_path / "photos" / sm.CLASSES[label]).mkdir(parents=True, exist_ok=True)
-        Image.fromarray((picture * 255).astype(np.uint8)).save(tmp_path / "photos" / sm.CLASSES[label] / f"{i}.png")
-    out = build.build(tmp_path / "dist", data=str(tmp_path / "photos"), model=str(tmp_path / "model"),
-                      allow_download=False).out
+def test_the_site_builds_for_the_keras_mnist_convnet(keras_mnist_site):
+    out, model = keras_mnist_site
     assert sorted(json.loads((out / "examples.json").read_text())) == sorted(sm.CLASSES)
     html = (out / "index.html").read_text()
     maps = re.findall(r'data-layer="([a-z_0-9]+)" data-index', html)
-    convolutions = [layer.name for layer in load_network(tmp_path / "model").layers if layer.type == "conv2d"]
+    convolutions = [layer.name for layer in load_network(model).layers if layer.type == "conv2d"]
     # Keras names layers by a count over the whole process: the columns are found by the model's own names
     assert maps.count("input") == 1 and [maps.count(name) for name in convolutions] == [32, 64]  # grey: one map
     assert "28 by 28 pixels" in html

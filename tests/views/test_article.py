@@ -223,3 +223,54 @@ def test_every_figure_is_an_accessible_svg():
         assert figure.tag == f"{SVG}svg"
         assert figure.get("role") == "img" and len(figure.get("aria-label")) > 20
         assert figure.get("viewBox")
+
+
+# -- the section on training (folded; drawn when opened) -------------------------------------------
+
+def _training_text(description) -> str:
+    body = ET.fromstring(f"<div>{article.lazy_content('training', description)}</div>")
+    return " ".join("".join(body.itertext()).split())
+
+
+def test_training_section_is_folded_in_the_page_and_listed_in_the_contents(rendered):
+    """The page starts with its summary only (the DOM is at its bound); the contents link opens it."""
+    section = next(e for e in rendered.iter() if e.get("id") == "article-training")
+    assert section.tag == "details" and section.get("data-article-lazy") == "training"
+    assert [child.tag for child in section] == ["summary"]
+    assert "training" in "".join(section.itertext()).lower()
+    links = [e.get("data-article-link") for e in rendered.iter("a")]
+    assert "article-training" in links
+    lazy = {e.get("data-article-lazy") for e in rendered.iter() if e.get("data-article-lazy")}
+    assert lazy == set(article.LAZY)  # every folded part has something to draw, and nothing is drawn for none
+
+
+def test_training_section_teaches_what_the_panel_does(description):
+    text = _training_text(description).lower()
+    for idea in ("loss", "gradient", "step", "batch", "epoch", "learning rate", "overfitting", "held-out",
+                 "augmentation", "weight decay", "early stopping", "momentum", "adam", "transfer", "from scratch"):
+        assert idea in text, idea
+
+
+def test_training_section_figures_are_the_training_code_s(description):
+    """Its numbers are read from pyapp.learning and the model, so they stay true when a default changes."""
+    from pyapp.learning import data, session
+    text = _training_text(description)
+    settings_ = session.Settings()
+    classes = len(description["classes"])
+    assert f"ln {classes} = {np.log(classes):.2f}" in text
+    assert f"{parameters.total(description):,} weights" in text
+    assert f"({settings_.batch} unless you choose otherwise)" in text
+    assert f"momentum ({settings_.optimizer_settings()['momentum']:g})" in text
+    assert f"every {session.EVAL_EVERY} steps" in text
+    assert f"up to {data.CROP_PADDING} pixels" in text
+    assert f"not fallen for {session.PATIENCE} epochs" in text
+
+
+def test_training_section_links_to_the_panel_set_to_overfit(description):
+    """The link opens the Train panel from scratch, without augmentation or early stopping: the curves part."""
+    from pyapp.ui.state import State
+    body = ET.fromstring(f"<div>{article.lazy_content('training', description)}</div>")
+    [link] = [a.get("href") for a in body.iter("a")]
+    state, dropped = State.parse(link.lstrip("#"))
+    assert not dropped and state.train
+    assert (state.start, state.augment, state.stop) == ("scratch", False, False)

@@ -97,7 +97,7 @@ def test_relu_view_shows_the_traced_input_and_output(network, trace, layer, neur
         frame = view.frame(pixel)
         assert frame_value(frame, "x") == float(trace[source][neuron][pixel])
         assert frame_value(frame, "y") == float(trace[layer][neuron][pixel]) == max(0.0, frame_value(frame, "x"))
-        assert frame_value(frame, "relu-out") == float(trace[layer][neuron][pixel])
+        assert frame_value(frame, "act-out") == float(trace[layer][neuron][pixel])
 
 
 def test_a_pinned_link_opens_paused_and_an_unpinned_one_plays(network, trace):

@@ -118,7 +118,9 @@ def test_a_state_the_network_cannot_show_is_fitted_to_it(network, state, expecte
 
 def test_every_registered_view_accepts_its_own_layer_type(network):
     for entry in registry.ENTRIES:
-        layer = next(layer.name for layer in network.layers if entry.shows(layer.type))
+        layer = next((layer.name for layer in network.layers if entry.shows(layer.type)), None)
+        if layer is None:  # batch normalisation, dropout: tests/views/test_layer_views.py, on a model that has them
+            continue
         state = State(view=entry.name, layer=layer, neuron=0, pixel=None)
         assert state.checked(network) == (state, None)
 

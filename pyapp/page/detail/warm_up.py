@@ -42,8 +42,9 @@ class WarmUp:
                      layers.softmax_probability):
             yield lambda trace, func=func: code_panel.source(func)
         for entry in registry.ENTRIES:
-            if entry.layer_type in first:
-                state = base.with_(view=entry.name, layer=first[entry.layer_type], neuron=0)
+            shown = [name for kind, name in first.items() if entry.shows(kind)]
+            if shown and not entry.linked:  # the unit view and the atlas fill themselves in when opened
+                state = base.with_(view=entry.name, layer=shown[0], neuron=0)
                 yield lambda trace, state=state: build(state, trace, network).overlay()
                 yield lambda trace, state=state: build(state, trace, network).markup()
 

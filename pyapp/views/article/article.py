@@ -10,7 +10,7 @@ import json
 import re
 from pathlib import Path
 
-from . import figures, hyperparameters, parameters, why
+from . import figures, hyperparameters, parameters, training, why
 from ... import WEIGHTS_DIR
 
 TEMPLATE = Path(__file__).resolve().parents[3] / "site" / "article.html"
@@ -45,6 +45,15 @@ def slot_content(name: str, description: dict) -> str:
     if name == "why":
         return why.section(description["classes"])
     raise KeyError(f"the article has a slot {name!r} that nothing fills")
+
+
+# What a folded part (<details data-article-lazy="NAME">) holds, drawn when it is first opened.
+LAZY = {"weight-sharing": parameters.sharing_figure, "training": training.body}
+
+
+def lazy_content(name: str, description: dict) -> str:
+    """The markup of the folded part ``name`` (a key of ``LAZY``)."""
+    return LAZY[name](description)
 
 
 def load_description(directory: str | Path = WEIGHTS_DIR) -> dict:

@@ -172,8 +172,10 @@ def relu() -> str:
     half, below, above = RELU_AXES
     xs = np.linspace(-half, half, 2)
     parts = [
-        svg.element("line", x1=ox - half * unit, y1=oy, x2=ox + half * unit, y2=oy, stroke=MUTED),
-        svg.element("line", x1=ox, y1=oy + below * unit, x2=ox, y2=oy - above * unit, stroke=MUTED),
+        # both axes in one path: the article counts against the page's bound on elements
+        svg.element("path", d=f"M{svg.num(ox - half * unit)} {oy} H{svg.num(ox + half * unit)} "
+                              f"M{ox} {svg.num(oy + below * unit)} V{svg.num(oy - above * unit)}",
+                    fill="none", stroke=MUTED),
         _label("x", ox + half * unit + AXIS_NAME_DX, oy + AXIS_NAME_DY, size=13, color=TEXT, font_style="italic"),
         _label("max(0, x)", ox + AXIS_NAME_DX, oy - above * unit + AXIS_NAME_DY, anchor="start", size=13, color=TEXT),
         svg.element("polyline", points=f"{svg.num(ox + xs[0] * unit)},{oy} {ox},{oy} "
@@ -191,9 +193,8 @@ def relu() -> str:
               _label("after", x0 - NAME_GAP, after_y + RELU_NAME_DY, anchor="end", size=12),
               _grid(RELU_VALUES[None], x0, before_y, cell, "rdbu", RELU_LIMIT),
               _grid(after[None], x0, after_y, cell, "rdbu", RELU_LIMIT)]
-    for i in range(len(RELU_VALUES)):
-        parts.append(svg.element("line", x1=x0 + (i + 0.5) * cell, y1=arrow_from, x2=x0 + (i + 0.5) * cell,
-                                 y2=arrow_to, stroke=LINK, marker_end=None))
+    parts.append(svg.element("path", d=" ".join(f"M{svg.num(x0 + (i + 0.5) * cell)} {arrow_from} V{arrow_to}"
+                                                for i in range(len(RELU_VALUES))), fill="none", stroke=LINK))
     before_text = ", ".join(_num(v) for v in RELU_VALUES)
     after_text = ", ".join(_num(v) for v in after)
     label = f"The ReLU graph: flat at 0 for negative x, the line y = x for positive x. {before_text} become {after_text}."
@@ -224,22 +225,21 @@ def pooling() -> str:
                                  height=2 * cell, fill=SHADES[k]))
         parts.append(svg.element("rect", x=x_out + c * cell, y=top + cell + r * cell, width=float(cell),
                                  height=float(cell), fill=SHADES[k]))
+    # every cell's outline, input and output, in one path: the article counts against the page's element bound
+    corners = [(x_in + c * cell, top + r * cell) for r in range(4) for c in range(4)]
+    corners += [(x_out + c * cell, top + cell + r * cell) for r in range(2) for c in range(2)]
+    parts.append(svg.element("path", d=" ".join(f"M{x} {y} h{cell} v{cell} h-{cell} Z" for x, y in corners),
+                             fill="none", stroke=GRID_LINE))
     for (r, c), value in np.ndenumerate(POOL_INPUT[0]):
-        parts.append(svg.element("rect", x=x_in + c * cell, y=top + r * cell, width=float(cell), height=float(cell),
-                                 fill="none", stroke=GRID_LINE))
         parts.append(svg.text(_num(value), x=x_in + (c + 0.5) * cell, y=top + (r + 0.5) * cell, dy=CENTRE,
                               text_anchor="middle", font_size=POOL_NUMBER, fill=TEXT if winners[r, c] else MUTED,
                               font_weight="bold" if winners[r, c] else None))
     for (r, c), value in np.ndenumerate(output):
-        parts.append(svg.element("rect", x=x_out + c * cell, y=top + cell + r * cell, width=float(cell),
-                                 height=float(cell), fill="none", stroke=GRID_LINE))
         parts.append(svg.text(_num(value), x=x_out + (c + 0.5) * cell, y=top + cell + (r + 0.5) * cell,
                               dy=CENTRE, text_anchor="middle", font_size=POOL_NUMBER, fill=TEXT, font_weight="bold"))
-    for r in (0, 1):  # grid lines between the windows
-        parts.append(svg.element("line", x1=x_in + 2 * cell, y1=top, x2=x_in + 2 * cell, y2=top + 4 * cell,
-                                 stroke=TEXT, stroke_width=WINDOW_LINE))
-        parts.append(svg.element("line", x1=x_in, y1=top + 2 * cell, x2=x_in + 4 * cell, y2=top + 2 * cell,
-                                 stroke=TEXT, stroke_width=WINDOW_LINE))
+    # the lines between the windows, one path (they were drawn twice over, as four lines)
+    parts.append(svg.element("path", d=f"M{x_in + 2 * cell} {top} V{top + 4 * cell} M{x_in} {top + 2 * cell} "
+                                       f"H{x_in + 4 * cell}", fill="none", stroke=TEXT, stroke_width=WINDOW_LINE))
     middle = (x_in + 4 * cell + x_out) / 2
     half, head, spread = POOL_ARROW
     parts += [_label("max of each", middle, top + 2 * cell - POOL_NOTE[0], size=CAPTION_SIZE),

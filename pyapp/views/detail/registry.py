@@ -16,14 +16,14 @@ OVERVIEW = "overview"
 @dataclass(frozen=True)
 class ViewEntry:
     name: str  # the state's ``view`` and the markup's ``data-view``
-    # the type of ``state.layer`` the view explains (a map of this type opens it); a tuple: any of these
-    # types, and no map opens it (it is reached by a link)
+    # the types of ``state.layer`` the view explains (a map of one of them opens it, unless ``linked``)
     layer_type: str | tuple[str, ...]
     parent: str  # one level up: Esc, the close button, a click on empty space
     section: str  # the article's section about it: #article-<section>
     step_ms: int | None  # its window steps every step_ms while playing; None: it does not step
     cls: str  # "module:Class" under pyapp.views.detail
     whole: bool = False  # about the whole network: a layer and unit are optional (the unit to show first)
+    linked: bool = False  # no map opens it: it is reached by a link
 
     def shows(self, layer_type: str) -> bool:
         """Whether the view can show a layer of this type."""
@@ -35,13 +35,18 @@ class ViewEntry:
         return getattr(importlib.import_module(f"{__package__}.{module}"), name)
 
 
+ACTIVATION_TYPES = ("relu", "leaky_relu", "sigmoid", "tanh")
+POOL_TYPES = ("max_pool2d", "avg_pool2d", "global_avg_pool")
 UNIT_TYPES = ("conv2d", "relu")  # the layers whose maps are units (pyapp.engine.atlas.UNIT_TYPES, tested)
 
 ENTRIES = (
     ViewEntry("conv-elastic", "conv2d", OVERVIEW, "convolution", None, "conv_elastic:ElasticView"),
     ViewEntry("conv-formula", "conv2d", "conv-elastic", "convolution", 250, "conv_formula:ConvFormulaView"),
-    ViewEntry("relu", "relu", OVERVIEW, "relu", 250, "relu:ReluView"),
-    ViewEntry("pool", "max_pool2d", OVERVIEW, "pooling", 1000, "pool:PoolView"),  # fewer windows: slower
+    # the activation view (its name stays "relu": addresses already shared keep opening it)
+    ViewEntry("relu", ACTIVATION_TYPES, OVERVIEW, "relu", 250, "activation:ActivationView"),
+    ViewEntry("pool", POOL_TYPES, OVERVIEW, "pooling", 1000, "pool:PoolView"),  # fewer windows: slower
+    ViewEntry("batch-norm", "batch_norm", OVERVIEW, "layers", 250, "batch_norm:BatchNormView"),
+    ViewEntry("dropout", "dropout", OVERVIEW, "layers", 250, "dropout:DropoutView"),
     ViewEntry("flatten", "dense", OVERVIEW, "flatten", None, "flatten:FlattenView"),
     ViewEntry("softmax", "dense", "flatten", "softmax", None, "softmax:SoftmaxView"),
     # after flatten: a click on an output class opens the flatten view, its "Why?" control this one
@@ -49,8 +54,8 @@ ENTRIES = (
     # opened from the output layer's box ("Move the picture"); its class is the network's answer
     ViewEntry("shift", "dense", OVERVIEW, "parameters", None, "shift:ShiftView"),
     # what a unit looks for: linked from the maps' read-out and their views, and from the atlas of every unit
-    ViewEntry("unit", UNIT_TYPES, OVERVIEW, "units", None, "unit:UnitView"),
-    ViewEntry("atlas", UNIT_TYPES, OVERVIEW, "units", None, "atlas:AtlasView", whole=True),
+    ViewEntry("unit", UNIT_TYPES, OVERVIEW, "units", None, "unit:UnitView", linked=True),
+    ViewEntry("atlas", UNIT_TYPES, OVERVIEW, "units", None, "atlas:AtlasView", whole=True, linked=True),
 )
 VIEWS = {entry.name: entry for entry in ENTRIES}
 NAMES = (OVERVIEW,) + tuple(VIEWS)
@@ -73,7 +78,7 @@ def root(name: str) -> str:
 
 def opened_by(layer_type: str) -> ViewEntry | None:
     """The view a click on a map (or output class) of a layer of ``layer_type`` opens from the overview."""
-    return next((e for e in ENTRIES if e.layer_type == layer_type and e.parent == OVERVIEW), None)
+    return next((e for e in ENTRIES if e.shows(layer_type) and e.parent == OVERVIEW and not e.linked), None)
 
 
 def deepest(name: str) -> ViewEntry:

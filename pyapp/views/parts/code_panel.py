@@ -91,7 +91,10 @@ def _call_markup(call: Call, values: Frame) -> str:
 
 
 def panel(calls: list[Call], values: Frame, open_: bool = False) -> str:
-    """The collapsible panel: each distinct function's source once, then every call with its value."""
+    """The collapsible panel: each distinct function's source once, then every call with its value (none: no
+    panel, for a view that computes nothing)."""
+    if not calls:
+        return ""
     shown, parts = set(), []
     for call in calls:
         if call.func not in shown:

@@ -6,9 +6,13 @@ and links them (``pair_overlay``), and the box goes beside the pair on the side 
 """
 from __future__ import annotations
 
-from ...ui import geometry, svg
+from ...ui import geometry, svg, words
 from ..detail.base import Placement
-from .grids import GridView
+from . import color_range
+from .frames import Frame
+from .grids import GridView, MapGrid, cell_frame
+
+LEFT, TOP = 4, 22  # px: where the input map sits in the box; the output map is as far from the right edge
 
 FOCUS_FADE = 0.15  # columns away from the pair (the reference's white overlays leave about this much)
 PAIR_FADE = 0.25  # the other maps of the pair's two columns (the reference has 0.3)
@@ -36,13 +40,20 @@ def pair_focus_css(network, view: str, layer: str, neuron: int) -> str:
     return "\n".join(rules)
 
 
+def _column(grid, network, layer: str):
+    """The layer's column, or its source's when it has none (global pooling: one value per map, no map drawn)."""
+    names = [column.name for column in grid.columns]
+    return grid.column(layer if layer in names else network.sources[layer])
+
+
 def pair_anchor(network, layer: str, neuron: int) -> tuple[float, float, str]:
     """Where the box of a ReLU or pool view goes (viewBox units): beside the pair, on the side with
     more room; ``side`` says which edge of the box (x, y) is: "left" or "right"."""
     grid = geometry.overview_layout(network)
     x_source = grid.column(network.sources[layer]).x
-    x_layer = grid.column(layer).x + geometry.NODE_SIZE
-    y = grid.column(layer).ys[neuron] + geometry.NODE_SIZE / 2
+    column = _column(grid, network, layer)
+    x_layer = column.x + geometry.NODE_SIZE
+    y = column.ys[neuron] + geometry.NODE_SIZE / 2
     if grid.width - x_layer >= x_source:
         return x_layer + 24, y, "left"
     return x_source - 24, y, "right"
@@ -53,7 +64,7 @@ def pair_overlay(network, layer: str, neuron: int) -> str:
     link between them (the overview's own links are hidden while the view is open)."""
     grid = geometry.overview_layout(network)
     n = geometry.NODE_SIZE
-    source, target = grid.column(network.sources[layer]), grid.column(layer)
+    source, target = grid.column(network.sources[layer]), _column(grid, network, layer)
     (sx, sy), (tx, ty) = source.node(neuron), target.node(neuron)
     frames = "".join(f"M{x:.1f},{y:.1f}h{n:g}v{n:g}h{-n:g}z" for x, y in ((sx, sy), (tx, ty)))
     link = geometry.link_path(sx + n, sy + n / 2, tx, ty + n / 2)
@@ -75,3 +86,27 @@ class PairView(GridView):
     def placement(self) -> Placement:
         x, y, side = pair_anchor(self.network, self.layer, self.neuron)
         return Placement((x, y, side, "middle"), self.width, self.height + 100)
+
+
+class ElementwiseView(PairView):
+    """A PairView of a layer that maps each value alone (an activation, batch normalisation, dropout): the input
+    map, the formula for one pixel, the output map, pixel to pixel."""
+
+    hint = f"<b>{words.hover_or_tap()}</b>the matrices to change the pixel."
+
+    def __init__(self, state, trace, network):
+        super().__init__(state, trace, network)
+        self.source = network.sources[self.layer]
+        ranges = color_range.layer_ranges(trace, network, state.colors)
+        self.scale = ranges[self.layer]
+        self.x_map = trace[self.source][self.neuron]
+        self.y_map = trace[self.layer][self.neuron]
+        self.input = MapGrid("input", self.x_map, ranges[self.source], LEFT, TOP)
+        self.output = MapGrid("output", self.y_map, self.scale, self.width - LEFT - self.input.size, TOP)
+        self.middle = (LEFT + self.input.size + self.output.x) / 2  # of the formula's column
+
+    def xy_frame(self, pixel: tuple[int, int]) -> Frame:
+        """The pixel's input ``x`` and output ``y`` cells."""
+        out = cell_frame("x", self.x_map[pixel], self.input.scale)
+        out.update(cell_frame("y", self.y_map[pixel], self.scale))
+        return out

@@ -12,8 +12,8 @@ from ..detail.registry import VIEWS
 WIDTH = "100%"  # fills the blog's column; the explainer scales its drawing to the width
 HEIGHT = {"overview": 760}  # px: example strip + the overview at a typical article width
 DETAIL_HEIGHT = 820  # the detail boxes need a little more room below the overview
-VIEW_TITLES = {"conv-elastic": "convolution", "conv-formula": "convolution formula", "relu": "ReLU",
-               "pool": "max pooling", "flatten": "flatten and dense layer", "softmax": "softmax"}
+VIEW_TITLES = {"conv-elastic": "convolution", "conv-formula": "convolution formula", "relu": "activation",
+               "pool": "pooling", "batch-norm": "batch normalisation", "flatten": "flatten and dense layer", "softmax": "softmax"}
 
 
 def embed_state(state: State) -> State:

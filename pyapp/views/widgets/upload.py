@@ -54,9 +54,7 @@ def dialog() -> str:
     ], id="upload-camera-panel", class_="upload-camera-panel", hidden=True)
     body = [
         svg.element("h2", "Add your own image", id="upload-title"),
-        svg.element("p", "Any photo works; the network says which of its classes it looks most like. It is "
-                         "cropped to its centre square and shrunk to 64 × 64 pixels, exactly as the network needs.",
-                    class_="upload-hint"),
+        svg.element("p", size_hint(64, 3), class_="upload-hint", id="upload-size-hint"),
         choices,
         camera,
         svg.element("p", "", id="upload-error", class_="upload-error", role="alert", hidden=True),
@@ -66,6 +64,37 @@ def dialog() -> str:
     ]
     form = svg.element("form", body, method="dialog", id="upload-form", novalidate=True)
     return svg.element("dialog", form, id="upload-dialog", aria_labelledby="upload-title")
+
+
+def size_hint(size: int, channels: int) -> str:
+    """What becomes of any photo, for a model of this input size and channels (said again when the dialog opens)."""
+    grey = " and made grey" if channels == 1 else ""
+    return ("Any photo works; the network says which of its classes it looks most like. It is cropped to its "
+            f"centre square and shrunk to {size} × {size} pixels{grey}, exactly as the network needs.")
+
+
+PAD_PIXELS = 280  # the drawing pad's canvas: ten of its pixels to one of MNIST's 28
+
+
+def pad_button() -> str:
+    """"Draw a digit", beside the file and the camera: added when the dialog opens for a greyscale model."""
+    return svg.element("button", "Draw a digit", type="button", id="upload-draw", class_="upload-file-button")
+
+
+def pad_panel() -> str:
+    """The drawing pad (made when first asked for): light strokes on black, as MNIST's digits are."""
+    return svg.element("div", [
+        svg.element("canvas", "", id="draw-pad", class_="draw-pad", width=PAD_PIXELS, height=PAD_PIXELS,
+                    role="img", aria_label="Drawing pad: draw with the mouse, a finger or a pen"),
+        svg.element("p", "Draw one digit, large. It is scaled into a 20 × 20 box and centred by its mass "
+                         "in the 28 × 28 picture, as the MNIST digits were.", class_="upload-hint"),
+        svg.element("div", [
+            svg.element("button", "Use the drawing", type="button", id="draw-use", class_="upload-primary",
+                        disabled=True),
+            svg.element("button", "Clear", type="button", id="draw-clear", class_="upload-file-button"),
+            svg.element("button", "Back", type="button", id="draw-back", class_="upload-file-button"),
+        ], class_="upload-row"),
+    ], id="upload-draw-panel", class_="upload-draw-panel")
 
 
 # -- messages ---------------------------------------------------------------------------------------

@@ -1,0 +1,157 @@
+"""The new layer kinds' views and the drawing pad in the page of a student's model (issue 21 items 1 and 2): the
+Keras MNIST convnet's built site (tests/training/conftest.py, built once) opens the activation view by address
+with CPython's numbers on its curve, a stroke drawn on the pad with the mouse changes the probabilities to
+CPython's for the same drawing centred the MNIST way, and the VGG-style net with batch normalisation, opened with
+"Open a model...", shows its batch-normalisation view with CPython's numbers."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import build
+import student_models as sm
+from explainer_page import (CHROMIUM, CHROMIUM_ARGS, VIEWPORT, active_example, read_probabilities, shot,
+                            wait_until_started)
+from helpers import run
+from pyapp.engine.network import load_network
+from pyapp.images.digits import ink_of_rgba, mnist_centred
+from pyapp.images.preprocess import load_image
+from test_accessibility import blocking_violations
+
+PHONE = {"width": 390, "height": 844}
+
+
+@pytest.fixture(scope="module")
+def served(keras_mnist_site):
+    import threading
+
+    out, model = keras_mnist_site
+    httpd = build.make_server(out, 0, quiet=True)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}/", out, model
+    httpd.shutdown()
+    httpd.server_close()
+
+
+@pytest.fixture(scope="module")
+def chromium(served):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(chromium):
+    context = chromium.new_context(viewport=VIEWPORT)
+    yield context.new_page()
+    context.close()
+
+
+@pytest.fixture
+def axe_page(chromium):
+    """A page axe can be injected into (the site's CSP refuses the script otherwise)."""
+    context = chromium.new_context(viewport=VIEWPORT, bypass_csp=True)
+    yield context.new_page()
+    context.close()
+
+
+def _shown_trace(page, out, model):
+    """The trace CPython computes for the example the page shows, with the model's folder."""
+    name = active_example(page)
+    assert name is not None
+    return load_network(model).forward(load_image(out / build.example_file(name)))
+
+
+def _both_widths(page, name, axe=False):
+    """Screenshots at desktop and phone width; at both the box is on screen (and, ``axe``, finds nothing serious)."""
+    for size, label in ((VIEWPORT, "desktop"), (PHONE, "phone")):
+        page.set_viewport_size(size)
+        page.evaluate("document.querySelector('.detail-box, #upload-dialog[open]').scrollIntoView({block: 'nearest'})")
+        left, right = page.evaluate("(r => [r.left, r.right])(document.querySelector('.detail-box, "
+                                    "#upload-dialog[open]').getBoundingClientRect())")
+        assert 0 <= left and right <= size["width"], (label, left, right)
+        if axe:
+            assert blocking_violations(page) == []
+        shot(page, f"{name}-{label}")
+    page.set_viewport_size(VIEWPORT)
+
+
+def _value(page, view, key, attribute="data-value"):
+    return float(page.get_attribute(f"[data-view='{view}'] [data-u='{key}']", attribute))
+
+
+def test_the_activation_view_opens_by_address_with_cpythons_numbers_on_its_curve(axe_page, served):
+    page = axe_page
+    url, out, model = served
+    network = load_network(model)
+    relu = next(layer.name for layer in network.layers if layer.type == "relu")
+    source = network.sources[relu]
+    page.goto(url)
+    wait_until_started(page)
+    trace = _shown_trace(page, out, model)
+    row, col = np.unravel_index(np.abs(trace[source][3]).argmax(), trace[source][3].shape)  # a telling pixel
+    page.evaluate(f"location.hash = 'view=relu&layer={relu}&neuron=3&pixel={row},{col}'")
+    page.wait_for_selector("[data-view='relu'] .activation-curve")
+    x, y = float(trace[source][3, row, col]), float(trace[relu][3, row, col])
+    assert x != 0
+    assert _value(page, "relu", "x") == pytest.approx(x, rel=1e-5, abs=1e-6)
+    assert _value(page, "relu", "y") == pytest.approx(y, rel=1e-5, abs=1e-6)
+    assert _value(page, "relu", "curve-dot", "data-x") == pytest.approx(x, rel=1e-5, abs=1e-6)
+    assert _value(page, "relu", "curve-dot", "data-y") == pytest.approx(y, rel=1e-5, abs=1e-6)
+    _both_widths(page, "activation-view", axe=True)
+
+
+def test_a_stroke_drawn_on_the_pad_is_classified_as_cpython_classifies_it(page, served):
+    url, out, model = served
+    page.goto(url)
+    wait_until_started(page)
+    before = read_probabilities(page)
+    page.click("[data-custom]")
+    page.click("#upload-draw")
+    box = page.locator("#draw-pad").bounding_box()
+    page.mouse.move(box["x"] + 0.3 * box["width"], box["y"] + 0.2 * box["height"])
+    page.mouse.down()
+    page.mouse.move(box["x"] + 0.7 * box["width"], box["y"] + 0.25 * box["height"], steps=8)
+    page.mouse.move(box["x"] + 0.45 * box["width"], box["y"] + 0.85 * box["height"], steps=12)  # a seven
+    page.mouse.up()
+    _both_widths(page, "drawing-pad")
+    rgba = page.evaluate("Array.from(document.getElementById('draw-pad').getContext('2d')"
+                         ".getImageData(0, 0, 280, 280).data)")
+    page.click("#draw-use")
+    page.wait_for_function("!document.getElementById('upload-dialog').open")
+    page.wait_for_function("document.querySelector('[data-custom]').classList.contains('active')")
+    picture = mnist_centred(ink_of_rgba(bytes(rgba), 280, 280), 28)
+    assert picture.max() == 1 and 0.05 < (picture > 0.5).mean() < 0.4  # a stroke, in the 20x20 box
+    network = load_network(model)
+    expected = network.forward(np.repeat(picture[:, :, None], 3, axis=2))["probabilities"]
+    shown = read_probabilities(page)
+    assert shown != before
+    assert shown == pytest.approx({name: float(p) for name, p in zip(network.classes, expected)}, abs=1e-5)
+
+
+def test_the_batch_norm_view_of_a_vgg_style_net_has_cpythons_numbers(axe_page, served, tmp_path):
+    page = axe_page
+    keras = pytest.importorskip("keras")
+    url, out, _ = served
+    sm.train_keras(sm.keras_vgg(keras), 32, 3).save(tmp_path / "vgg.h5")
+    assert run("import", tmp_path / "vgg.h5", "-o", tmp_path / "model", "--classes", ",".join(sm.CLASSES)).returncode == 0
+    network = load_network(tmp_path / "model")
+    norm = next(layer for layer in network.layers if layer.type == "batch_norm")
+    page.goto(url)
+    wait_until_started(page)
+    with page.expect_navigation(timeout=90_000):  # the page keeps the model and reloads on it
+        page.set_input_files("#model-file", [str(tmp_path / "model" / "tiny_vgg.json"),
+                                             str(tmp_path / "model" / "tiny_vgg.npz")])
+    wait_until_started(page)
+    page.evaluate(f"location.hash = 'view=batch-norm&layer={norm.name}&neuron=2&pixel=3,4'")
+    page.wait_for_selector("[data-view='batch-norm']")
+    trace = _shown_trace(page, out, tmp_path / "model")
+    source = network.sources[norm.name]
+    assert _value(page, "batch-norm", "x") == pytest.approx(float(trace[source][2, 3, 4]), rel=1e-5, abs=1e-6)
+    assert _value(page, "batch-norm", "mean") == float(norm.running_mean[2])
+    assert _value(page, "batch-norm", "var") == float(norm.running_var[2])
+    assert _value(page, "batch-norm", "y") == pytest.approx(float(trace[norm.name][2, 3, 4]), rel=1e-5, abs=1e-6)
+    _both_widths(page, "batch-norm-view", axe=True)
