@@ -391,14 +391,3 @@ def test_every_file_the_page_loads_is_named_after_its_content(site):
     for own in ("bootstrap.js", "offline.js", "main.py", "pyscript.json", "styles/base.css"):
         assert not (site.out / own).exists() and f'"./{own}"' not in html
 
-
-def test_the_wheels_bytecode_has_empty_docstrings(site):
-    """NumPy's docstrings are a third of its start-up bytes and nothing in the page reads them: the wheels'
-    bytecode carries "" in their place (not None: NumPy hands them to a C function that refuses None)."""
-    import zipfile
-
-    lock = json.loads((site.out / site.runtime_dir / "pyodide-lock.json").read_text())
-    wheel = site.out / site.runtime_dir / lock["packages"]["numpy"]["file_name"]
-    pyc = zipfile.ZipFile(wheel).read("numpy/_core/fromnumeric.pyc")
-    assert b"searchsorted" in pyc  # the code is there
-    assert b"Take elements from an array along an axis" not in pyc  # its docstring is not
