@@ -375,6 +375,8 @@
   // A same-origin file's bytes, synchronously, for pyapp/page/rest.py (an import cannot wait); null unless 200.
   // Turned into bytes here: in Python, decoding the text would need a codec that may itself be in a rest zip.
   const fetchSync = (url) => {
+    const kept = offline() && offline().keptBytes(url); // offline: the worker's copy, read ahead (offline.js)
+    if (kept) return kept;
     const request = new XMLHttpRequest();
     request.open("GET", url, false);
     request.overrideMimeType("text/plain; charset=x-user-defined"); // each byte as the low byte of a character

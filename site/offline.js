@@ -78,7 +78,27 @@
       explainer.history.push([Math.round(performance.now()), "retried", retried]);
     }
     if (serviceWorker && explainer.status() === "ready") register(serviceWorker);
+    if (!navigator.onLine) keepRest();
+    addEventListener("offline", keepRest);
   }
+
+  // The runtime's parts fetched on first import (pyapp/page/rest.py) come by a synchronous request, which
+  // Chromium's service worker never answers: offline, it fails. So once offline, a page the worker controls
+  // reads them all from the copy with ordinary fetches (which it answers) and fetchSync takes them from here.
+  // Online, the synchronous request goes to the network as it should, and nothing is held in memory.
+  const kept = new Map(); // absolute URL -> promise of its bytes (null: not in the copy)
+  function keepRest() {
+    if (!(navigator.serviceWorker && navigator.serviceWorker.controller)) return;
+    for (const path of Object.keys(explainer.rest || {})) {
+      const url = new URL(path, document.baseURI).href;
+      if (kept.has(url)) continue;
+      const bytes = { value: null };
+      kept.set(url, bytes);
+      fetch(url).then((r) => (r.ok ? r.arrayBuffer() : null)).then((b) => { bytes.value = b && new Uint8Array(b); })
+        .catch(() => kept.delete(url));
+    }
+  }
+  const keptBytes = (url) => (kept.get(new URL(url, document.baseURI).href) || {}).value || null;
 
   // One worker serves every tab of the site, so all of them move to a new version at once: whichever tab's
   // "Reload" is clicked lets the waiting worker take over, and every tab reloads when it does (an old page
@@ -110,5 +130,5 @@
     }).catch((error) => console.warn("[explainer] no offline support:", error));
   }
 
-  explainer.offline = { repair, started, retried };
+  explainer.offline = { repair, started, retried, keptBytes };
 })();

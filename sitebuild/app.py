@@ -18,14 +18,17 @@ from .common import ROOT, SITE, WEIGHTS, Writer, sha256_file
 WEIGHT_FILES = ("tiny_vgg.json", "tiny_vgg.npz", "model_card.json", "MODEL_CARD.md")
 COMPANION = WEIGHTS / "mlp"  # the shift view's fully connected network (training.train --arch mlp)
 ICON_SIZES = (192, 512)
+PAGE_NEVER = ("cli", "__main__.py", "notebook.py")  # pyapp's parts only the command line and Jupyter use
 ZIP_TIME = (2020, 1, 1, 0, 0, 0)  # fixed, so an unchanged pyapp gives a byte-identical zip
 
 
 def app_zip(network_files: list[Path]) -> bytes:
-    """pyapp and the weights as one deterministic zip, unpacked by PyScript into Python's home folder."""
+    """pyapp and the weights as one deterministic zip, unpacked by PyScript into Python's home folder; without
+    the command line (pyapp/cli, __main__) and the notebook helpers, which the page never imports."""
     buffer = io.BytesIO()
     pyapp = ROOT / "pyapp"
-    entries = sorted(p for p in pyapp.rglob("*.py") if "__pycache__" not in p.parts)
+    entries = sorted(p for p in pyapp.rglob("*.py") if "__pycache__" not in p.parts
+                     and p.relative_to(pyapp).parts[0] not in PAGE_NEVER)
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as z:
         for path in entries + network_files:
             name = f"weights/{path.name}" if path in network_files else path.relative_to(ROOT).as_posix()

@@ -9,11 +9,14 @@ Two forms, per archive:
 - ``sourceless``: each ``.py`` becomes a ``.pyc`` at the same place (zipimport and the wheels' installed
   folders read those; zipimport never looks in ``__pycache__``). Used for the standard library and wheels.
 - ``cached``: each ``.py`` stays, and ``__pycache__/<name>.cpython-312.pyc`` is added beside it, so
-  ``inspect.getsource`` (the show-the-code panel) and tracebacks keep the real source. Used for pyapp.
+  ``inspect.getsource`` (the show-the-code panel) and tracebacks keep the real source. Used for pyapp's engine,
+  whose functions the panel shows (``source`` of the job: the folders kept so); pyapp's other modules are
+  sourceless (a fifth of the app zip's bytes less: their tracebacks name the line, without its text).
 The standard library is compiled with ``optimize=2`` (no docstrings, no asserts: a sixth of its bytes; nothing
 in the page reads them). The wheels and pyapp keep ``optimize=0``: NumPy passes its functions' docstrings to a C
 function that refuses None unless the interpreter itself runs with -OO, and pyapp's dataclasses would build a
-docstring from their signature at import time.
+docstring from their signature at import time. The wheels' docstrings are emptied instead (``""``, which that C
+function takes: ``empty_docstrings``): a third of NumPy's start-up bytes, which nothing in the page reads.
 Every ``.pyc`` is "unchecked hash" based: it is never compared with a source file, so the archive's
 timestamps do not matter and the output is byte-for-byte reproducible.
 
@@ -54,6 +57,19 @@ class BytecodeError(RuntimeError):
     """The compiler could not run (no Node, or Pyodide failed), with what it said."""
 
 
+def empty_docstrings(data: bytes):
+    """The module's syntax tree with every docstring (module, class, function) made "" (line numbers kept)."""
+    import ast
+
+    tree = ast.parse(data)
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)) and node.body:
+            first = node.body[0]
+            if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant) and isinstance(first.value.value, str):
+                first.value.value = ""
+    return tree
+
+
 def compile_archives(argument: str) -> str:
     """Inside Pyodide: compile each job's archive; returns a JSON list of per-archive counts."""
     import importlib.util
@@ -74,13 +90,14 @@ def compile_archives(argument: str) -> str:
                     zout.writestr(info, data)
                     continue
                 try:
-                    code = compile(data, prefix + info.filename, "exec", dont_inherit=True, optimize=optimize)
+                    source = empty_docstrings(data) if job.get("empty_docstrings") else data
+                    code = compile(source, prefix + info.filename, "exec", dont_inherit=True, optimize=optimize)
                 except (SyntaxError, ValueError):
                     zout.writestr(info, data)  # e.g. test data that is not Python: ship it as it was
                     kept += 1
                     continue
                 pyc = bytes(_code_to_hash_pyc(code, importlib.util.source_hash(data), checked=False))
-                if mode == "cached":
+                if mode == "cached" and info.filename.startswith(tuple(job.get("source", ("",)))):
                     zout.writestr(info, data)
                     folder, _, name = info.filename.rpartition("/")
                     cache_name = f"{name[:-3]}.{sys.implementation.cache_tag}.pyc"
@@ -167,15 +184,17 @@ def prepare(argument: str) -> str:
     jobs = [{"src": options["stdlib"], "dst": options["out"] + "/python_stdlib.zip", "mode": "sourceless",
              "prefix": STDLIB_PREFIX, "only": found["stdlib"], "optimize": 2},
             {"src": options["app"], "dst": options["out"] + "/app.zip", "mode": "cached",
-             "prefix": options["app_prefix"], "only": None}]
+             "prefix": options["app_prefix"], "only": None, "source": options["source"]}]
     jobs += [{"src": wheel, "dst": options["out"] + "/" + wheel.rpartition("/")[2], "mode": "sourceless",
-              "prefix": SITE_PACKAGES_PREFIX, "only": found["site"]} for wheel in options["wheels"]]
+              "prefix": SITE_PACKAGES_PREFIX, "only": found["site"], "empty_docstrings": True} for wheel in options["wheels"]]
     compiled = json.loads(compile_archives(json.dumps(json.dumps(jobs))))
     return json.dumps({"imported": found, "archives": compiled})
 
 
 # Imported by PyScript and Pyodide in the page rather than by pyapp: compiled too.
 PAGE_EXTRA_IMPORTS = ("asyncio", "html", "pyodide.ffi", "pyodide.webloop", "pyodide.code", "pyodide.http")
+# The folders of the app zip whose source ships beside its bytecode: the show-the-code panel's functions.
+SOURCE_SHOWN = ("pyapp/engine/",)
 # Where PyScript unpacks the app zip: Python's home folder in Pyodide.
 APP_PREFIX = "/home/pyodide/"
 
@@ -185,7 +204,7 @@ def compile_site(stdlib: Path, wheels: list[Path], app_zip: bytes, node_modules:
     (the rest stays source: it is rarely imported, and source is smaller), and the app zip with a
     ``__pycache__`` beside every module. Cached by the inputs' hashes. Returns the paths (``stdlib``,
     ``wheels``, ``app``) and what was imported and compiled."""
-    digest = hashlib.sha256(Path(__file__).read_bytes() + json.dumps(PAGE_EXTRA_IMPORTS).encode())
+    digest = hashlib.sha256(Path(__file__).read_bytes() + json.dumps(PAGE_EXTRA_IMPORTS).encode())  # SOURCE_SHOWN: in the file
     for path in [stdlib, *wheels]:
         digest.update(path.name.encode() + hashlib.sha256(path.read_bytes()).digest())
     digest.update(app_zip)
@@ -198,7 +217,7 @@ def compile_site(stdlib: Path, wheels: list[Path], app_zip: bytes, node_modules:
         source_app.write_bytes(app_zip)
         options = {"stdlib": str(stdlib.resolve()), "wheels": [str(w.resolve()) for w in wheels],
                    "app": str(source_app.resolve()), "app_prefix": APP_PREFIX,
-                   "extra": list(PAGE_EXTRA_IMPORTS), "out": str(folder.resolve())}
+                   "extra": list(PAGE_EXTRA_IMPORTS), "out": str(folder.resolve()), "source": list(SOURCE_SHOWN)}
         report = run_in_pyodide("prepare", options, node_modules, wheels)
         source_app.unlink()
         report_file.write_text(json.dumps(report, indent=1))

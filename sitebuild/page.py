@@ -118,6 +118,6 @@ def load_plan(out: Path, runtime_dir: str, runtime: list[str], packages: list[st
         "serviceWorker": "sw.js",
         "sideModules": list(side_modules),
         "runtimeDir": runtime_dir,
-        "rest": {rel: {"sha256": sha256_file(out / rel), "target": part["target"], "modules": part["modules"]}
+        "rest": {rel: {"sha256": sha256_file(out / rel), **{key: value for key, value in part.items() if key != "data"}}
                  for rel, part in (rest or {}).items()},
     }

@@ -65,6 +65,12 @@ def stub_path(data: bytes) -> str | None:
     return data[at + name_length:].decode()
 
 
+def file_name(path: str) -> str:
+    """The file a shared library of a wheel is written to: numpy/linalg/_umath_linalg.cpython-...so ->
+    numpy.linalg._umath_linalg.wasm."""
+    return path.split(".")[0].replace("/", ".") + ".wasm"
+
+
 def split_wheel(wheel: bytes) -> tuple[bytes, dict[str, bytes]]:
     """The wheel with each shared library replaced by its stub, and the libraries by their file name."""
     out, modules = io.BytesIO(), {}
@@ -72,9 +78,8 @@ def split_wheel(wheel: bytes) -> tuple[bytes, dict[str, bytes]]:
         for info in zin.infolist():
             data = zin.read(info)
             if info.filename.endswith(".so"):
-                dotted = info.filename.split(".")[0].replace("/", ".")
-                file_name = f"{dotted}.wasm"
-                modules[file_name] = data
-                data = stub(data, file_name)
+                name = file_name(info.filename)
+                modules[name] = data
+                data = stub(data, name)
             zout.writestr(info, data)
     return out.getvalue(), modules

@@ -111,8 +111,13 @@ def cut_to_start(stdlib: Path, wheels: list[Path], imported: dict) -> tuple[Path
         cut.append(folder / path.name)
         if part.modules:
             rest[f"rest-{label}.zip"] = {"data": part.rest, "target": target, "modules": part.modules}
+        for name, data in part.libraries.items():  # one file each, named as side_modules.py names them
+            module = trim.module_name(name)
+            rest[f"{side_modules.file_name(name)}"] = {"data": data, "target": f"{target}/{name}", "modules": [module],
+                                                        "library": True, "deferred": name in part.deferred}
         log(f"start-up {label}: {len(part.start) / 1e6:.2f} MB at start, {len(part.rest) / 1e6:.2f} MB on first "
-            f"import of one of {len(part.modules)} modules, {part.dropped} files not shipped")
+            f"import of one of {len(part.modules)} modules, {len(part.libraries)} libraries "
+            f"({sum(map(len, part.libraries.values())) / 1e6:.2f} MB) on first import or use, {part.dropped} files not shipped")
     return cut[0], cut[1:], rest
 
 

@@ -5,16 +5,21 @@ the rest of each in a zip the load plan names, with its sha256 and the modules i
 one of those modules (numpy.random for a new network's weights, ...) fetches
 that zip, checks it and unpacks it where Python looks, then imports as if it had always been there: the
 import is synchronous, so the download is too (a synchronous request, which the service worker answers
-offline). Shared libraries are never among those files (sitebuild/trim.py).
+offline). A shared library not loaded at start is such a part too, one file: written where the wheel had it,
+then dlopen compiles it; one that start-up imports but only calls later (numpy.linalg's: `import numpy` imports
+it) is a placeholder module until an attribute of it is first used.
 """
 from __future__ import annotations
 
 import hashlib
 import importlib
 import importlib.machinery
+import importlib.util
 import io
 import sys
+import types
 import zipfile
+from pathlib import Path
 
 
 class RestMissing(ImportError):
@@ -54,8 +59,12 @@ class RestFinder:
             raise RestMissing(f"{path} could not be downloaded ({type(error).__name__}); check the connection") from error
         if hashlib.sha256(data).hexdigest() != part["sha256"]:
             raise RestMissing(f"A file of the site is damaged or out of date ({path}): reload the page")
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            archive.extractall(part["target"])
+        if part.get("library"):
+            Path(part["target"]).parent.mkdir(parents=True, exist_ok=True)
+            Path(part["target"]).write_bytes(data)
+        else:
+            with zipfile.ZipFile(io.BytesIO(data)) as archive:
+                archive.extractall(part["target"])
         part["loaded"] = True
         importlib.invalidate_caches()
         if self.report:
@@ -65,8 +74,42 @@ class RestFinder:
         zip_path = self.owner.get(fullname)
         if zip_path is None or self.zips[zip_path].get("loaded"):
             return None
+        if self.zips[zip_path].get("deferred"):
+            return importlib.machinery.ModuleSpec(fullname, DeferredLoader(self, zip_path, path))
         self.load(zip_path)
         return importlib.machinery.PathFinder.find_spec(fullname, path)
+
+
+class Deferred(types.ModuleType):
+    """A shared library imported but not yet used: the first attribute asked for that it lacks loads it."""
+
+    def __getattr__(self, name):
+        if name.startswith("__") and name.endswith("__") and name != "__pyx_capi__":
+            raise AttributeError(name)  # introspection (copy, pickle, doctest...) needs no library
+        real = self.__loader__.load_library(self)
+        return getattr(real, name)
+
+
+class DeferredLoader:
+    """The loader of a Deferred module: its library is fetched and imported on first use, into the same module."""
+
+    def __init__(self, finder: RestFinder, zip_path: str, path):
+        self.finder, self.zip_path, self.path = finder, zip_path, path
+
+    def create_module(self, spec):
+        return Deferred(spec.name)
+
+    def exec_module(self, module):
+        pass  # nothing until it is used
+
+    def load_library(self, module: Deferred):
+        self.finder.load(self.zip_path)
+        spec = importlib.machinery.PathFinder.find_spec(module.__name__, self.path)
+        real = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(real)
+        vars(module).update({k: v for k, v in vars(real).items() if k not in ("__spec__", "__loader__")})
+        sys.modules[module.__name__] = real  # later imports get the library itself
+        return real
 
 
 def install() -> RestFinder | None:

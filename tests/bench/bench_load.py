@@ -1,6 +1,6 @@
 """Start-up benchmark in headless Chromium, side by side with the original CNN Explainer (prints figures; not a test).
 
-    .venv/bin/python tests/bench/bench_load.py [--runs 5] [--dist DIR] [--before DIR] [--mbps 50] [--trace]
+    .venv/bin/python tests/bench/bench_load.py [--runs 5] [--dist DIR] [--before DIR] [--mbps 50] [--trace] [--bytes]
 
 Each round loads, in turn and each in a fresh on-disk browser profile (so the HTTP cache and V8's code
 cache work as they do for a visitor):
@@ -16,7 +16,8 @@ ArrayBuffers' backing stores, which hold WebAssembly memory), and the bytes the 
 before ready, and later (the service worker's precache, Pillow, ...) apart. Every request is seen at the
 server, so the service worker's fetches count too. Then the medians and the ratios: ours/original,
 repeat/ours. With --trace, the repeat visits record a Chromium trace and print V8's WebAssembly
-compile and code-cache events (did the repeat visit reuse compiled code?).
+compile and code-cache events (did the repeat visit reuse compiled code?). With --bytes, one cold load of each
+and no repeat visit: the bytes (which do not vary with the machine's load) and every file fetched after ready.
 """
 from __future__ import annotations
 
@@ -182,13 +183,16 @@ def main() -> None:
     parser.add_argument("--before", type=Path, help="an older build to load alternately too (before/after)")
     parser.add_argument("--trace", action="store_true", help="trace V8's WebAssembly work on the repeat visits")
     parser.add_argument("--mbps", type=float, help="a connection of this many Mbit/s (default: 127.0.0.1 unthrottled)")
+    parser.add_argument("--bytes", action="store_true", help="one cold load each, for the bytes: no repeat visit")
     args = parser.parse_args()
+    if args.bytes:
+        args.runs = 1
     if not (ORIGINAL / "cnn-explainer" / "index.html").is_file():
         parser.error(f"{ORIGINAL} is missing: the original explainer, built (see its README)")
     from playwright.sync_api import sync_playwright
 
     sites = {"ours": None, "before": args.before} if args.before else {"ours": None}
-    rows = {kind: [] for name in sites for kind in (name, f"{name}-repeat")}
+    rows = {kind: [] for name in sites for kind in ((name,) if args.bytes else (name, f"{name}-repeat"))}
     rows["original"] = []
     traces = {kind: [] for kind in rows if kind.endswith("-repeat")}
     scratch = Path(tempfile.mkdtemp(prefix="bench-load-"))
@@ -228,7 +232,8 @@ def main() -> None:
                 ready_at = origin + rows[kind][-1]["ready"] / 1000
                 seen = requests.take()
                 row = rows[kind][-1]
-                row["bytes"] = sum(requests.gzipped(p) for t, p in seen if t <= ready_at)
+                row["before"] = {p: requests.gzipped(p) for t, p in seen if t <= ready_at}
+                row["bytes"] = sum(row["before"].values())
                 row["later"] = {p: requests.gzipped(p) for t, p in seen if t > ready_at}
 
             for run in range(args.runs):
@@ -239,8 +244,9 @@ def main() -> None:
                     page, origin = load(name, context, ours_visit, address, requests, switch=ours_switch)
                     settle_bytes(name, page, origin, requests, worker=True)
                     page.close()
-                    page, origin = load(f"{name}-repeat", context, ours_visit, address, requests)
-                    settle_bytes(f"{name}-repeat", page, origin, requests, worker=False)
+                    if not args.bytes:
+                        page, origin = load(f"{name}-repeat", context, ours_visit, address, requests)
+                        settle_bytes(f"{name}-repeat", page, origin, requests, worker=False)
                     context.close()
                     if name == "ours":  # the original between ours and the older build
                         context = playwright.chromium.launch_persistent_context(
@@ -273,6 +279,14 @@ def report(rows: dict, traces: dict, args) -> None:
         later = statistics.median(sum(row["later"].values()) for row in rows[kind])
         print(f"  {kind:15} {med(kind, 'ready') / 1000:8.2f} {med(kind, 'fcp') / 1000:7.2f} {med(kind, 'switch'):9.0f} "
               f"{med(kind, 'heap') / 1e6:8.1f} {(med(kind, 'heap') + med(kind, 'buffers')) / 1e6:8.1f} {med(kind, 'bytes') / 1e6:21.2f} {later / 1e6:6.2f}")
+    if args.bytes:
+        for kind in rows:
+            row = rows[kind][-1]
+            print(f"  {kind}: {row['bytes'] / 1e6:.2f} MB gzipped before ready ({row['bytes'] / rows['original'][-1]['bytes']:.2f}x "
+                  f"the original's): " + ", ".join(f"{path} {size / 1e6:.3f}" for path, size in sorted(
+                      row["before"].items(), key=lambda i: -i[1])) + f"; after ready {sum(row['later'].values()) / 1e6:.2f} MB: " + ", ".join(
+                      f"{path} {size / 1e6:.3f}" for path, size in sorted(row["later"].items(), key=lambda i: -i[1])))
+        return
     for name in [kind for kind in rows if kind in ("ours", "before")]:
         o = "original"
         print(f"  {name}: ready / original's interactive {med(name, 'ready') / med(o, 'ready'):.2f}x, "

@@ -282,19 +282,23 @@ def test_failed_dataset_download_is_a_warning_not_a_crash(tmp_path, monkeypatch,
     assert not result.examples and (tmp_path / "dist" / "index.html").is_file()
 
 
-def test_pyapp_ships_as_source_with_bytecode_beside_every_module(site):
-    """Python in the page reads bytecode (no compiling at start-up) and inspect still finds the source
-    that the show-the-code panel shows: every pyapp module is in the app zip with its CPython 3.12 .pyc."""
+def test_pyapp_ships_as_bytecode_with_the_engines_source_beside_it(site):
+    """Python in the page reads bytecode (no compiling at start-up) and inspect still finds the source that the
+    show-the-code panel shows (the engine's functions): the engine's modules are in the app zip as source with
+    their CPython 3.12 .pyc beside, the others as .pyc only, and the command line not at all."""
     import zipfile
 
     (app_zip,) = site.out.glob("app-*.zip")
     names = set(zipfile.ZipFile(app_zip).namelist())
-    modules = sorted(n for n in names if n.startswith("pyapp/") and n.endswith(".py"))
-    assert len(modules) >= 30
-    for module in modules:
+    engine = sorted(n for n in names if n.startswith("pyapp/engine/") and n.endswith(".py"))
+    assert len(engine) >= 10 and "pyapp/engine/explain.py" in engine
+    for module in engine:
         folder, _, name = module.rpartition("/")
-        cached = f"{folder}/__pycache__/{name[:-3]}.cpython-312.pyc"
-        assert cached in names, module
+        assert f"{folder}/__pycache__/{name[:-3]}.cpython-312.pyc" in names, module
+    others = [n for n in names if n.startswith("pyapp/") and not n.startswith("pyapp/engine/")]
+    assert not [n for n in others if n.endswith(".py")]
+    assert {"pyapp/page/boot.pyc", "pyapp/views/detail/why.pyc", "pyapp/__init__.pyc"} <= names
+    assert not [n for n in names if n.startswith("pyapp/cli/")]
     pyc = zipfile.ZipFile(app_zip).read("pyapp/engine/__pycache__/network.cpython-312.pyc")
     assert int.from_bytes(pyc[:2], "little") == 3531  # Python 3.12's bytecode magic number (Pyodide 0.27.7)
 
@@ -386,3 +390,4 @@ def test_every_file_the_page_loads_is_named_after_its_content(site):
         assert sitebuild.names.of_folder(folder.split("-")[0], files) == folder
     for own in ("bootstrap.js", "offline.js", "main.py", "pyscript.json", "styles/base.css"):
         assert not (site.out / own).exists() and f'"./{own}"' not in html
+

@@ -34,17 +34,19 @@ def zip_of(files: dict[str, bytes]) -> bytes:
     return out.getvalue()
 
 
-def test_split_keeps_what_start_up_imports_cuts_the_rest_and_ships_no_tests():
+def test_split_keeps_what_start_up_imports_cuts_the_rest_and_ships_no_tests(monkeypatch):
+    monkeypatch.setattr(trim, "DEFERRED", ("pkg/linalg/_lin.",))
     archive = zip_of({"pkg/__init__.pyc": b"", "pkg/core.so": b"core", "pkg/random/__init__.py": b"",
-                      "pkg/random/_gen.so": b"gen", "pkg/tests/test_core.py": b"", "pkg/core.pyi": b"",
-                      "pkg-1.0.dist-info/METADATA": b"m"})
-    part = trim.split(archive, {"pkg/__init__.py", "pkg/core.so"})
+                      "pkg/random/_gen.so": b"gen", "pkg/linalg/_lin.so": b"lin", "pkg/tests/test_core.py": b"",
+                      "pkg/core.pyi": b"", "pkg-1.0.dist-info/METADATA": b"m"})
+    part = trim.split(archive, {"pkg/__init__.py", "pkg/core.so", "pkg/linalg/_lin.so"})
     start = zipfile.ZipFile(io.BytesIO(part.start)).namelist()
     rest = zipfile.ZipFile(io.BytesIO(part.rest)).namelist()
-    # a shared library stays even when start-up does not import it: only Pyodide's package loader compiles it
-    # asynchronously (later, dlopen would compile it synchronously on the page's main thread)
-    assert sorted(start) == ["pkg-1.0.dist-info/METADATA", "pkg/__init__.pyc", "pkg/core.so", "pkg/random/_gen.so"]
+    assert sorted(start) == ["pkg-1.0.dist-info/METADATA", "pkg/__init__.pyc", "pkg/core.so"]
     assert sorted(rest) == ["pkg/random/__init__.py"]
+    # a library start-up does not import, or imports but only calls later, is a file of its own, on demand
+    assert part.libraries == {"pkg/random/_gen.so": b"gen", "pkg/linalg/_lin.so": b"lin"}
+    assert part.deferred == ("pkg/linalg/_lin.so",)
     assert part.modules == ["pkg.random"] and part.dropped == 2
 
 
@@ -69,6 +71,21 @@ def test_finder_unpacks_the_rest_on_first_import_and_refuses_a_damaged_zip(tmp_p
     monkeypatch.setattr(sys, "meta_path", sys.meta_path + [RestFinder(damaged, fetch)])
     with pytest.raises(RestMissing, match="damaged or out of date"):
         import otherdemo  # noqa: F401, PLC0415
+
+
+def test_a_library_start_up_imports_is_fetched_only_when_first_used(tmp_path, monkeypatch):
+    # any file PathFinder loads stands in for the shared library here (CPython cannot load a WebAssembly one)
+    data, fetched = b"VALUE = 42\n", []
+    plan = {"lib.wasm": {"sha256": hashlib.sha256(data).hexdigest(), "target": str(tmp_path / "deferdemo.py"),
+                         "modules": ["deferdemo"], "library": True, "deferred": True}}
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setattr(sys, "meta_path", [RestFinder(plan, lambda path: fetched.append(path) or data)] + sys.meta_path)
+    import deferdemo  # noqa: PLC0415 - the import under test
+
+    assert fetched == [] and not (tmp_path / "deferdemo.py").exists()
+    assert deferdemo.VALUE == 42 and fetched == ["lib.wasm"]
+    assert sys.modules["deferdemo"].VALUE == 42 and fetched == ["lib.wasm"]
+    monkeypatch.delitem(sys.modules, "deferdemo")
 
 
 def test_a_stub_keeps_the_side_modules_dylink_section_and_names_its_own_file():
@@ -183,6 +200,17 @@ def test_start_up_needs_none_of_the_rest_and_every_flow_runs_on_the_cut_runtime(
     print(json.dumps(needed, indent=1))
     assert needed["image webp"] == []  # Pillow is not cut: it comes after ready, whole
     assert f"{site.runtime_dir}/rest-numpy.zip" in needed["training"] + needed["numpy at large"]
+    # NumPy's libraries: only the core is loaded at start; numpy.linalg's, imported by `import numpy`, on first use
+    with zipfile.ZipFile(wheels[0]) as z:
+        assert sorted(n for n in z.namelist() if n.endswith(".so")) == [
+            "numpy/_core/_multiarray_tests.cpython-312-wasm32-emscripten.so",
+            "numpy/_core/_multiarray_umath.cpython-312-wasm32-emscripten.so"]
+    assert f"{site.runtime_dir}/numpy.linalg._umath_linalg.wasm" in needed["numpy at large"]
+    assert f"{site.runtime_dir}/numpy.random._generator.wasm" in needed["training"]
+    # NumPy's docstrings (a third of its start-up bytes, read by nothing in the page) are "" in its bytecode
+    with zipfile.ZipFile(wheels[0]) as z:
+        pyc = z.read("numpy/_core/fromnumeric.pyc")
+    assert b"searchsorted" in pyc and b"Take elements from an array along an axis" not in pyc
 
 
 NODE = """
