@@ -20,6 +20,7 @@ from ..models.files import from_text, open_files, to_text, tried
 from ..models.imports import ImportError_
 from ..models.limits import MAX_MODEL_BYTES, size_text
 from ..ui.state import CUSTOM_IMAGE
+from ..views.widgets.columns import passed_through
 from ..views.widgets.examples import plain_png_input
 
 KEY = "cnn-explainer-model"
@@ -72,7 +73,7 @@ def install(app) -> None:
     app.on("click", "[data-action='builtin-model']", lambda event, element: restart(app, None))
     _keep_image(app)
     count = len(app.network.classes)
-    dom.set_text("#model-name", f"Model: {app.network.name} ({count} classes).")
+    dom.set_text("#model-name", f"Model: {app.network.name} ({count} classes). {passed_through(app.network)}".strip())
     status = (f'Showing the model you opened ({len(app.network.classes)} classes). '
               '<button type="button" class="link-button" data-action="builtin-model">Back to the built-in '
               'model</button>') if opened() else ""

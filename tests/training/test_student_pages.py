@@ -92,6 +92,8 @@ def test_the_activation_view_opens_by_address_with_cpythons_numbers_on_its_curve
     page.goto(url)
     wait_until_started(page)
     trace = _shown_trace(page, out, model)
+    dropout = next(layer for layer in network.layers if layer.type == "dropout")  # not drawn: the page says why
+    assert f"Not drawn: {dropout.name} (50%). Dropout passes every value through" in page.inner_text("#model-name")
     row, col = np.unravel_index(np.abs(trace[source][3]).argmax(), trace[source][3].shape)  # a telling pixel
     page.evaluate(f"location.hash = 'view=relu&layer={relu}&neuron=3&pixel={row},{col}'")
     page.wait_for_selector("[data-view='relu'] .activation-curve")

@@ -186,3 +186,11 @@ def test_a_map_of_each_layer_kind_opens_its_view(kinds, kind, view):
 
 def test_the_activation_view_shows_every_activation_the_engine_has():
     assert registry.ACTIVATION_TYPES == layers.ACTIVATIONS
+
+
+def test_the_model_line_says_dropout_is_not_drawn_and_why(kinds, network):
+    from pyapp.views.widgets.columns import passed_through
+
+    words = passed_through(kinds[0])
+    assert words.startswith("Not drawn: drop_2 (25%).") and "passes every value through" in words
+    assert passed_through(network) == ""  # Tiny VGG has no dropout: nothing said

@@ -108,3 +108,14 @@ def more_control(column: Column, interactive: bool) -> str:
                      tabindex=0 if interactive else None, role="button" if interactive else None,
                      aria_label=f"{column.name}: {what} {first} to {last} of {column.count} shown; {turn}",
                      text_anchor="middle", font_size="8.5", fill=TEXT_COLOR)
+
+
+def passed_through(network) -> str:
+    """The words for the layers the overview leaves out because they change nothing here: dropout passes every
+    value through at inference (the numbers on screen), and drops values only in training."""
+    drops = [layer for layer in network.layers if layer.type == "dropout"]
+    if not drops:
+        return ""
+    named = ", ".join(f"{layer.name} ({layer.rate:.0%})" for layer in drops)
+    return (f"Not drawn: {named}. Dropout passes every value through when the network answers, as here; "
+            "only in training does it set a random share of the values to zero.")
