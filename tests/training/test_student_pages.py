@@ -157,3 +157,12 @@ def test_the_batch_norm_view_of_a_vgg_style_net_has_cpythons_numbers(axe_page, s
     assert _value(page, "batch-norm", "var") == float(norm.running_var[2])
     assert _value(page, "batch-norm", "y") == pytest.approx(float(trace[norm.name][2, 3, 4]), rel=1e-5, abs=1e-6)
     _both_widths(page, "batch-norm-view", axe=True)
+    # the same-padded convolution's formula view: the window at the corner reaches into the padding's zeros
+    conv = next(layer for layer in network.layers if layer.type == "conv2d")
+    page.keyboard.press("Escape")
+    page.evaluate(f"location.hash = 'view=conv-formula&layer={conv.name}&neuron=1&channel=0&pixel=0,0'")
+    page.wait_for_selector("[data-view='conv-formula'] .detail-steps")
+    assert "padded with 1 cell of zeros" in page.inner_text("[data-view='conv-formula'] .detail-steps")
+    assert _value(page, "conv-formula", "w0") == 0.0
+    share = network.conv_intermediates(trace, conv.name, 1)[0, 0, 0]
+    assert _value(page, "conv-formula", "r") == pytest.approx(float(share), rel=1e-5, abs=1e-6)

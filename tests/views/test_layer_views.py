@@ -194,3 +194,29 @@ def test_the_model_line_says_dropout_is_not_drawn_and_why(kinds, network):
     words = passed_through(kinds[0])
     assert words.startswith("Not drawn: drop_2 (25%).") and "passes every value through" in words
     assert passed_through(network) == ""  # Tiny VGG has no dropout: nothing said
+
+
+def test_the_formula_view_of_a_padded_strided_convolution_shows_the_zeros_and_the_steps():
+    spec = {"name": "strided", "input_shape": [16, 16, 2], "classes": ["a", "b"],
+            "layers": [{"name": "conv", "type": "conv2d", "filters": 3, "kernel_size": 3, "stride": 2, "padding": 1},
+                       {"name": "flatten", "type": "flatten"}, {"name": "logits", "type": "dense", "units": 2},
+                       {"name": "probabilities", "type": "softmax"}]}
+    network = Network(spec, random_weights(spec, seed=8))
+    picture = np.random.default_rng(9).random((16, 16, 2), dtype=np.float32)
+    trace = network.forward(picture)
+    view = build(State(view="conv-formula", layer="conv", neuron=1, channel=1), trace, network)
+    # PyTorch's padded input, channel 1: the window of output pixel (y, x) starts at (2y - 1, 2x - 1)
+    padded = F.pad(torch.from_numpy(picture.transpose(2, 0, 1)), (1, 1, 1, 1))[1].numpy()
+    kernel = network.kernel("conv", 1)[1]
+    for y, x in [(0, 0), (3, 5), (7, 7)]:
+        frame = view.frame((y, x))
+        window = padded[2 * y:2 * y + 3, 2 * x:2 * x + 3]
+        assert [frame_value(frame, f"w{i}") for i in range(9)] == pytest.approx(window.ravel().tolist(), abs=1e-6)
+        assert frame_value(frame, "r") == pytest.approx(float((window * kernel).sum()), abs=1e-5)
+        assert float(frame["input-win"]["x"]) < float(frame["output-win"]["x"])
+    corner = view.frame((0, 0))
+    assert [frame_value(corner, f"w{i}") for i in (0, 1, 2, 3, 6)] == [0.0] * 5  # the padding's zeros
+    assert float(corner["input-win"]["x"]) < view.input.x  # the window frame starts outside the map
+    text = view.markup()
+    assert "padded with 1 cell of zeros" in text and "With stride 2 the window moves 2 cells" in text
+    assert "padded with 1 zero, window at (-1, -1)" in text  # the code panel names the same window

@@ -92,6 +92,10 @@ class ConvFormulaView(GridView):
         self.intermediates = intermediates  # (C, H', W')
         self.out_scale = activation_scale(intermediate_extent(intermediates))
         self.in_map = trace[self.source][self.channel]
+        pads = conv.pads(self.in_map.shape[-1])
+        self.before = pads[0]  # a padded convolution's window starts this many cells outside the map
+        # (C, H', W', k, k): the engine's own windows of every channel, the padding's zeros included
+        self.windows = layers.windows(trace[self.source], self.window_size, self.stride, pads)
         self.output_map = trace[self.layer][self.neuron]
         self.input = MapGrid("input", self.in_map, input_scale_for(ranges, network, self.layer), LEFT, TOP)
         self.mid = LEFT + self.input.size + GAP
@@ -102,9 +106,22 @@ class ConvFormulaView(GridView):
         return Placement(box_anchor(self.state, self.network), self.width, self.height + 140)
 
     def _window(self, pixel) -> np.ndarray:
+        return self.windows[self.channel, pixel[0], pixel[1]]
+
+    def frame(self, pixel) -> Frame:
+        out = super().frame(pixel)
+        if self.before:  # the window reaches into the padding: its frame is drawn out there too
+            y, x = pixel
+            out.update(self.input.window_frame(y * self.stride - self.before, x * self.stride - self.before,
+                                               self.window_size, self.window_size))
+        return out
+
+    def _where(self, pixel, channels: str) -> str:
         y, x = pixel
-        s, k = self.stride, self.window_size
-        return self.in_map[y * s:y * s + k, x * s:x * s + k]
+        s, k, b = self.stride, self.window_size, self.before
+        if b:
+            return f"{self.source}[{channels}] padded with {b} zero{'s' if b > 1 else ''}, window at ({y * s - b}, {x * s - b})"
+        return f"{self.source}[{channels}, {y * s}:{y * s + k}, {x * s}:{x * s + k}]"
 
     def formula_frame(self, pixel) -> Frame:
         y, x = pixel
@@ -154,7 +171,7 @@ class ConvFormulaView(GridView):
     def extra_markup(self, frame: Frame) -> str:
         conv = self.network.layer(self.layer)
         n_in = conv.in_channels
-        return ('<p class="detail-sum">This is channel '
+        return (self._steps_note() + '<p class="detail-sum">This is channel '
                 f'<b>{self.channel + 1}</b>\u2019s share. All {n_in} channels\u2019 shares add up to '
                 + dynamic("span", "sum-shares", frame, class_="num")
                 + f'; plus the bias <span class="num" data-value="{exact(self.bias)}">{value_text(self.bias)}</span>'
@@ -162,20 +179,30 @@ class ConvFormulaView(GridView):
                 + dynamic("span", "sum-at", frame) + "</code> = "
                 + dynamic("span", "sum-out", frame, class_="num") + ".</p>")
 
+    def _steps_note(self) -> str:
+        """Padding and stride in words, where the layer has them (Tiny VGG has neither: nothing said)."""
+        said = []
+        if self.before:
+            said.append(f"The input is padded with {self.before} cell{'s' if self.before > 1 else ''} of zeros on "
+                        "each side: near the border the window reaches past the map, and the zeros there add "
+                        "nothing to the sum.")
+        if self.stride > 1:
+            said.append(f"With stride {self.stride} the window moves {self.stride} cells for each output pixel, "
+                        f"so the output is about 1/{self.stride} of the input's size.")
+        return f'<p class="detail-steps">{" ".join(said)}</p>' if said else ""
+
     def calls(self, pixel) -> list[Call]:
         y, x = pixel
-        s, k, n, c = self.stride, self.window_size, self.neuron, self.channel
-        rows, cols = f"{y * s}:{y * s + k}", f"{x * s}:{x * s + k}"
-        src, layer = self.source, self.layer
+        n, c = self.neuron, self.channel
+        layer = self.layer
         share = Call("share", layers.conv_pixel,
-                     (Operand("window", f"{src}[{c}, {rows}, {cols}]", self._window(pixel)),
+                     (Operand("window", self._where(pixel, str(c)), self._window(pixel)),
                       Operand("kernel", f"{layer}.weight[{n}, {c}]", self.kernel),
                       Operand("bias", "0", 0.0)),
                      f"Channel {c + 1}\u2019s share (the number above), without the bias:",
                      f"network.conv_intermediates(trace, \"{layer}\", {n})[{c}, {y}, {x}]")
         whole = Call("pixel", layers.conv_pixel,
-                     (Operand("window", f"{src}[:, {rows}, {cols}]",
-                              self.trace[src][:, y * s:y * s + k, x * s:x * s + k]),
+                     (Operand("window", self._where(pixel, ":"), self.windows[:, y, x]),
                       Operand("kernel", f"{layer}.weight[{n}]", self.kernels),
                       Operand("bias", f"{layer}.bias[{n}]", np.float32(self.bias))),
                      "The whole output pixel: every channel and the bias:",
