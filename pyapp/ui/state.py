@@ -202,6 +202,9 @@ class State:
             return self.overview(), f"There is no layer called {self.layer!r} in this network."
         if not entry.shows(layer.type):
             return self.overview(), f"{self.layer} is not a layer the {self.view} view can show."
+        reason = registry.misfit(entry, network, self.layer)
+        if reason:
+            return self.overview(), reason
         count = network.shapes[self.layer][0]
         if not 0 <= self.neuron < count:
             return self.overview(), f"{self.layer} has {count} maps; there is no map {self.neuron + 1}."

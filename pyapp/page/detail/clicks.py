@@ -26,7 +26,8 @@ class Clicks:
             self.host.app.set_state(state.overview())
             return True
         try:
-            entry = registry.opened_by(self.host.app.network.layer(layer).type)
+            network = self.host.app.network
+            entry = registry.opened_by(network.layer(layer).type, network, layer)
         except KeyError:
             entry = None  # the input has no detail view
         if entry is None:
@@ -46,7 +47,8 @@ class Clicks:
     def click_output(self, event, element):
         index = int(element.getAttribute("data-index"))
         dense = self._output_layer()
-        state, entry = self.host.app.state, registry.opened_by(registry.OUTPUT_LAYER_TYPE)
+        network = self.host.app.network
+        state, entry = self.host.app.state, registry.opened_by(registry.OUTPUT_LAYER_TYPE, network, dense)
         if state.view != registry.OVERVIEW and registry.root(state.view) == entry.name and index != state.neuron:
             self.host.app.set_state(state.overview().with_(view=entry.name, layer=dense, neuron=index))  # another class
             return True

@@ -76,9 +76,33 @@ def root(name: str) -> str:
     return name
 
 
-def opened_by(layer_type: str) -> ViewEntry | None:
-    """The view a click on a map (or output class) of a layer of ``layer_type`` opens from the overview."""
-    return next((e for e in ENTRIES if e.shows(layer_type) and e.parent == OVERVIEW and not e.linked), None)
+def opened_by(layer_type: str, network=None, layer: str | None = None) -> ViewEntry | None:
+    """The view a click on a map (or output class) of a layer of ``layer_type`` opens from the overview (the
+    first that can draw ``layer`` of ``network`` when given: a model without a flatten step gets Why?)."""
+    return next((e for e in ENTRIES if e.shows(layer_type) and e.parent == OVERVIEW and not e.linked
+                 and (network is None or misfit(e, network, layer) is None)), None)
+
+
+def misfit(entry: ViewEntry, network, layer: str | None) -> str | None:
+    """Why the view cannot draw this layer of this network, in words; None when it can. The map views need
+    maps (a ReLU or dropout between dense layers holds numbers), and the flatten view, with the softmax drawn
+    over it, maps flattened into the output layer (not global average pooling, not hidden dense layers)."""
+    if layer is None:
+        return None
+    dense = [item.name for item in network.layers if item.type == OUTPUT_LAYER_TYPE]
+    if entry.layer_type == OUTPUT_LAYER_TYPE and layer != dense[-1]:
+        return f"{layer} is a hidden dense layer: the {entry.name} view is about the output layer's classes."
+    if root(entry.name) == "flatten":  # it draws the flattened maps straight into the output's classes
+        flattens = [item.name for item in network.layers if item.type == "flatten"]
+        if len(dense) > 1 or not any(len(network.shapes.get(network.sources[name], ())) == 3 for name in flattens):
+            return (f"The {entry.name} view shows maps flattened straight into the classes; this network has "
+                    + ("dense layers between them" if len(dense) > 1 else "no flatten step from maps")
+                    + ", so Why? explains its classes.")
+        return None
+    maps = [len(network.shapes.get(name, ())) == 3 for name in (layer, network.sources.get(layer))]
+    if entry.layer_type != OUTPUT_LAYER_TYPE and not any(maps):  # global pooling: maps in, numbers out
+        return f"{layer} holds single numbers, not maps: the {entry.name} view shows maps."
+    return None
 
 
 def deepest(name: str) -> ViewEntry:

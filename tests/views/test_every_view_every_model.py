@@ -1,0 +1,100 @@
+"""Every detail view on every layer it explains, for the five networks a student meets first (issue 21 item 5):
+PyTorch's CIFAR-10 tutorial net, the Keras MNIST convnet, LeNet-5, a VGG-style net with same padding and batch
+normalisation, and a net that ends in global average pooling; each view is built, drawn and stepped on every
+map-bearing layer it shows, with random weights (the numbers' correctness is checked view by view elsewhere)."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from pyapp.engine.network import Network, random_weights
+from pyapp.ui.state import State
+from pyapp.views.detail import registry
+from pyapp.views.detail.base import build
+
+
+def conv(name, filters, k, **more):
+    return {"name": name, "type": "conv2d", "filters": filters, "kernel_size": k, **more}
+
+
+def tail(*units):
+    dense = [{"name": f"dense_{i}", "type": "dense", "units": n} for i, n in enumerate(units)]
+    between = []
+    for layer in dense[:-1]:
+        between += [layer, {"name": layer["name"] + "_relu", "type": "relu"}]
+    return [{"name": "flatten", "type": "flatten"}, *between, {**dense[-1], "name": "logits"},
+            {"name": "probabilities", "type": "softmax"}]
+
+
+MODELS = {
+    "cifar-tutorial": ([32, 32, 3], [conv("conv1", 6, 5), {"name": "relu1", "type": "relu"},
+                                     {"name": "pool1", "type": "max_pool2d", "pool_size": 2},
+                                     conv("conv2", 16, 5), {"name": "relu2", "type": "relu"},
+                                     {"name": "pool2", "type": "max_pool2d", "pool_size": 2}, *tail(120, 84, 4)]),
+    "keras-mnist": ([28, 28, 1], [conv("conv2d", 32, 3), {"name": "relu", "type": "relu"},
+                                  {"name": "pool", "type": "max_pool2d", "pool_size": 2},
+                                  conv("conv2d_1", 64, 3), {"name": "relu_1", "type": "relu"},
+                                  {"name": "pool_1", "type": "max_pool2d", "pool_size": 2},
+                                  {"name": "flatten", "type": "flatten"}, {"name": "dropout", "type": "dropout", "rate": 0.5},
+                                  {"name": "logits", "type": "dense", "units": 4},
+                                  {"name": "probabilities", "type": "softmax"}]),
+    "lenet-5": ([32, 32, 1], [conv("c1", 6, 5), {"name": "t1", "type": "tanh"},
+                              {"name": "s2", "type": "avg_pool2d", "pool_size": 2},
+                              conv("c3", 16, 5), {"name": "t3", "type": "tanh"},
+                              {"name": "s4", "type": "avg_pool2d", "pool_size": 2}, *tail(120, 84, 4)]),
+    "vgg-bn": ([32, 32, 3], [conv("conv", 32, 3, padding="same"), {"name": "bn", "type": "batch_norm"},
+                             {"name": "relu", "type": "relu"}, {"name": "pool", "type": "max_pool2d", "pool_size": 2},
+                             conv("conv_2", 32, 3, padding="same"), {"name": "bn_2", "type": "batch_norm"},
+                             {"name": "relu_2", "type": "relu"}, {"name": "pool_2", "type": "max_pool2d", "pool_size": 2},
+                             *tail(64, 4)]),
+    "global-pooling": ([32, 32, 3], [conv("c1", 8, 3, stride=2, padding=1), {"name": "r1", "type": "leaky_relu", "slope": 0.1},
+                                     {"name": "p1", "type": "avg_pool2d", "pool_size": 2},
+                                     conv("c2", 16, 3), {"name": "r2", "type": "sigmoid"},
+                                     {"name": "gap", "type": "global_avg_pool"},
+                                     {"name": "logits", "type": "dense", "units": 4},
+                                     {"name": "probabilities", "type": "softmax"}]),
+}
+NEEDS_DATA = {"unit", "atlas", "shift"}  # the patches of a model's images, the MLP beside the shipped model: elsewhere
+
+
+def network_of(name: str) -> Network:
+    shape, layers = MODELS[name]
+    spec = {"name": name, "input_shape": shape, "classes": ["a", "b", "c", "d"], "layers": layers}
+    return Network(spec, random_weights(spec, seed=1))
+
+
+@pytest.mark.parametrize("model", list(MODELS))
+def test_every_view_opens_draws_and_steps_on_every_layer_it_explains(model):
+    network = network_of(model)
+    picture = np.random.default_rng(2).random(tuple(network.input_shape), dtype=np.float32)
+    trace = network.forward(picture)
+    opened, refused = set(), set()
+    for entry in registry.ENTRIES:
+        if entry.name in NEEDS_DATA:
+            continue
+        for layer in network.layers:
+            if not entry.shows(layer.type):
+                continue
+            count = trace[layer.name].shape[0]
+            for neuron in sorted({0, count - 1}):
+                state = State(view=entry.name, layer=layer.name, neuron=neuron)
+                checked, said = state.checked(network)
+                if checked.view != entry.name:  # a view that cannot draw this layer is refused in words
+                    assert said and said == registry.misfit(entry, network, layer.name), (model, entry.name, said)
+                    refused.add((entry.name, layer.name))
+                    continue
+                view = build(state, trace, network)
+                markup = view.markup() + view.overlay()  # a box, an overlay on the overview, or both
+                view.overlay_frame()
+                assert f'data-view="{entry.name}"' in markup or f"data-view='{entry.name}'" in markup, \
+                    (model, entry.name, layer.name)
+                shape = getattr(view, "out_shape", None)
+                if entry.step_ms and shape:  # a stepping view: its last window too
+                    view.frame((shape[0] - 1, shape[1] - 1))
+                opened.add(entry.name)
+    # every map layer opens its view; what is refused is only a view of numbers that are not maps
+    assert all(len(network.shapes[layer]) == 1 for view, layer in refused if view not in ("flatten", "softmax"))
+    assert {"conv-elastic", "conv-formula", "pool", "why"} <= opened
+    # a click on an output class opens a view that can draw it: the flatten view, or Why? without a flatten step
+    first = registry.opened_by(registry.OUTPUT_LAYER_TYPE, network, "logits")
+    assert first.name == ("flatten" if model == "keras-mnist" else "why")  # one dense layer after the flatten
