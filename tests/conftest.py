@@ -56,3 +56,24 @@ def synthetic_photo():
     from helpers import synthetic_photo
 
     return synthetic_photo()
+
+
+# The Keras MNIST student model's site, built once: tests/training/test_student_models.py checks the build,
+# tests/browser/test_student_pages.py opens it in the browser.
+@pytest.fixture(scope="session")
+def keras_mnist_site(tmp_path_factory):
+    """(the built site's folder, the imported model folder) of the Keras MNIST convnet, with generated photos."""
+    if not os.environ.get("PYODIDE_WHEELS"):
+        pytest.skip("no wheels folder (PYODIDE_WHEELS)")
+    keras = pytest.importorskip("keras")
+    import build
+    import student_models as sm
+    from helpers import run
+
+    folder = tmp_path_factory.mktemp("keras-mnist-site")
+    sm.train_keras(sm.keras_mnist(keras), 28, 1, pixel_scale=255).save(folder / "mnist.keras")
+    assert run("import", folder / "mnist.keras", "-o", folder / "model", "--classes", ",".join(sm.CLASSES)).returncode == 0
+    sm.photo_folder(folder / "photos")  # a labelled folder, as a student makes one
+    out = build.build(folder / "dist", data=str(folder / "photos"), model=str(folder / "model"),
+                      allow_download=False).out
+    return out, folder / "model"

@@ -38,7 +38,7 @@ def app(browser, site):
 
 def showable(network) -> tuple[registry.ViewEntry, ...]:
     """The views the shipped model has layers for (batch normalisation's and dropout's are checked on a student's
-    model, tests/training/test_student_pages.py)."""
+    model, tests/browser/test_student_pages.py)."""
     return tuple(entry for entry in registry.ENTRIES if any(entry.shows(layer.type) for layer in network.layers))
 
 

@@ -88,7 +88,7 @@ def test_phone_and_tablet_show_every_detail_view_within_the_screen(page, open_ap
     from pyapp.engine.network import load_network
 
     # a new view gets a link here, when the shipped model has its layers (batch normalisation and dropout:
-    # tests/training/test_student_pages.py, on a student's model)
+    # tests/browser/test_student_pages.py, on a student's model)
     kinds = {layer.type for layer in load_network().layers} | {"dense"}
     assert set(VIEW_LINKS) == {entry.name for entry in registry.ENTRIES if any(map(entry.shows, kinds))}
     for width, height in ((390, 844), (768, 1024)):

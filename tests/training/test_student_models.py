@@ -138,5 +138,8 @@ def test_the_site_builds_for_the_keras_mnist_convnet(keras_mnist_site):
     maps = re.findall(r'data-layer="([a-z_0-9]+)" data-index', html)
     convolutions = [layer.name for layer in load_network(model).layers if layer.type == "conv2d"]
     # Keras names layers by a count over the whole process: the columns are found by the model's own names
-    assert maps.count("input") == 1 and [maps.count(name) for name in convolutions] == [32, 64]  # grey: one map
+    # grey: one input map; 32 and 64 filters: the first ten of each, and a "+ N more" control for the rest
+    assert maps.count("input") == 1 and [maps.count(name) for name in convolutions] == [10, 10]
+    for name, more in zip(convolutions, (22, 54)):
+        assert re.search(rf'data-column="{name}"', html) and f"+ {more} more" in html
     assert "28 by 28 pixels" in html

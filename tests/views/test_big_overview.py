@@ -75,8 +75,8 @@ def test_the_button_says_how_many_more_and_which_maps_show(network, trace):
     page = overview.render(State(image="custom"), trace, network, canvas=True)
     buttons = re.findall(r'<g class="more-maps" data-column="([a-z_0-9]+)" data-page="(\d+)".*?</g>', page)
     assert ("conv_0_1", "1") in buttons and ("dense_0", "1") in buttons
-    assert re.search(r'data-column="conv_0_1"[^>]*role="button"[^>]*aria-label="conv_0_1: maps 1 to 10 of 64 shown; '
-                     r'show the next maps".*?>\+ 54 more<.*?>1\u201310 of 64<', page)
+    assert re.search(r'data-column="conv_0_1"[^>]*role="button"[^>]*aria-label="\+ 54 more 1\u201310 of 64 shown '
+                     r'in conv_0_1: show the next maps".*?>\+ 54 more<.*?>1\u201310 of 64<', page)
     last = overview.render(State(image="custom", maps=6), trace, network, canvas=True)
     assert re.search(r'data-column="conv_0_1" data-page="0".*?>back to 1<.*?>61\u201364 of 64<', last)
 

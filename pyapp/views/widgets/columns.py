@@ -49,14 +49,17 @@ def label(grid: OverviewLayout, column: Column, detail: bool | None) -> str:
     """The layer's name over its column, its size (H, W, C) under it with ``detail`` (None: both, the page
     toggles the size with a class). The name always shows: "conv relu conv" twice says less than conv_1_1."""
     cx = column.x + NODE_SIZE / 2
-    content = svg.element("tspan", svg.escape(fitted_name(grid, column)), font_size="11.5")
+    shown = fitted_name(grid, column)
+    content = svg.element("tspan", svg.escape(shown), font_size="11.5")
     if detail is not False:
         content += svg.element("tspan", svg.escape(dimension(column)), x=cx, dy="1.4em", font_size="8.5",
                                class_="label-dims")
     group = svg.group([svg.element("text", content, x=cx, y=geometry.LABEL_Y, class_="label-name")],
                       class_="layer-label", data_article=article_topic(column.kind),
                       tabindex=0 if detail is None else None, role=None if detail is not None else "link",
-                      aria_label=f"{column.name}: read about this layer", text_anchor="middle", font_size="12",
+                      # a cut name is said as shown, then whole (axe: a label holds the text it shows)
+                      aria_label=f"{shown if shown == column.name else f'{shown}, {column.name}'}: read about this layer",
+                      text_anchor="middle", font_size="12",
                       fill=TEXT_COLOR)
     return svg.with_tooltip("Go to the article section on this layer", group)
 
@@ -96,17 +99,23 @@ def more_control(column: Column, interactive: bool) -> str:
     first, last, x, y, size = column.drawn[0] + 1, column.drawn[-1] + 1, column.x, column.more_y, column.size
     what = "units" if column.units else "maps"
     says = f"+ {column.more} more" if column.more else "back to 1"
-    lines = [svg.text(says, x=x + NODE_SIZE / 2, y=y + (size / 2 if column.units else size * 0.4),
-                      class_="more-says", dominant_baseline="central", font_size="7.5" if column.units else None)]
+    # one <text>, its lines as tspans with a space between: the button's visible words read as one phrase
+    spans = svg.element("tspan", svg.escape(says), x=x + NODE_SIZE / 2,
+                        y=y + (size / 2 if column.units else size * 0.4), class_="more-says",
+                        font_size="7.5" if column.units else None)
+    which = f"{first}\u2013{last} of {column.count}"
     if not column.units:  # a map's row has room for which maps show
-        lines.append(svg.text(f"{first}\u2013{last} of {column.count}", x=x + NODE_SIZE / 2, y=y + size * 0.72,
-                              class_="more-which", dominant_baseline="central", font_size="7"))
+        spans += " " + svg.element("tspan", which, x=x + NODE_SIZE / 2, y=y + size * 0.72, class_="more-which",
+                                   font_size="7")
+    lines = [svg.element("text", spans, dominant_baseline="central")]
     turn = (f"show the next {what}" if column.more else f"back to {what} 1 to {len(column.drawn)}")
     return svg.group([svg.element("rect", x=x, y=y, width=NODE_SIZE, height=size, rx=3, class_="more-box",
                                   fill=MORE_FILL, stroke=MORE_STROKE), *lines],
                      class_="more-maps", data_column=column.name, data_page=geometry.next_page(column),
                      tabindex=0 if interactive else None, role="button" if interactive else None,
-                     aria_label=f"{column.name}: {what} {first} to {last} of {column.count} shown; {turn}",
+                     # the visible words first (axe: a label holds the text it shows), then what a press does
+                     aria_label=(f"{says} {which} shown" if not column.units else f"{says} ({which} shown)")
+                     + f" in {column.name}: {turn}",
                      text_anchor="middle", font_size="8.5", fill=TEXT_COLOR)
 
 

@@ -1,5 +1,5 @@
 """The new layer kinds' views and the drawing pad in the page of a student's model (issue 21 items 1 and 2): the
-Keras MNIST convnet's built site (tests/training/conftest.py, built once) opens the activation view by address
+Keras MNIST convnet's built site (tests/conftest.py, built once) opens the activation view by address
 with CPython's numbers on its curve, a stroke drawn on the pad with the mouse changes the probabilities to
 CPython's for the same drawing centred the MNIST way, and the VGG-style net with batch normalisation, opened with
 "Open a model...", shows its batch-normalisation view with CPython's numbers."""
@@ -10,7 +10,7 @@ import pytest
 
 import build
 import student_models as sm
-from explainer_page import (CHROMIUM, CHROMIUM_ARGS, VIEWPORT, active_example, read_probabilities, shot,
+from explainer_page import (VIEWPORT, active_example, read_probabilities, shot,
                             wait_until_started)
 from helpers import run
 from pyapp.engine.network import load_network
@@ -33,27 +33,10 @@ def served(keras_mnist_site):
     httpd.server_close()
 
 
-@pytest.fixture(scope="module")
-def chromium(served):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
 @pytest.fixture
-def page(chromium):
-    context = chromium.new_context(viewport=VIEWPORT)
-    yield context.new_page()
-    context.close()
-
-
-@pytest.fixture
-def axe_page(chromium):
+def axe_page(browser):
     """A page axe can be injected into (the site's CSP refuses the script otherwise)."""
-    context = chromium.new_context(viewport=VIEWPORT, bypass_csp=True)
+    context = browser.new_context(viewport=VIEWPORT, bypass_csp=True)
     yield context.new_page()
     context.close()
 
