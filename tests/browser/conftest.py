@@ -127,6 +127,14 @@ def page(context):
 
 
 @pytest.fixture
+def axe_page(browser):
+    """A fresh page whose CSP lets axe-core in (injected from node_modules, as test_accessibility does)."""
+    context = browser.new_context(viewport=VIEWPORT, bypass_csp=True)
+    yield context.new_page()
+    context.close()
+
+
+@pytest.fixture
 def open_app(site):
     """open_app(page, hash="", url=site.url) -> seconds until data-status=ready; fails on "error"."""
 

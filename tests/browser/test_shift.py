@@ -58,11 +58,8 @@ def check_against_cpython(page, site, dx: int, dy: int) -> None:
 
 
 @pytest.fixture
-def page(browser):
-    """A fresh page whose CSP lets axe-core in (injected from node_modules, as test_accessibility does)."""
-    context = browser.new_context(viewport=VIEWPORT, bypass_csp=True)
-    yield context.new_page()
-    context.close()
+def page(axe_page):
+    return axe_page  # every test here may run axe: the page's CSP lets it in
 
 
 def test_the_shift_view_runs_both_networks_on_the_moved_picture(page, open_app, site):

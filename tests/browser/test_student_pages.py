@@ -33,14 +33,6 @@ def served(keras_mnist_site):
     httpd.server_close()
 
 
-@pytest.fixture
-def axe_page(browser):
-    """A page axe can be injected into (the site's CSP refuses the script otherwise)."""
-    context = browser.new_context(viewport=VIEWPORT, bypass_csp=True)
-    yield context.new_page()
-    context.close()
-
-
 def _shown_trace(page, out, model):
     """The trace CPython computes for the example the page shows, with the model's folder."""
     name = active_example(page)
