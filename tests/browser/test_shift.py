@@ -7,7 +7,7 @@ import json
 
 import numpy as np
 import pytest
-from explainer_page import VIEWPORT, read_probabilities, shot
+from explainer_page import read_probabilities, shot
 from test_accessibility import AXE, BLOCKING
 
 from pyapp import WEIGHTS_DIR
