@@ -6,7 +6,7 @@
         open_app(page, "#image=koala")          # waits for data-status=ready (fails on error)
         assert read_probabilities(page) == pytest.approx(native.probabilities("koala"), abs=1e-5)
 
-Fixtures: site (built folder + address), browser, context (fresh per test), page, open_app,
+Fixtures: site (built folder + address), browser, context (fresh per test), page, axe_page (a page axe can be injected into), open_app,
 native (CPython reference), serve (serve another folder, e.g. a broken copy), student_site (the site built
 for a student's model: PyTorch's CIFAR-10 tutorial net).
 Helpers that read and drive the page are in explainer_page.py.
