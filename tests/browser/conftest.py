@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 import build
-from explainer_page import CHROMIUM, CHROMIUM_ARGS, READY_TIMEOUT_S, VIEWPORT, wait_until_started
+from explainer_page import CHROMIUM, CHROMIUM_ARGS, READY_TIMEOUT_S, VIEWPORT, keep_console, wait_until_started
 
 
 @dataclass
@@ -117,6 +117,7 @@ def browser(playwright_instance):
 def context(browser):
     """A fresh browser context (empty cache, no service worker) for one test."""
     context = browser.new_context(viewport=VIEWPORT)
+    keep_console(context)
     yield context
     context.close()
 

@@ -14,6 +14,8 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"
 VIEWPORT = {"width": 1280, "height": 900}
 # A cold start is 3-10 s on a busy 2-core machine; past this bound a visitor has given up.
 READY_TIMEOUT_S = 60
+# Start-up waits poll on a clock, not on animation frames: they wait for time to pass, not for frames.
+POLL_MS = 100
 
 
 def app_status(page) -> str:
@@ -24,8 +26,45 @@ def app_status(page) -> str:
 def wait_for_start_to_end(page, timeout: float = READY_TIMEOUT_S) -> None:
     """Wait until #app's data-status has left "loading". Safe while a reloaded document is still being
     parsed (no #app yet): a predicate that throws there fails the wait at once."""
-    page.wait_for_function("(status => Boolean(status) && status !== 'loading')"
-                           "(document.getElementById('app')?.dataset.status)", timeout=timeout * 1000)
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    try:
+        page.wait_for_function("(status => Boolean(status) && status !== 'loading')"
+                               "(document.getElementById('app')?.dataset.status)", timeout=timeout * 1000,
+                               polling=POLL_MS)
+    except PlaywrightTimeout as exc:
+        raise AssertionError(f"the page was still loading after {timeout:.0f} s: {start_up_report(page)}") from exc
+
+
+# What a start that never ended had done: its stages, its milestones, and the start-up files with no finished response.
+START_UP_REPORT = """async () => {
+  // a renderer that makes no frames starves Playwright's default (requestAnimationFrame) polling
+  const frames = await new Promise((done) => { requestAnimationFrame(() => done('ticking'));
+                                               setTimeout(() => done('none within 1 s'), 1000); });
+  const plan = JSON.parse(document.getElementById('load-plan')?.textContent || '{"stages": []}');
+  const finished = new Set(performance.getEntriesByType('resource').map((e) => e.name.split('?')[0]));
+  const files = plan.stages.flatMap((stage) => stage.files.map(([path]) => path));
+  return JSON.stringify({status: document.getElementById('app')?.dataset.status, frames,
+    readyState: document.readyState, history: window.explainer?.history,
+    timings: window.explainer?.timings, unfinished: files.filter((p) => !finished.has(new URL(p, document.baseURI).href))});
+}"""
+
+
+def start_up_report(page) -> str:
+    try:
+        page.wait_for_function("true", timeout=5000)  # a page whose main thread is stuck would never answer evaluate
+        report = page.evaluate(START_UP_REPORT)
+    except Exception as exc:
+        report = f"(the page did not answer in 5 s: its main thread is stuck: {exc})"
+    console = getattr(page.context, "console_lines", [])  # kept by the context fixture
+    return report + ("\nlast console lines:\n" + "\n".join(console[-30:]) if console else "")
+
+
+def keep_console(context) -> None:
+    """Keep the context's console lines and page errors, for start_up_report."""
+    context.console_lines = []
+    context.on("console", lambda message: context.console_lines.append(f"{message.type}: {message.text[:400]}"))
+    context.on("weberror", lambda error: context.console_lines.append(f"page error: {error.error}"))
 
 
 def wait_until_started(page, timeout: float = READY_TIMEOUT_S, settled: bool = True) -> None:
@@ -37,7 +76,7 @@ def wait_until_started(page, timeout: float = READY_TIMEOUT_S, settled: bool = T
         message = page.inner_text("#error") if status == "error" else ""
         raise AssertionError(f"the page did not start (data-status={status}): {message}")
     if settled:
-        page.wait_for_function("window.explainer?.timings?.settled", timeout=timeout * 1000)
+        page.wait_for_function("window.explainer?.timings?.settled", timeout=timeout * 1000, polling=POLL_MS)
 
 
 def read_probabilities(page) -> dict[str, float]:
