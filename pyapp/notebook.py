@@ -84,9 +84,9 @@ def _check(network, name: str, layer: str | None, neuron: int, channel: int | No
     kind = VIEW_TABLE[name][1]
     if kind is None:
         return None
-    if kind == "dense":
+    if kind == "dense" and not registry.entry(name).hidden:  # the classes' views: the output layer
         count = len(network.classes)
-        layer = next(l.name for l in network.layers if l.type == "dense")
+        layer = registry.output_layer(network)
     else:
         kinds = kind if isinstance(kind, tuple) else (kind,)  # e.g. the activation view: ReLU, sigmoid, ...
         fitting = [l.name for l in network.layers if l.type in kinds]
@@ -135,6 +135,8 @@ def view(name: str, image, layer: str | None = None, neuron: int = 0, channel: i
         channel = channel or 0
     state = _state(image, colors=colors, view=name, layer=layer, neuron=neuron, channel=channel)
     overlay_view = VIEW_TABLE[name][2]
+    if overlay_view and registry.drawn_root(name, network, layer) != overlay_view:
+        overlay_view = None  # e.g. the softmax of a net whose flatten view cannot draw its classes: alone
     grid, body = overview_view._body(state, trace, network, standalone=True)
     css = overview_view.STANDALONE_STYLE + _styles("detail.css")  # the overlays' classes, as on the page
     if overlay_view:

@@ -78,9 +78,9 @@ class App:
         self.notice = Notice()
         self.on("click", "#notice-close", self.notice.hide)
         # one level up (formula -> elastic -> overview): Esc, or a click on empty space
-        self.on("keydown", lambda event: event.key == "Escape", lambda event, element: self.set_state(self.state.back()))
-        self.on("click", lambda event: getattr(event.target, "id", None) in EMPTY_SPACE,
-                lambda event, element: self.set_state(self.state.back()))
+        up = lambda event, element: self.set_state(self.state.back(self.network))  # noqa: E731
+        self.on("keydown", lambda event: event.key == "Escape", up)
+        self.on("click", lambda event: getattr(event.target, "id", None) in EMPTY_SPACE, up)
 
     # -- events -----------------------------------------------------------------------------------
     def install(self, name: str, controller, events=()) -> None:

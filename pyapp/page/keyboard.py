@@ -117,7 +117,7 @@ class Keyboard:
     def _item_of(self, view):
         """The overview's item a view explains (a view opened by a link has no opener)."""
         layer = view.layer
-        if self.app.network.layer(layer).type == registry.OUTPUT_LAYER_TYPE:
+        if layer == registry.output_layer(self.app.network):
             layer = geometry.OUTPUT
         return self._item(layer, view.neuron)
 

@@ -33,7 +33,7 @@ class ResultController:
         line.innerHTML = view.render(app.trace, app.network)
 
     def open(self, event, element) -> bool:
-        dense = [layer.name for layer in self.app.network.layers if layer.type == registry.OUTPUT_LAYER_TYPE][-1]
+        dense = registry.output_layer(self.app.network)
         k = int(element.getAttribute("data-index"))
         self.app.set_state(self.app.state.overview().with_(view="softmax", layer=dense, neuron=k))
         return True

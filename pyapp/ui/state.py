@@ -82,12 +82,14 @@ class State:
         return replace(self, view="overview", layer=None, neuron=None, channel=None, pixel=None,
                        method=DEFAULT_METHOD, compare=None, cam=None, shift=None)
 
-    def back(self) -> "State":
-        """One level up (the registry's parent): formula view to elastic view to overview; the overview stays."""
+    def back(self, network=None) -> "State":
+        """One level up (the registry's parent): formula view to elastic view to overview; the overview stays.
+        With the network: past a parent that cannot draw its layer (the softmax of a net without a flatten view)."""
         if self.view == registry.OVERVIEW:
             return self
         parent = registry.parent(self.view)
-        if parent == registry.OVERVIEW:
+        alone = network is not None and registry.drawn_root(self.view, network, self.layer) == self.view
+        if parent == registry.OVERVIEW or alone:
             return self.overview()
         return replace(self, view=parent, channel=None, pixel=None)
 
@@ -200,7 +202,7 @@ class State:
             layer = network.layer(self.layer)
         except KeyError:
             return self.overview(), f"There is no layer called {self.layer!r} in this network."
-        if not entry.shows(layer.type):
+        if not registry.can_show(entry, network, layer.name):
             return self.overview(), f"{self.layer} is not a layer the {self.view} view can show."
         reason = registry.misfit(entry, network, self.layer)
         if reason:

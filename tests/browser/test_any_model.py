@@ -1,13 +1,14 @@
 """The overview and the Why? view of a student's model in the browser (issue 21 item 3), on the site built for
 PyTorch's CIFAR-10 tutorial net (16 filters in its second convolution, dense layers of 120 and 84 units): the
-"+ N more" button pages through the maps by keyboard, the dense layers' units show the engine's values, and
-Grad-CAM on a chosen convolution equals CPython's."""
+"+ N more" button pages through the maps by keyboard, the dense layers' units show the engine's values, a hidden
+unit opens its weighted sum (the dense view) by mouse and keyboard, and Grad-CAM on a chosen convolution equals
+CPython's."""
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from explainer_page import click_example, wait_until_started
+from explainer_page import click_example, shot, wait_until_started
 from pyapp.engine import explain
 from pyapp.engine.network import load_network
 from pyapp.images.preprocess import load_image
@@ -97,3 +98,34 @@ def test_grad_cam_on_a_chosen_convolution_equals_cpythons(page, student_site, mo
     extent = float(np.abs(heat).max())
     assert lo == pytest.approx(float(heat.min()), rel=1e-3, abs=1e-4 * extent)
     assert hi == pytest.approx(float(heat.max()), rel=1e-3, abs=1e-4 * extent)
+
+
+def test_a_click_on_a_hidden_dense_unit_shows_its_weighted_sum_with_cpythons_numbers(page, student_site, model):
+    name, unit = student_site.examples[0], 5
+    trace = trace_of(model, student_site, name)
+    activation = next(layer.name for layer in model.layers if model.sources.get(layer.name) == "7")
+    open_student(page, student_site, f"#image={name}")
+    page.click(f'#overview-svg .unit[data-layer="7"][data-index="{unit}"]')
+    page.wait_for_function("location.hash.includes('view=dense')")
+    box = "[data-view='dense']"
+    page.wait_for_selector(f"{box} [data-u='dense-out']", state="attached")  # in the closed code panel
+    assert float(page.get_attribute(f"{box} [data-u='dense-out']", "data-value")) == pytest.approx(
+        float(trace["7"][unit]), rel=1e-5, abs=1e-6)
+    assert float(page.get_attribute(f"{box} [data-u='act-out']", "data-value")) == pytest.approx(
+        float(trace[activation][unit]), rel=1e-5, abs=1e-6)
+    shot(page, "dense-view-desktop")
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.evaluate("document.querySelector('.detail-box').scrollIntoView({block: 'nearest'})")
+    left, right = page.evaluate("(r => [r.left, r.right])(document.querySelector('.detail-box').getBoundingClientRect())")
+    assert 0 <= left and right <= 390
+    shot(page, "dense-view-phone")
+    page.keyboard.press("Escape")
+    page.wait_for_function("!location.hash.includes('view=')")
+    page.focus(f'#overview-svg .unit[data-layer="7"][data-index="{unit + 1}"]')  # the keyboard opens it too
+    page.keyboard.press("Enter")
+    page.wait_for_function(f"location.hash.includes('view=dense') && location.hash.includes('neuron={unit + 1}')")
+    page.keyboard.press("Escape")
+    page.wait_for_function("!location.hash.includes('view=')")
+    page.click(f'#overview-svg .unit[data-layer="{activation}"][data-index="2"]')  # its activation: the same sum
+    page.wait_for_function("(a => a.get('view') === 'dense' && a.get('layer') === '7' && a.get('neuron') === '2')"
+                           "(new URLSearchParams(location.hash.slice(1)))")

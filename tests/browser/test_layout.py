@@ -63,6 +63,7 @@ VIEW_LINKS = {
     "unit": "view=unit&layer=conv_2_1&neuron=4",
     "atlas": "view=atlas",
     "shift": "view=shift&layer=logits&neuron=0&shift=4,-3",
+    "dense": "view=dense&layer=logits&neuron=5",  # any dense unit's weighted sum: the logit's, on the shipped model
 }
 # Right, left, top, bottom of every control of a view (its box's buttons; the elastic view's channel rows).
 CONTROLS_JS = """() => {

@@ -2,7 +2,8 @@
 Keras MNIST convnet's built site (tests/conftest.py, built once) opens the activation view by address
 with CPython's numbers on its curve, a stroke drawn on the pad with the mouse changes the probabilities to
 CPython's for the same drawing centred the MNIST way, and the VGG-style net with batch normalisation, opened with
-"Open a model...", shows its batch-normalisation view with CPython's numbers."""
+"Open a model...", shows its batch-normalisation view with CPython's numbers; LeNet-5 and a net ending in global average
+pooling, opened the same way, open every view the registry has for their layers."""
 from __future__ import annotations
 
 import numpy as np
@@ -141,3 +142,60 @@ def test_the_batch_norm_view_of_a_vgg_style_net_has_cpythons_numbers(axe_page, s
     assert _value(page, "conv-formula", "w0") == 0.0
     share = network.conv_intermediates(trace, conv.name, 1)[0, 0, 0]
     assert _value(page, "conv-formula", "r") == pytest.approx(float(share), rel=1e-5, abs=1e-6)
+
+
+def _views_to_open(network) -> list[tuple[str, str]]:
+    """(view, layer) for every view of the registry on the first and last layer it can draw of ``network``."""
+    from pyapp.ui.state import State
+    from pyapp.views.detail import registry
+
+    found = []
+    for entry in registry.ENTRIES:
+        fits = [layer.name for layer in network.layers if registry.can_show(entry, network, layer.name)
+                and State(view=entry.name, layer=layer.name, neuron=0).checked(network)[0].view == entry.name]
+        found += [(entry.name, layer) for layer in dict.fromkeys(fits[:1] + fits[-1:])]
+    return found
+
+
+@pytest.mark.parametrize("student", ["lenet5", "global-pooling"])
+def test_every_view_opens_in_the_page_on_lenet5_and_a_global_pooling_net(page, served, tmp_path, student):
+    """LeNet-5 (ONNX: grey input, tanh, average pooling, three dense layers) and a net ending in global average
+    pooling (a state dict), opened with "Open a model...": every view the registry has for their layers opens by
+    address, with the layer asked for and the engine's number where the view shows one, and nothing goes wrong."""
+    import torch
+
+    url, out, _ = served
+    if student == "lenet5":
+        torch.onnx.export(sm.train_torch(sm.lenet5(), 28, 1), (torch.rand(1, 1, 28, 28),), tmp_path / "net.onnx",
+                          dynamo=False)
+        extra = []
+    else:
+        torch.save(sm.train_torch(sm.global_pooling_net(), 32, 3).state_dict(), tmp_path / "net.pt")
+        extra = ["--layers", sm.GAP_WORDS, "--input-size", "32"]
+    source = tmp_path / ("net.onnx" if student == "lenet5" else "net.pt")
+    assert run("import", source, "-o", tmp_path / "model", "--classes", ",".join(sm.CLASSES), *extra).returncode == 0
+    network = load_network(tmp_path / "model")
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(url)
+    wait_until_started(page)
+    with page.expect_navigation(timeout=90_000):
+        page.set_input_files("#model-file", [str(tmp_path / "model" / "tiny_vgg.json"),
+                                             str(tmp_path / "model" / "tiny_vgg.npz")])
+    wait_until_started(page)
+    trace = _shown_trace(page, out, tmp_path / "model")
+    opened = set()
+    for view, layer in _views_to_open(network):
+        page.evaluate(f"location.hash = 'view={view}&layer={layer}&neuron=0'")
+        selector = f"[data-view='{view}']"
+        page.wait_for_selector(selector, state="attached", timeout=30_000)
+        assert page.evaluate("new URLSearchParams(location.hash.slice(1)).get('view')") == view  # not refused
+        if view == "dense":  # a unit's weighted sum: the engine's call in the page, against CPython's trace
+            shown = float(page.get_attribute(f"{selector} [data-u='dense-out']", "data-value"))
+            assert shown == pytest.approx(float(trace[layer][0]), rel=1e-5, abs=1e-6), layer
+        opened.add(view)
+        page.evaluate("location.hash = ''")  # the overview: nothing of this view stays for the next to be taken for
+        page.wait_for_selector("[data-view]:is(.detail-box, .detail-overlay)", state="detached")
+    assert errors == []
+    dense = {"dense"} if any(layer.type == "dense" for layer in network.layers) else set()  # the GAP net has none
+    assert {"conv-elastic", "conv-formula", "relu", "pool", "why", "softmax"} | dense <= opened, opened

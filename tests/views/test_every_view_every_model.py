@@ -1,6 +1,7 @@
-"""Every detail view on every layer it explains, for the five networks a student meets first (issue 21 item 5):
+"""Every detail view on every layer it explains, for the networks a student meets first (issue 21 item 5):
 PyTorch's CIFAR-10 tutorial net, the Keras MNIST convnet, LeNet-5, a VGG-style net with same padding and batch
-normalisation, and a net that ends in global average pooling; each view is built, drawn and stepped on every
+normalisation, a net with global average pooling before its dense layer and one with no dense layer at all (its
+classes' scores are the averages of its last maps); each view is built, drawn and stepped on every
 map-bearing layer it shows, with random weights (the numbers' correctness is checked view by view elsewhere)."""
 from __future__ import annotations
 
@@ -53,6 +54,11 @@ MODELS = {
                                      {"name": "gap", "type": "global_avg_pool"},
                                      {"name": "logits", "type": "dense", "units": 4},
                                      {"name": "probabilities", "type": "softmax"}]),
+    # no dense layer at all: one map per class, averaged (the GAP net of tests/student_models.py)
+    "global-pooling-head": ([32, 32, 3], [conv("c1", 8, 3, padding=1), {"name": "r1", "type": "relu"},
+                                          {"name": "p1", "type": "max_pool2d", "pool_size": 2},
+                                          conv("c2", 4, 1), {"name": "gap", "type": "global_avg_pool"},
+                                          {"name": "probabilities", "type": "softmax"}]),
 }
 NEEDS_DATA = {"unit", "atlas", "shift"}  # the patches of a model's images, the MLP beside the shipped model: elsewhere
 
@@ -73,7 +79,7 @@ def test_every_view_opens_draws_and_steps_on_every_layer_it_explains(model):
         if entry.name in NEEDS_DATA:
             continue
         for layer in network.layers:
-            if not entry.shows(layer.type):
+            if not registry.can_show(entry, network, layer.name):
                 continue
             count = trace[layer.name].shape[0]
             for neuron in sorted({0, count - 1}):
@@ -94,7 +100,12 @@ def test_every_view_opens_draws_and_steps_on_every_layer_it_explains(model):
                 opened.add(entry.name)
     # every map layer opens its view; what is refused is only a view of numbers that are not maps
     assert all(len(network.shapes[layer]) == 1 for view, layer in refused if view not in ("flatten", "softmax"))
-    assert {"conv-elastic", "conv-formula", "pool", "why"} <= opened
+    assert {"conv-elastic", "conv-formula", "pool", "why", "softmax"} <= opened
+    # the softmax over the flatten view, or alone where that cannot draw the classes; Esc goes back accordingly
+    output = registry.output_layer(network)
+    alone = registry.misfit(registry.entry("flatten"), network, output) is not None
+    assert registry.drawn_root("softmax", network, output) == ("softmax" if alone else "flatten")
+    assert State(view="softmax", layer=output, neuron=1).back(network).view == ("overview" if alone else "flatten")
     # a click on an output class opens a view that can draw it: the flatten view, or Why? without a flatten step
-    first = registry.opened_by(registry.OUTPUT_LAYER_TYPE, network, "logits")
+    first = registry.opened_by(registry.OUTPUT_LAYER_TYPE, network, registry.output_layer(network))
     assert first.name == ("flatten" if model == "keras-mnist" else "why")  # one dense layer after the flatten

@@ -27,6 +27,7 @@ class Clicks:
             return True
         try:
             network = self.host.app.network
+            layer = registry.unit_source(network, layer)  # a hidden dense unit's activation: the unit's own sum
             entry = registry.opened_by(network.layer(layer).type, network, layer)
         except KeyError:
             entry = None  # the input has no detail view
@@ -42,14 +43,14 @@ class Clicks:
         return self.open_view(layer, index)
 
     def _output_layer(self) -> str:
-        return [layer.name for layer in self.host.app.network.layers if layer.type == registry.OUTPUT_LAYER_TYPE][-1]
+        return registry.output_layer(self.host.app.network)
 
     def click_output(self, event, element):
         index = int(element.getAttribute("data-index"))
         dense = self._output_layer()
         network = self.host.app.network
         state, entry = self.host.app.state, registry.opened_by(registry.OUTPUT_LAYER_TYPE, network, dense)
-        if state.view != registry.OVERVIEW and registry.root(state.view) == entry.name and index != state.neuron:
+        if state.view != registry.OVERVIEW and registry.drawn_root(state.view, network, state.layer) == entry.name and index != state.neuron:
             self.host.app.set_state(state.overview().with_(view=entry.name, layer=dense, neuron=index))  # another class
             return True
         return self.open_view(dense, index)
@@ -73,7 +74,7 @@ class Clicks:
         name = element.getAttribute("data-action")
         state = self.host.app.state
         if name == "close":
-            self.host.app.set_state(state.back())
+            self.host.app.set_state(state.back(self.host.app.network))
         elif name == "play":
             self.host.stepper.toggle()
         elif name == "info":
@@ -111,12 +112,12 @@ class Clicks:
 def install(app, host) -> Clicks:
     clicks = Clicks(host)
     app.on("click", "#overview [data-action]", clicks.action)
-    app.on("click", f"{SVG} .map[data-layer]", clicks.click_map)
+    app.on("click", f"{SVG} .map[data-layer], {SVG} .unit[data-layer]", clicks.click_map)
     app.on("click", f"{SVG} .output-class", clicks.click_output)
     app.on("click", f"{SVG} .why-open", clicks.click_why)
     app.on("keydown", f"{SVG} .why-open", clicks.click_why)
     app.on("keydown", "#overview [data-action]", clicks.key)
-    app.on("keydown", f"{SVG} .map[data-layer], {SVG} .output-class", clicks.key)
+    app.on("keydown", f"{SVG} .map[data-layer], {SVG} .unit[data-layer], {SVG} .output-class", clicks.key)
     app.on("pointerover", ".detail-overlay [data-hover]", clicks.hover_info)
     app.on("pointerout", ".detail-overlay [data-hover]", clicks.hover_info)
     return clicks

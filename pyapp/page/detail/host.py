@@ -57,7 +57,7 @@ class DetailController:
         start = js.performance.now()
         self.trace_version += bool(change.trace_changed)  # a new image: every view is drawn again
         self._ensure_layer()
-        root = registry.root(state.view)
+        root = registry.drawn_root(state.view, app.network, state.layer)
         # method, compare and cam: what the "Why?" view draws (the other views leave them at their defaults);
         # maps: the overview's page, which an overlay follows
         root_key = (root, state.layer, state.neuron, state.method, state.compare, state.cam, state.maps, state.colors,

@@ -34,7 +34,6 @@ class WarmUp:
 
     def _pieces(self):
         network = self.host.app.network
-        first = {layer.type: layer.name for layer in reversed(network.layers)}  # the first of each kind
         base = self.host.app.state.overview()
         # The one-time costs first, each on its own: Pillow's PNG encoder, the engine's source files.
         yield lambda trace: picture(np.zeros((2, 2, 3), np.uint8), 0, 0, 1, 1)
@@ -42,7 +41,9 @@ class WarmUp:
                      layers.softmax_probability):
             yield lambda trace, func=func: code_panel.source(func)
         for entry in registry.ENTRIES:
-            shown = [name for kind, name in first.items() if entry.shows(kind)]
+            # the first layer it can draw (a model's own: the flatten view cannot draw hidden dense layers)
+            shown = [layer.name for layer in network.layers
+                     if registry.can_show(entry, network, layer.name) and registry.misfit(entry, network, layer.name) is None]
             if shown and not entry.linked:  # the unit view and the atlas fill themselves in when opened
                 state = base.with_(view=entry.name, layer=shown[0], neuron=0)
                 yield lambda trace, state=state: build(state, trace, network).overlay()

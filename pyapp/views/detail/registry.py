@@ -24,6 +24,7 @@ class ViewEntry:
     cls: str  # "module:Class" under pyapp.views.detail
     whole: bool = False  # about the whole network: a layer and unit are optional (the unit to show first)
     linked: bool = False  # no map opens it: it is reached by a link
+    hidden: bool = False  # of the dense views, it draws a hidden dense layer's units too, not only the classes
 
     def shows(self, layer_type: str) -> bool:
         """Whether the view can show a layer of this type."""
@@ -56,6 +57,9 @@ ENTRIES = (
     # what a unit looks for: linked from the maps' read-out and their views, and from the atlas of every unit
     ViewEntry("unit", UNIT_TYPES, OVERVIEW, "units", None, "unit:UnitView", linked=True),
     ViewEntry("atlas", UNIT_TYPES, OVERVIEW, "units", None, "atlas:AtlasView", whole=True, linked=True),
+    # one unit of any dense layer as its weighted sum: what a click on a hidden dense unit opens (last: the
+    # output layer's classes open the flatten view or Why? first)
+    ViewEntry("dense", "dense", OVERVIEW, "flatten", 250, "dense:DenseView", hidden=True),
 )
 VIEWS = {entry.name: entry for entry in ENTRIES}
 NAMES = (OVERVIEW,) + tuple(VIEWS)
@@ -83,16 +87,37 @@ def opened_by(layer_type: str, network=None, layer: str | None = None) -> ViewEn
                  and (network is None or misfit(e, network, layer) is None)), None)
 
 
+def drawn_root(name: str, network, layer: str | None) -> str:
+    """The view drawn under ``name`` on the overview: its root, unless the root cannot draw this layer of this
+    network; then ``name`` alone (the softmax of a net whose flatten view cannot draw its classes)."""
+    top = root(name)
+    return top if misfit(VIEWS[top], network, layer) is None else name
+
+
+def output_layer(network) -> str:
+    """The layer of the classes' scores, the one the softmax reads: a dense layer, or the global average pooling
+    of one map per class of a net without one."""
+    last = network.layers[-1]
+    return network.sources[last.name] if last.type == "softmax" else last.name
+
+
+def can_show(entry: ViewEntry, network, layer: str) -> bool:
+    """Whether the entry's view is one for ``layer``'s kind: by its type, and the output layer's views (Why?, the
+    softmax, ...) for the output layer whatever it is."""
+    output_view = entry.layer_type == OUTPUT_LAYER_TYPE and not entry.hidden
+    return entry.shows(network.layer(layer).type) or (output_view and layer == output_layer(network))
+
+
 def misfit(entry: ViewEntry, network, layer: str | None) -> str | None:
     """Why the view cannot draw this layer of this network, in words; None when it can. The map views need
-    maps (a ReLU or dropout between dense layers holds numbers), and the flatten view, with the softmax drawn
-    over it, maps flattened into the output layer (not global average pooling, not hidden dense layers)."""
+    maps (a ReLU or dropout between dense layers holds numbers), and the flatten view maps flattened into the
+    output layer (not global average pooling, not hidden dense layers: the softmax is drawn alone there)."""
     if layer is None:
         return None
     dense = [item.name for item in network.layers if item.type == OUTPUT_LAYER_TYPE]
-    if entry.layer_type == OUTPUT_LAYER_TYPE and layer != dense[-1]:
+    if entry.layer_type == OUTPUT_LAYER_TYPE and layer != output_layer(network) and not entry.hidden:
         return f"{layer} is a hidden dense layer: the {entry.name} view is about the output layer's classes."
-    if root(entry.name) == "flatten":  # it draws the flattened maps straight into the output's classes
+    if entry.name == "flatten":  # it draws the flattened maps straight into the output's classes
         flattens = [item.name for item in network.layers if item.type == "flatten"]
         if len(dense) > 1 or not any(len(network.shapes.get(network.sources[name], ())) == 3 for name in flattens):
             return (f"The {entry.name} view shows maps flattened straight into the classes; this network has "
@@ -103,6 +128,15 @@ def misfit(entry: ViewEntry, network, layer: str | None) -> str | None:
     if entry.layer_type != OUTPUT_LAYER_TYPE and not any(maps):  # global pooling: maps in, numbers out
         return f"{layer} holds single numbers, not maps: the {entry.name} view shows maps."
     return None
+
+
+def unit_source(network, layer: str) -> str:
+    """The layer a click on ``layer`` opens: the dense layer before it for the activation of hidden dense units (its
+    numbers are no maps; the dense view shows the sum and the activation together), else ``layer`` itself."""
+    source = network.sources.get(layer)
+    if network.layer(layer).type in ACTIVATION_TYPES and source and network.layer(source).type == OUTPUT_LAYER_TYPE:
+        return source
+    return layer
 
 
 def deepest(name: str) -> ViewEntry:

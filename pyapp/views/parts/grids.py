@@ -23,6 +23,7 @@ MAP_SIZE = 150  # px: side of an input or output heat map in a detail view (the 
 CELL = 30  # px: one number cell of a formula
 FONT = 10  # px: numbers in cells
 LABEL_FONT = 12
+BLANK_GREY = 235
 WINDOW_STROKE = "#222222"
 HIGHLIGHT_STROKE = "#f4a261"
 
@@ -76,6 +77,7 @@ class MapGrid:
     x: float
     y: float
     size: float = MAP_SIZE
+    blank: int = 0  # the last cells hold no value (a vector laid out in a grid): drawn grey
 
     @property
     def cell(self) -> float:
@@ -93,7 +95,10 @@ class MapGrid:
         keys = {"tabindex": 0, "role": "application",
                 "aria_label": f"Output map ({h} by {w}): the arrow keys move the output pixel"} \
             if self.role == "output" else {}
-        return (heatmap(self.values, self.scale, self.x, self.y, self.size, class_="map", opacity=0.85,
+        pixels = self.scale.rgb(self.values)
+        if self.blank:
+            pixels.reshape(-1, pixels.shape[-1])[-self.blank:] = BLANK_GREY
+        return (picture(pixels, self.x, self.y, self.size, self.size, class_="map", opacity=0.85,
                         data_grid=self.role, data_rows=h, data_cols=w, **keys)
                 + svg.element("rect", x=float(self.x), y=float(self.y), width=float(self.size),
                               height=float(self.size), fill="none", class_="map-border")
@@ -134,6 +139,11 @@ class GridView(DetailView):
     def extra_markup(self, frame: Frame) -> str:
         return ""
 
+    def captions(self) -> tuple[str, str, str]:
+        """The input grid's label, the output grid's, and what the cell under the output is called."""
+        (in_h, in_w), (out_h, out_w) = self.input.values.shape, self.output.values.shape
+        return f"Input ({in_h}, {in_w})", f"Output ({out_h}, {out_w})", "output pixel"
+
     # -- shared ------------------------------------------------------------------------------
     def describe(self, pixel: tuple[int, int]) -> str:
         """The output pixel in words (what a screen reader says when the arrow keys move it)."""
@@ -154,14 +164,12 @@ class GridView(DetailView):
     def body(self, frame: Frame) -> str:
         """Three SVGs side by side, input map, formula, output map (one picture on a wide screen), so
         that on a phone's sheet the formula goes under the two maps instead of off the screen (detail.css)."""
-        in_h, in_w = self.input.values.shape
-        out_h, out_w = self.output.values.shape
+        in_label, out_label, pixel_label = self.captions()
         in_right, out_left = self.input.x + self.input.size, self.output.x
-        source = (label(f"Input ({in_h}, {in_w})", self.input.x + self.input.size / 2, 12)
-                  + self.input.markup(frame))
-        result = (label(f"Output ({out_h}, {out_w})", self.output.x + self.output.size / 2, 12)
+        source = label(in_label, self.input.x + self.input.size / 2, 12) + self.input.markup(frame)
+        result = (label(out_label, self.output.x + self.output.size / 2, 12)
                   + self.output.markup(frame)
-                  + svg.text("output pixel", x=float(self.output.x + self.output.size / 2),
+                  + svg.text(pixel_label, x=float(self.output.x + self.output.size / 2),
                              y=float(self.output.y + self.output.size + 16), font_size=10, fill=TEXT_GREY,
                              text_anchor="end", class_="pixel-label")
                   + dynamic("text", "pixel", frame, x=float(self.output.x + self.output.size / 2 + 4),
