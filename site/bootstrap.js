@@ -5,6 +5,13 @@
 // Python (pyapp.page) reports back through window.explainer: stage(), ready(), fail().
 "use strict";
 (() => {
+  // Pyodide runs Python on a WebAssembly JSPI stack where the browser has WebAssembly.Suspending (Chromium 137 on).
+  // Chromium 156 now and then kills the tab there during start-up (SIGSEGV in the renderer's main thread, on the
+  // switched stack, at the page just above its pointer: the test suite's crash dumps). Nothing here needs JSPI
+  // (run_sync): without it Pyodide runs Python on the ordinary stack.
+  delete WebAssembly.Suspending;
+  delete WebAssembly.promising;
+
   // The compact embed mode (embed=1 in the hash, read as pyapp/ui/state.py reads it) holds from the first
   // paint: this script runs in <head>, before the body is parsed, so a blog's iframe never shows the page.
   const compact = () => new URLSearchParams(location.hash.replace(/^#+/, "")).getAll("embed").pop() === "1";

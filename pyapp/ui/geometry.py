@@ -180,6 +180,18 @@ def overview_layout(network, page: int = 0) -> OverviewLayout:
     return _layout(tuple(overview_columns(network)), page)
 
 
+def page_showing(network, layer: str, index: int, page: int) -> int:
+    """``page`` if map (or unit) ``index`` of ``layer``'s column is drawn on it, else the page that draws it: a
+    view of a map opens where the map is in sight."""
+    spec = {name: (kind, shape) for name, kind, shape in overview_columns(network)}
+    if layer not in spec or spec[layer][0] == OUTPUT:
+        return page
+    kind, shape = spec[layer]
+    rows = UNIT_ROWS if kind.startswith(UNITS) else MAP_ROWS
+    shown = page_rows(shape[0], rows, page)
+    return page if shown is None or index in shown else index // (rows - 1)
+
+
 def next_page(column: Column) -> int:
     """The page the column's "more" control turns to: its next, or back to the first after its last."""
     return 0 if column.more_y is None or column.more == 0 else column.drawn[0] // len(column.drawn) + 1

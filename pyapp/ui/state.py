@@ -211,6 +211,11 @@ class State:
         if not 0 <= self.neuron < count:
             return self.overview(), f"{self.layer} has {count} maps; there is no map {self.neuron + 1}."
         state, problems = self, []
+        from . import geometry  # here, not above: the state stays free of NumPy until a network is checked
+
+        page = geometry.page_showing(network, self.layer, self.neuron, self.maps)
+        if page != self.maps:  # the map is in sight while its view is open (its page of the overview)
+            state = state.with_(maps=page)
         channels = getattr(layer, "in_channels", None)
         if self.channel is not None and (channels is None or self.channel >= channels):
             state = state.back() if self.view == "conv-formula" else state.with_(channel=None)

@@ -129,3 +129,23 @@ def test_a_click_on_a_hidden_dense_unit_shows_its_weighted_sum_with_cpythons_num
     page.click(f'#overview-svg .unit[data-layer="{activation}"][data-index="2"]')  # its activation: the same sum
     page.wait_for_function("(a => a.get('view') === 'dense' && a.get('layer') === '7' && a.get('neuron') === '2')"
                            "(new URLSearchParams(location.hash.slice(1)))")
+
+
+def test_a_map_on_the_second_page_opens_its_view_where_it_is_drawn(page, student_site):
+    name = student_site.examples[0]
+    open_student(page, student_site, f"#image={name}&maps=1")
+    target = '#overview-svg canvas.map[data-layer="3_relu"][data-index="12"]'
+    top = page.eval_on_selector(target, "e => e.getBoundingClientRect().top")
+    page.click(target)
+    page.wait_for_selector("[data-view='relu'][data-neuron='12']")
+    assert "maps=1" in page.evaluate("location.hash")  # the page of maps stays
+    # the outlines of the map and its input are drawn on the maps themselves, not on the "+ more" row
+    frames = page.eval_on_selector(".pair-overlay path", "e => e.getBoundingClientRect().top")
+    assert abs(frames - top) < 4, (frames, top)
+    page.keyboard.press("Escape")
+    page.evaluate("location.hash = 'image=' + location.hash.split('image=')[1].split('&')[0]"
+                  " + '&view=relu&layer=3_relu&neuron=14'")  # an address without maps=: the page that shows it
+    page.wait_for_selector("[data-view='relu'][data-neuron='14']")
+    shown = page.wait_for_selector('#overview-svg canvas.map[data-layer="3_relu"][data-index="14"]')  # its page drawn
+    frames = page.eval_on_selector(".pair-overlay path", "e => e.getBoundingClientRect().top")
+    assert abs(frames - shown.bounding_box()["y"]) < 4

@@ -109,3 +109,21 @@ def test_every_view_opens_draws_and_steps_on_every_layer_it_explains(model):
     # a click on an output class opens a view that can draw it: the flatten view, or Why? without a flatten step
     first = registry.opened_by(registry.OUTPUT_LAYER_TYPE, network, registry.output_layer(network))
     assert first.name == ("flatten" if model == "keras-mnist" else "why")  # one dense layer after the flatten
+
+
+def test_a_view_of_a_map_on_a_later_page_opens_where_that_map_is_drawn():
+    """VGG-style, 32 maps a layer: map 20 is drawn on the overview's third page; its views are drawn there."""
+    from pyapp.ui import geometry
+    from pyapp.views.parts.pair import pair_anchor
+
+    network = network_of("vgg-bn")
+    trace = network.forward(np.random.default_rng(2).random(tuple(network.input_shape), dtype=np.float32))
+    per = geometry.MAP_ROWS - 1
+    state, _ = State(view="pool", layer="pool", neuron=20).checked(network)  # an address without maps=
+    assert state.maps == 20 // per
+    column = geometry.overview_layout(network, state.maps).column("pool")
+    assert 20 in column.drawn
+    x, y, _ = pair_anchor(network, "pool", 20, state.maps)
+    assert y == column.ys[20] + geometry.NODE_SIZE / 2 and y != column.more_y + geometry.NODE_SIZE / 2
+    assert f"M{column.x:.1f},{column.ys[20]:.1f}" in build(state, trace, network).overlay()  # the map's outline
+    assert State(view="pool", layer="pool", neuron=3, maps=0).checked(network)[0].maps == 0  # in sight: kept

@@ -63,3 +63,16 @@ def test_caption_and_overlay_markup(network):
     assert markup.startswith('<g class="rf-overlay"') and 'data-caption="conv_2_2 (3, 7) sees a 14x14' in markup
     assert markup.count("<rect") == len(rf.boxes(network, pick))
     assert rf.render(State(), None, network, None).count("<rect") == 0
+
+
+def test_on_a_later_page_of_maps_the_outlines_are_on_the_maps_that_page_draws():
+    """A VGG-style net of 32 maps a layer, on the overview's second page: a conv pixel reads all 32 input maps, and
+    each outline sits on one of the maps drawn there, at that map's place (none on the "+ more" row)."""
+    from tests.views.test_every_view_every_model import network_of
+
+    network = network_of("vgg-bn")
+    grid = overview_layout(network, 1)
+    boxes = [b for b in rf.boxes(network, rf.Pick("conv_2", 12, 3, 3), page=1) if b.column == "pool"]
+    shown = grid.column("pool").drawn
+    assert [b.index for b in boxes] == list(shown) and 0 not in shown
+    assert all(grid.column("pool").ys[b.index] <= b.y < grid.column("pool").ys[b.index] + NODE_SIZE for b in boxes)

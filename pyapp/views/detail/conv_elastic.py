@@ -57,7 +57,7 @@ INTER_GAP_SHARE = 2 / 3  # the legends span the two maps and this share of the l
 def slide_css(state, network) -> str:
     """The overview's part of the view: columns slide to their new x, the ones outside it fade, and
     in the conv column only the selected map stays opaque. Selectors are the overview's own hooks."""
-    grid = geometry.overview_layout(network)
+    grid = geometry.overview_layout(network, state.maps)
     e = elastic_layout(grid, state.layer)
     return slide_rules(
         ("conv-elastic", "conv-formula"), grid, lambda column: e.shift(grid, column.name), e.faded,
@@ -126,7 +126,7 @@ def weights_text(kernel: np.ndarray) -> str:
 def render(state, trace, network, intermediates: np.ndarray | None = None, tick: int = 0) -> str:
     """The overlay of the elastic view of state.layer, map state.neuron: a <g> the page appends to the
     overview's <svg>, so it is drawn in the overview's own coordinates at any size."""
-    grid = geometry.overview_layout(network)
+    grid = geometry.overview_layout(network, state.maps)
     layer, n = state.layer, int(state.neuron or 0)
     conv = network.layer(layer)
     if conv.type != "conv2d":

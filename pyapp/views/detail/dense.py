@@ -4,8 +4,8 @@ the same shape (which inputs push the unit up, which down), and the sum of them 
 activation that follows the layer, when one does.
 
 Opened by a click on a unit of a hidden dense column or of its activation (the output layer's classes open the
-flatten view, which draws the same sum over the overview, or Why? when maps are not flattened straight into them). The entry
-steps on its own; hovering a cell pins it; the arrow keys move it.
+flatten view, which draws the same sum over the overview, or Why? when maps are not flattened straight into
+them). The entry steps on its own; hovering a cell pins it; the arrow keys move it.
 """
 from __future__ import annotations
 
@@ -167,15 +167,16 @@ class DenseView(GridView):
     # -- on the overview -------------------------------------------------------------------------
     def _column(self):
         """The unit's column: its own, or the output column for the output layer's classes."""
-        grid = geometry.overview_layout(self.network)
+        grid = geometry.overview_layout(self.network, self.state.maps)
         return grid.column(self.layer if self.layer in {c.name for c in grid.columns} else geometry.OUTPUT)
 
     def overview_css(self) -> str:
         r = f'#overview-svg[data-detail="{self.view}"]'
         mine = self._column()
         unit = ".output-class" if mine.name == geometry.OUTPUT else ".unit"
+        columns = geometry.overview_layout(self.network, self.state.maps).columns
         rules = [f'{r} [data-column="{column.name}"]{{opacity:{FADE};pointer-events:none}}'
-                 for column in geometry.overview_layout(self.network).columns if column.name != mine.name]
+                 for column in columns if column.name != mine.name]
         rules.append(f'{r} [data-column="{mine.name}"] {unit}:not([data-index="{self.neuron}"]){{opacity:{FADE}}}')
         rules.append(f"{r} .links,{r} .legends,{r} .hover-frames,{r} .hover-links{{visibility:hidden}}")
         return "\n".join(rules)
@@ -192,7 +193,7 @@ class DenseView(GridView):
                          data_neuron=self.neuron)
 
     def placement(self) -> Placement:
-        grid = geometry.overview_layout(self.network)
+        grid = geometry.overview_layout(self.network, self.state.maps)
         x, y, size = self._unit()
         if grid.width - x >= x:
             return Placement((x + size + 60, y + size / 2, "left", "middle"), self.width, self.height + 100)

@@ -25,9 +25,9 @@ def other_maps(root: str, column: str, neuron: int) -> str:
     return f'{c} .map-box:not(:has([data-index="{neuron}"])),{c} image.map:not([data-index="{neuron}"])'
 
 
-def pair_focus_css(network, view: str, layer: str, neuron: int) -> str:
+def pair_focus_css(network, view: str, layer: str, neuron: int, page: int = 0) -> str:
     """The overview while a ReLU or pool view is open: the map and its input stay, the rest fades."""
-    grid = geometry.overview_layout(network)
+    grid = geometry.overview_layout(network, page)
     source = network.sources[layer]
     r = f'#overview-svg[data-detail="{view}"]'
     rules = []
@@ -46,10 +46,10 @@ def _column(grid, network, layer: str):
     return grid.column(layer if layer in names else network.sources[layer])
 
 
-def pair_anchor(network, layer: str, neuron: int) -> tuple[float, float, str]:
+def pair_anchor(network, layer: str, neuron: int, page: int = 0) -> tuple[float, float, str]:
     """Where the box of a ReLU or pool view goes (viewBox units): beside the pair, on the side with
-    more room; ``side`` says which edge of the box (x, y) is: "left" or "right"."""
-    grid = geometry.overview_layout(network)
+    more room; ``side`` says which edge of the box (x, y) is: "left" or "right"; ``page``: the overview's page of maps."""
+    grid = geometry.overview_layout(network, page)
     x_source = grid.column(network.sources[layer]).x
     column = _column(grid, network, layer)
     x_layer = column.x + geometry.NODE_SIZE
@@ -59,10 +59,10 @@ def pair_anchor(network, layer: str, neuron: int) -> tuple[float, float, str]:
     return x_source - 24, y, "right"
 
 
-def pair_overlay(network, layer: str, neuron: int) -> str:
+def pair_overlay(network, layer: str, neuron: int, page: int = 0) -> str:
     """Outlines around the map a ReLU or pool view explains and the map it is computed from, and the
     link between them (the overview's own links are hidden while the view is open)."""
-    grid = geometry.overview_layout(network)
+    grid = geometry.overview_layout(network, page)
     n = geometry.NODE_SIZE
     source, target = grid.column(network.sources[layer]), _column(grid, network, layer)
     (sx, sy), (tx, ty) = source.node(neuron), target.node(neuron)
@@ -78,13 +78,13 @@ class PairView(GridView):
     """A GridView of ``state.layer`` and its source layer, placed on the overview as a pair."""
 
     def overview_css(self) -> str:
-        return pair_focus_css(self.network, self.view, self.layer, self.neuron)
+        return pair_focus_css(self.network, self.view, self.layer, self.neuron, self.state.maps)
 
     def overlay(self) -> str:
-        return pair_overlay(self.network, self.layer, self.neuron)
+        return pair_overlay(self.network, self.layer, self.neuron, self.state.maps)
 
     def placement(self) -> Placement:
-        x, y, side = pair_anchor(self.network, self.layer, self.neuron)
+        x, y, side = pair_anchor(self.network, self.layer, self.neuron, self.state.maps)
         return Placement((x, y, side, "middle"), self.width, self.height + 100)
 
 

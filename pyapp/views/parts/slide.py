@@ -149,7 +149,7 @@ def slide_rules(views, grid, shift, faded, focus_rule) -> str:
 def box_anchor(state, network) -> tuple[float, float, str, str]:
     """Where the formula box goes, in viewBox units: (x, y, side, valign). It sits on the side with more
     room, over the faded columns, and above or below the selected map's row so that map stays in view."""
-    grid = geometry.overview_layout(network)
+    grid = geometry.overview_layout(network, state.maps)
     e = elastic_layout(grid, state.layer)
     right_room = grid.width - (e.target_x + N)
     left_room = e.left_x

@@ -55,14 +55,15 @@ def channels(network, layer: str, index: int) -> dict[str, list[int]]:
     return involved
 
 
-def boxes(network, pick: Pick) -> list[Box]:
-    """One rectangle per map in the receptive field (the picked pixel itself included), earliest first."""
+def boxes(network, pick: Pick, page: int = 0) -> list[Box]:
+    """One rectangle per map in the receptive field (the picked pixel itself included), earliest first, on the maps
+    the overview's ``page`` draws (a map in another page's rows has none)."""
     if pick.layer == INPUT:
         field = {INPUT: ((pick.row, pick.row + 1), (pick.col, pick.col + 1))}
     else:
         field = network.receptive_field(pick.layer, pick.row, pick.col)
     involved = channels(network, pick.layer, pick.index)
-    grid = overview_layout(network)
+    grid = overview_layout(network, page)
     found = []
     for column in grid.columns:
         if column.name not in field:
@@ -70,7 +71,7 @@ def boxes(network, pick: Pick) -> list[Box]:
         (y0, y1), (x0, x1) = field[column.name]
         _, h, w = column.shape
         sy, sx = NODE_SIZE / h, NODE_SIZE / w  # each map is its (H, W) image scaled to NODE_SIZE
-        for i in involved[column.name]:
+        for i in (i for i in involved[column.name] if i in column.drawn):
             found.append(Box(column.name, i, (y0, y1), (x0, x1), column.x + x0 * sx, column.ys[i] + y0 * sy,
                              (x1 - x0) * sx, (y1 - y0) * sy))
     return found
@@ -90,7 +91,7 @@ def render(state, trace, network, pick: Pick | None = None) -> str:
     if pick is None:
         return svg.element("g", "", class_="rf-overlay", aria_hidden="true")
     rects = []
-    for box in boxes(network, pick):
+    for box in boxes(network, pick, state.maps):
         picked = box.column == pick.layer
         rects.append(svg.element(
             "rect", x=box.x, y=box.y, width=max(box.width, 0.6), height=max(box.height, 0.6),
