@@ -33,9 +33,9 @@ class ResultController:
         line.innerHTML = view.render(app.trace, app.network)
 
     def open(self, event, element) -> bool:
-        dense = registry.output_layer(self.app.network)
+        output = registry.output_layer(self.app.network)
         k = int(element.getAttribute("data-index"))
-        self.app.set_state(self.app.state.overview().with_(view="softmax", layer=dense, neuron=k))
+        self.app.set_state(self.app.state.overview().with_(view="softmax", layer=output, neuron=k))
         return True
 
 

@@ -46,7 +46,8 @@ START_UP_REPORT = """async () => {
   const files = plan.stages.flatMap((stage) => stage.files.map(([path]) => path));
   return JSON.stringify({status: document.getElementById('app')?.dataset.status, frames,
     readyState: document.readyState, history: window.explainer?.history,
-    timings: window.explainer?.timings, unfinished: files.filter((p) => !finished.has(new URL(p, document.baseURI).href))});
+    timings: window.explainer?.timings,
+    unfinished: files.filter((p) => !finished.has(new URL(p, document.baseURI).href))});
 }"""
 
 

@@ -116,7 +116,8 @@ def test_a_click_on_a_hidden_dense_unit_shows_its_weighted_sum_with_cpythons_num
     shot(page, "dense-view-desktop")
     page.set_viewport_size({"width": 390, "height": 844})
     page.evaluate("document.querySelector('.detail-box').scrollIntoView({block: 'nearest'})")
-    left, right = page.evaluate("(r => [r.left, r.right])(document.querySelector('.detail-box').getBoundingClientRect())")
+    left, right = page.evaluate("(r => [r.left, r.right])"
+                                "(document.querySelector('.detail-box').getBoundingClientRect())")
     assert 0 <= left and right <= 390
     shot(page, "dense-view-phone")
     page.keyboard.press("Escape")

@@ -2,8 +2,8 @@
 Keras MNIST convnet's built site (tests/conftest.py, built once) opens the activation view by address
 with CPython's numbers on its curve, a stroke drawn on the pad with the mouse changes the probabilities to
 CPython's for the same drawing centred the MNIST way, and the VGG-style net with batch normalisation, opened with
-"Open a model...", shows its batch-normalisation view with CPython's numbers; LeNet-5 and a net ending in global average
-pooling, opened the same way, open every view the registry has for their layers."""
+"Open a model...", shows its batch-normalisation view with CPython's numbers; on each of the five students' nets
+every view the registry has for their layers opens."""
 from __future__ import annotations
 
 import numpy as np
@@ -112,21 +112,18 @@ def test_a_stroke_drawn_on_the_pad_is_classified_as_cpython_classifies_it(page, 
 
 def test_the_batch_norm_view_of_a_vgg_style_net_has_cpythons_numbers(axe_page, served, tmp_path):
     page = axe_page
-    keras = pytest.importorskip("keras")
     url, out, _ = served
-    sm.train_keras(sm.keras_vgg(keras), 32, 3).save(tmp_path / "vgg.h5")
-    assert run("import", tmp_path / "vgg.h5", "-o", tmp_path / "model", "--classes", ",".join(sm.CLASSES)).returncode == 0
-    network = load_network(tmp_path / "model")
+    model = _student_model("vgg", tmp_path)
+    network = load_network(model)
     norm = next(layer for layer in network.layers if layer.type == "batch_norm")
     page.goto(url)
     wait_until_started(page)
     with page.expect_navigation(timeout=90_000):  # the page keeps the model and reloads on it
-        page.set_input_files("#model-file", [str(tmp_path / "model" / "tiny_vgg.json"),
-                                             str(tmp_path / "model" / "tiny_vgg.npz")])
+        page.set_input_files("#model-file", [str(model / "tiny_vgg.json"), str(model / "tiny_vgg.npz")])
     wait_until_started(page)
     page.evaluate(f"location.hash = 'view=batch-norm&layer={norm.name}&neuron=2&pixel=3,4'")
     page.wait_for_selector("[data-view='batch-norm']")
-    trace = _shown_trace(page, out, tmp_path / "model")
+    trace = _shown_trace(page, out, model)
     source = network.sources[norm.name]
     assert _value(page, "batch-norm", "x") == pytest.approx(float(trace[source][2, 3, 4]), rel=1e-5, abs=1e-6)
     assert _value(page, "batch-norm", "mean") == float(norm.running_mean[2])
@@ -157,33 +154,45 @@ def _views_to_open(network) -> list[tuple[str, str]]:
     return found
 
 
-@pytest.mark.parametrize("student", ["lenet5", "global-pooling"])
-def test_every_view_opens_in_the_page_on_lenet5_and_a_global_pooling_net(page, served, tmp_path, student):
-    """LeNet-5 (ONNX: grey input, tanh, average pooling, three dense layers) and a net ending in global average
-    pooling (a state dict), opened with "Open a model...": every view the registry has for their layers opens by
-    address, with the layer asked for and the engine's number where the view shows one, and nothing goes wrong."""
+def _student_model(student: str, folder):
+    """The imported model folder of a student's net, trained for seconds: through ONNX, a state dict or Keras 2."""
     import torch
 
-    url, out, _ = served
     if student == "lenet5":
-        torch.onnx.export(sm.train_torch(sm.lenet5(), 28, 1), (torch.rand(1, 1, 28, 28),), tmp_path / "net.onnx",
-                          dynamo=False)
-        extra = []
+        source, extra = folder / "net.onnx", []
+        torch.onnx.export(sm.train_torch(sm.lenet5(), 28, 1), (torch.rand(1, 1, 28, 28),), source, dynamo=False)
+    elif student == "global-pooling":
+        source, extra = folder / "net.pt", ["--layers", sm.GAP_WORDS, "--input-size", "32"]
+        torch.save(sm.train_torch(sm.global_pooling_net(), 32, 3).state_dict(), source)
+    elif student == "cifar":
+        source, extra = folder / "net.pt", ["--layers", sm.CIFAR_WORDS, "--input-size", "32"]
+        torch.save(sm.train_torch(sm.cifar_tutorial(), 32, 3).state_dict(), source)
     else:
-        torch.save(sm.train_torch(sm.global_pooling_net(), 32, 3).state_dict(), tmp_path / "net.pt")
-        extra = ["--layers", sm.GAP_WORDS, "--input-size", "32"]
-    source = tmp_path / ("net.onnx" if student == "lenet5" else "net.pt")
-    assert run("import", source, "-o", tmp_path / "model", "--classes", ",".join(sm.CLASSES), *extra).returncode == 0
-    network = load_network(tmp_path / "model")
+        source, extra = folder / "net.h5", []
+        sm.train_keras(sm.keras_vgg(pytest.importorskip("keras")), 32, 3).save(source)
+    assert run("import", source, "-o", folder / "model", "--classes", ",".join(sm.CLASSES), *extra).returncode == 0
+    return folder / "model"
+
+
+@pytest.mark.parametrize("student", ["keras-mnist", "lenet5", "global-pooling", "cifar", "vgg"])
+def test_every_view_opens_in_the_page_on_each_students_net(page, served, tmp_path, student):
+    """The Keras MNIST convnet the site is built for, and, opened with "Open a model...", LeNet-5 (ONNX: grey input,
+    tanh, average pooling, three dense layers), a net ending in global average pooling (a state dict), PyTorch's
+    CIFAR-10 tutorial net (a state dict) and a VGG-style net (Keras 2 .h5: same padding, batch normalisation): every
+    view the registry has for their layers opens by address, not refused, with the engine's number where the test
+    reads one, and nothing goes wrong."""
+    url, out, site_model = served
+    model = site_model if student == "keras-mnist" else _student_model(student, tmp_path)
+    network = load_network(model)
     errors = []
     page.on("pageerror", lambda error: errors.append(str(error)))
     page.goto(url)
     wait_until_started(page)
-    with page.expect_navigation(timeout=90_000):
-        page.set_input_files("#model-file", [str(tmp_path / "model" / "tiny_vgg.json"),
-                                             str(tmp_path / "model" / "tiny_vgg.npz")])
-    wait_until_started(page)
-    trace = _shown_trace(page, out, tmp_path / "model")
+    if model != site_model:
+        with page.expect_navigation(timeout=90_000):
+            page.set_input_files("#model-file", [str(model / "tiny_vgg.json"), str(model / "tiny_vgg.npz")])
+        wait_until_started(page)
+    trace = _shown_trace(page, out, model)
     opened = set()
     for view, layer in _views_to_open(network):
         page.evaluate(f"location.hash = 'view={view}&layer={layer}&neuron=0'")
@@ -193,6 +202,9 @@ def test_every_view_opens_in_the_page_on_lenet5_and_a_global_pooling_net(page, s
         if view == "dense":  # a unit's weighted sum: the engine's call in the page, against CPython's trace
             shown = float(page.get_attribute(f"{selector} [data-u='dense-out']", "data-value"))
             assert shown == pytest.approx(float(trace[layer][0]), rel=1e-5, abs=1e-6), layer
+        if view in ("softmax", "dense") and student == "cifar":  # drawn alone / a hidden unit: for a person to look at
+            page.evaluate("Promise.all(document.getAnimations().map(a => a.finished.catch(() => null)))")
+            shot(page, f"{view}-{student}")
         opened.add(view)
         page.evaluate("location.hash = ''")  # the overview: nothing of this view stays for the next to be taken for
         page.wait_for_selector("[data-view]:is(.detail-box, .detail-overlay)", state="detached")

@@ -47,13 +47,14 @@ class Clicks:
 
     def click_output(self, event, element):
         index = int(element.getAttribute("data-index"))
-        dense = self._output_layer()
+        output = self._output_layer()
         network = self.host.app.network
-        state, entry = self.host.app.state, registry.opened_by(registry.OUTPUT_LAYER_TYPE, network, dense)
-        if state.view != registry.OVERVIEW and registry.drawn_root(state.view, network, state.layer) == entry.name and index != state.neuron:
-            self.host.app.set_state(state.overview().with_(view=entry.name, layer=dense, neuron=index))  # another class
+        state, entry = self.host.app.state, registry.opened_by(registry.OUTPUT_LAYER_TYPE, network, output)
+        shown = state.view != registry.OVERVIEW and registry.drawn_root(state.view, network, state.layer)
+        if shown == entry.name and index != state.neuron:
+            self.host.app.set_state(state.overview().with_(view=entry.name, layer=output, neuron=index))  # another class
             return True
-        return self.open_view(dense, index)
+        return self.open_view(output, index)
 
     def click_why(self, event, element):
         """A class's "Why?" button: the Why? view for that class (from the Why? view: same method, and the

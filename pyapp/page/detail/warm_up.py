@@ -43,7 +43,8 @@ class WarmUp:
         for entry in registry.ENTRIES:
             # the first layer it can draw (a model's own: the flatten view cannot draw hidden dense layers)
             shown = [layer.name for layer in network.layers
-                     if registry.can_show(entry, network, layer.name) and registry.misfit(entry, network, layer.name) is None]
+                     if registry.can_show(entry, network, layer.name)
+                     and registry.misfit(entry, network, layer.name) is None]
             if shown and not entry.linked:  # the unit view and the atlas fill themselves in when opened
                 state = base.with_(view=entry.name, layer=shown[0], neuron=0)
                 yield lambda trace, state=state: build(state, trace, network).overlay()

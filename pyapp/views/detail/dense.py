@@ -153,7 +153,8 @@ class DenseView(GridView):
     def calls(self, pixel) -> list[Call]:
         name, k = self.layer, self.neuron
         out = [Call("dense", layers.dense_value,
-                    (Operand("inputs", self.source, self.inputs), Operand("weights", f"{name}.weight[{k}]", self.weights),
+                    (Operand("inputs", self.source, self.inputs),
+                     Operand("weights", f"{name}.weight[{k}]", self.weights),
                      Operand("bias", f"{name}.bias[{k}]", self.bias)),
                     f"Unit {k} of {name}: every input times its weight, added up, plus the bias:", f"{name}[{k}]")]
         if self.after is not None:

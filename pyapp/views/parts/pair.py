@@ -48,7 +48,8 @@ def _column(grid, network, layer: str):
 
 def pair_anchor(network, layer: str, neuron: int, page: int = 0) -> tuple[float, float, str]:
     """Where the box of a ReLU or pool view goes (viewBox units): beside the pair, on the side with
-    more room; ``side`` says which edge of the box (x, y) is: "left" or "right"; ``page``: the overview's page of maps."""
+    more room; ``side`` says which edge of the box (x, y) is: "left" or "right"; ``page``: the overview's page of
+    maps."""
     grid = geometry.overview_layout(network, page)
     x_source = grid.column(network.sources[layer]).x
     column = _column(grid, network, layer)
