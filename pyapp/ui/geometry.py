@@ -183,13 +183,11 @@ def overview_layout(network, page: int = 0) -> OverviewLayout:
 def page_showing(network, layer: str, index: int, page: int) -> int:
     """``page`` if map (or unit) ``index`` of ``layer``'s column is drawn on it, else the page that draws it: a
     view of a map opens where the map is in sight."""
-    spec = {name: (kind, shape) for name, kind, shape in overview_columns(network)}
-    if layer not in spec or spec[layer][0] == OUTPUT:
+    columns = {column.name: column for column in overview_layout(network, page).columns}
+    column = columns.get(layer)
+    if column is None or column.shown is None or index in column.drawn:
         return page
-    kind, shape = spec[layer]
-    rows = UNIT_ROWS if kind.startswith(UNITS) else MAP_ROWS
-    shown = page_rows(shape[0], rows, page)
-    return page if shown is None or index in shown else index // (rows - 1)
+    return index // len(overview_layout(network).column(layer).drawn)  # the first page holds a full page
 
 
 def next_page(column: Column) -> int:
