@@ -138,3 +138,51 @@ def test_embed_in_a_text_column_is_legible_and_fills_its_frame(page, open_app, s
     assert names[:6] == ["input", "conv_1_1", "relu_1_1", "conv_1_2", "relu_1_2", "max_pool_1"]
     assert frame.eval_on_selector_all("#overview-svg .label-dims", "els => els.filter(e => e.getClientRects().length).length") == 12
     assert frame.eval_on_selector("#overview-svg .legends", "e => getComputedStyle(e).opacity") == "1"
+
+
+# Every text of the elastic view stays where a visitor can read it (issue 24 item 9): inside each box that cuts off
+# what overflows it, and inside the part of a scroller one can scroll to (nothing left of its start).
+CLIPPED_TEXT_JS = """() => {
+    const cut = [];
+    for (const t of document.querySelectorAll('[data-view=conv-elastic] text')) {
+        if (!t.getClientRects().length || !t.textContent.trim()) continue;
+        const r = t.getBoundingClientRect();
+        for (let e = t.parentElement; e && e !== document.documentElement; e = e.parentElement) {
+            const s = getComputedStyle(e);
+            if (s.overflowX === 'visible' && s.overflowY === 'visible') continue;
+            const c = e.getBoundingClientRect(), left = c.left - e.scrollLeft, top = c.top - e.scrollTop;
+            const right = ['hidden', 'clip'].includes(s.overflowX) ? c.right : left + e.scrollWidth;
+            const bottom = ['hidden', 'clip'].includes(s.overflowY) ? c.bottom : top + e.scrollHeight;
+            if (r.left < left - 1 || r.right > right + 1 || r.top < top - 1 || r.bottom > bottom + 1)
+                cut.push(`"${t.textContent.trim()}" by ${e.tagName}.${e.className.baseVal ?? e.className}`);
+        }
+        if (r.left < -1) cut.push(`"${t.textContent.trim()}" left of the page`);
+    }
+    return cut;
+}"""
+ELASTIC_LINKS = [f"view=conv-elastic&layer={layer}&neuron={neuron}"
+                 for layer in ("conv_1_1", "conv_2_2") for neuron in (0, 9)]  # the first and last columns' edges
+
+
+@pytest.mark.parametrize("width, height", [(1280, 900), (390, 844)])
+def test_the_elastic_views_labels_are_not_cut_off(page, open_app, width, height):
+    page.set_viewport_size({"width": width, "height": height})
+    open_app(page, "#image=koala")
+    for link in ELASTIC_LINKS:
+        page.evaluate(f"location.hash = '#image=koala&{link}'")
+        page.wait_for_selector("[data-view='conv-elastic'] text")
+        settle(page)
+        assert page.evaluate(CLIPPED_TEXT_JS) == [], (width, link)
+
+
+def test_the_elastic_views_labels_are_not_cut_off_in_an_embed(page, site):
+    page.goto(site.url + "manifest.webmanifest")  # the site's origin, as the embed tests' page
+    page.set_content(f'<iframe src="{site.url}#image=koala&embed=1" width="560" height="760" style="border:0">'
+                     "</iframe>", wait_until="commit")
+    page.frame_locator("iframe").locator("#app[data-status='ready']").wait_for(timeout=90_000)
+    frame = page.frames[1]
+    for link in ELASTIC_LINKS:
+        frame.evaluate(f"location.hash = '#image=koala&embed=1&{link}'")
+        frame.wait_for_selector("[data-view='conv-elastic'] text")
+        settle(frame)
+        assert frame.evaluate(CLIPPED_TEXT_JS) == [], link
