@@ -2,7 +2,7 @@
 NumPy engine against PyTorch, in one run (prints figures; not a test).
 
     .venv/bin/python tests/bench/bench_train.py [--batch 32] [--rounds 15] [--optimizer sgd|adam]
-        [--native-only] [--dist DIR] [--page-steps 12] [--peer-steps 2] [--inputs 24]
+        [--native-only] [--dist DIR] [--baseline DIR] [--page-steps 12] [--peer-steps 2] [--inputs 24]
 
 What it measures: one training step (forward, softmax cross-entropy, backward to every parameter, an
 optimiser update) of Tiny VGG on a batch of 64x64x3 images:
@@ -15,7 +15,9 @@ optimiser update) of Tiny VGG on a batch of 64x64x3 images:
 - in the same browser, TensorFlow.js 4.22 (cpu backend) and ConvNetJS 0.3 (SGD with momentum) training the
   same architecture on the same batch as the native run (npm devDependencies, inlined into a blank page);
 - then, while the panel trains on, --inputs hovers over a map and clicks on an example at intervals: from
-  each event to its first handler and to the next frame, median and longest (target under 100 ms).
+  each event to its first handler and to the next frame, median and longest (target under 100 ms);
+- with --baseline, an earlier build's panel too, in the same browser, alternating with this one (twice
+  each): this build's step against the baseline's, the before/after of a change.
 It prints each one's images per second, achieved GFLOP/s (the arithmetic of the step counted from the model
 description: forward, input and weight gradients) and the ratios against the targets: in the page at least
 5x ConvNetJS, 15x TensorFlow.js cpu and 0.3x our engine on CPython; natively at least 0.5x PyTorch.
@@ -126,6 +128,14 @@ def browser(args, images, labels) -> tuple[dict, dict]:
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         run = page_training(chromium, url, args.batch, args.page_steps, args.inputs)
         steps = {"in the page (Train panel)": run["step_s"]}
+        if args.baseline:
+            with served_site(args.baseline) as (base_url, _):
+                ours, base = [run["step_s"]], []
+                for turn in range(3):  # the baseline, this build, the baseline: alternating with the run above
+                    timed = page_training(chromium, url if turn == 1 else base_url, args.batch, args.page_steps, 0)
+                    (ours if turn == 1 else base).append(timed["step_s"])
+            steps["in the page, the baseline build"] = statistics.median(base)
+            steps["in the page (Train panel)"] = statistics.median(ours)
         steps.update(peers(chromium, images, labels, args.peer_steps, SETTINGS["sgd"]["lr"]))
         chromium.close()
     return steps, run
@@ -166,6 +176,7 @@ def main():
     parser.add_argument("--optimizer", choices=sorted(SETTINGS), default="sgd", help="native runs")
     parser.add_argument("--native-only", action="store_true", help="no browser: the engine and PyTorch only")
     parser.add_argument("--dist", type=Path, help="an existing build (default: build into a temporary folder)")
+    parser.add_argument("--baseline", type=Path, help="an earlier build, timed in the page alongside")
     parser.add_argument("--page-steps", type=int, default=12, help="steps timed in the page, after two")
     parser.add_argument("--peer-steps", type=int, default=2, help="steps timed for each peer, after one")
     parser.add_argument("--inputs", type=int, default=24, help="hovers and clicks while the page trains")
@@ -196,6 +207,8 @@ def main():
         ratio("page / TensorFlow.js cpu", page, by["TensorFlow.js"], 15)
     if page:
         ratio("page / our engine on CPython", page, by["engine"], 0.3)
+    if page and args.baseline:
+        print(f"  page, this build / the baseline's step time: {page / steps['in the page, the baseline build']:.2f}x")
     if "PyTorch" in by:
         ratio("engine / PyTorch (native)", by["engine"], by["PyTorch"], 0.5)
     if run:
