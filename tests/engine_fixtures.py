@@ -1,4 +1,5 @@
-"""Shared test material for the engine: the Tiny VGG description and an untrained network on disk.
+"""Shared test material for the engine: the Tiny VGG description, an untrained network on disk and the
+students' first networks as descriptions.
 
 The engine's maths is tested with random (He-initialised) weights, never the trained ones.
 """
@@ -11,7 +12,7 @@ import numpy as np
 import pytest
 
 from pyapp.data.dataset import CLASS_NAMES
-from pyapp.engine.network import load_network, random_weights, save_network
+from pyapp.engine.network import Network, load_network, random_weights, save_network
 
 
 def _conv(name, filters=10):
@@ -78,3 +79,58 @@ def refused(call, error) -> str:
     assert peak < BIG, f"{peak / 2 ** 20:.0f} MB allocated before the refusal"
     assert len(str(caught.value).splitlines()) == 1
     return str(caught.value)
+
+
+# The networks a student meets first, as descriptions (random weights): the views' tests on every model.
+def conv(name, filters, k, **more):
+    return {"name": name, "type": "conv2d", "filters": filters, "kernel_size": k, **more}
+
+
+def tail(*units):
+    dense = [{"name": f"dense_{i}", "type": "dense", "units": n} for i, n in enumerate(units)]
+    between = []
+    for layer in dense[:-1]:
+        between += [layer, {"name": layer["name"] + "_relu", "type": "relu"}]
+    return [{"name": "flatten", "type": "flatten"}, *between, {**dense[-1], "name": "logits"},
+            {"name": "probabilities", "type": "softmax"}]
+
+
+MODELS = {
+    "cifar-tutorial": ([32, 32, 3], [conv("conv1", 6, 5), {"name": "relu1", "type": "relu"},
+                                     {"name": "pool1", "type": "max_pool2d", "pool_size": 2},
+                                     conv("conv2", 16, 5), {"name": "relu2", "type": "relu"},
+                                     {"name": "pool2", "type": "max_pool2d", "pool_size": 2}, *tail(120, 84, 4)]),
+    "keras-mnist": ([28, 28, 1], [conv("conv2d", 32, 3), {"name": "relu", "type": "relu"},
+                                  {"name": "pool", "type": "max_pool2d", "pool_size": 2},
+                                  conv("conv2d_1", 64, 3), {"name": "relu_1", "type": "relu"},
+                                  {"name": "pool_1", "type": "max_pool2d", "pool_size": 2},
+                                  {"name": "flatten", "type": "flatten"}, {"name": "dropout", "type": "dropout", "rate": 0.5},
+                                  {"name": "logits", "type": "dense", "units": 4},
+                                  {"name": "probabilities", "type": "softmax"}]),
+    "lenet-5": ([32, 32, 1], [conv("c1", 6, 5), {"name": "t1", "type": "tanh"},
+                              {"name": "s2", "type": "avg_pool2d", "pool_size": 2},
+                              conv("c3", 16, 5), {"name": "t3", "type": "tanh"},
+                              {"name": "s4", "type": "avg_pool2d", "pool_size": 2}, *tail(120, 84, 4)]),
+    "vgg-bn": ([32, 32, 3], [conv("conv", 32, 3, padding="same"), {"name": "bn", "type": "batch_norm"},
+                             {"name": "relu", "type": "relu"}, {"name": "pool", "type": "max_pool2d", "pool_size": 2},
+                             conv("conv_2", 32, 3, padding="same"), {"name": "bn_2", "type": "batch_norm"},
+                             {"name": "relu_2", "type": "relu"}, {"name": "pool_2", "type": "max_pool2d", "pool_size": 2},
+                             *tail(64, 4)]),
+    "global-pooling": ([32, 32, 3], [conv("c1", 8, 3, stride=2, padding=1), {"name": "r1", "type": "leaky_relu", "slope": 0.1},
+                                     {"name": "p1", "type": "avg_pool2d", "pool_size": 2},
+                                     conv("c2", 16, 3), {"name": "r2", "type": "sigmoid"},
+                                     {"name": "gap", "type": "global_avg_pool"},
+                                     {"name": "logits", "type": "dense", "units": 4},
+                                     {"name": "probabilities", "type": "softmax"}]),
+    # no dense layer at all: one map per class, averaged (the GAP net of tests/student_models.py)
+    "global-pooling-head": ([32, 32, 3], [conv("c1", 8, 3, padding=1), {"name": "r1", "type": "relu"},
+                                          {"name": "p1", "type": "max_pool2d", "pool_size": 2},
+                                          conv("c2", 4, 1), {"name": "gap", "type": "global_avg_pool"},
+                                          {"name": "probabilities", "type": "softmax"}]),
+}
+
+
+def network_of(name: str) -> Network:
+    shape, layers = MODELS[name]
+    spec = {"name": name, "input_shape": shape, "classes": ["a", "b", "c", "d"], "layers": layers}
+    return Network(spec, random_weights(spec, seed=1))

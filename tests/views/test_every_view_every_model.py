@@ -7,66 +7,13 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from engine_fixtures import MODELS, network_of
 
-from pyapp.engine.network import Network, random_weights
 from pyapp.ui.state import State
 from pyapp.views.detail import registry
 from pyapp.views.detail.base import build
 
-
-def conv(name, filters, k, **more):
-    return {"name": name, "type": "conv2d", "filters": filters, "kernel_size": k, **more}
-
-
-def tail(*units):
-    dense = [{"name": f"dense_{i}", "type": "dense", "units": n} for i, n in enumerate(units)]
-    between = []
-    for layer in dense[:-1]:
-        between += [layer, {"name": layer["name"] + "_relu", "type": "relu"}]
-    return [{"name": "flatten", "type": "flatten"}, *between, {**dense[-1], "name": "logits"},
-            {"name": "probabilities", "type": "softmax"}]
-
-
-MODELS = {
-    "cifar-tutorial": ([32, 32, 3], [conv("conv1", 6, 5), {"name": "relu1", "type": "relu"},
-                                     {"name": "pool1", "type": "max_pool2d", "pool_size": 2},
-                                     conv("conv2", 16, 5), {"name": "relu2", "type": "relu"},
-                                     {"name": "pool2", "type": "max_pool2d", "pool_size": 2}, *tail(120, 84, 4)]),
-    "keras-mnist": ([28, 28, 1], [conv("conv2d", 32, 3), {"name": "relu", "type": "relu"},
-                                  {"name": "pool", "type": "max_pool2d", "pool_size": 2},
-                                  conv("conv2d_1", 64, 3), {"name": "relu_1", "type": "relu"},
-                                  {"name": "pool_1", "type": "max_pool2d", "pool_size": 2},
-                                  {"name": "flatten", "type": "flatten"}, {"name": "dropout", "type": "dropout", "rate": 0.5},
-                                  {"name": "logits", "type": "dense", "units": 4},
-                                  {"name": "probabilities", "type": "softmax"}]),
-    "lenet-5": ([32, 32, 1], [conv("c1", 6, 5), {"name": "t1", "type": "tanh"},
-                              {"name": "s2", "type": "avg_pool2d", "pool_size": 2},
-                              conv("c3", 16, 5), {"name": "t3", "type": "tanh"},
-                              {"name": "s4", "type": "avg_pool2d", "pool_size": 2}, *tail(120, 84, 4)]),
-    "vgg-bn": ([32, 32, 3], [conv("conv", 32, 3, padding="same"), {"name": "bn", "type": "batch_norm"},
-                             {"name": "relu", "type": "relu"}, {"name": "pool", "type": "max_pool2d", "pool_size": 2},
-                             conv("conv_2", 32, 3, padding="same"), {"name": "bn_2", "type": "batch_norm"},
-                             {"name": "relu_2", "type": "relu"}, {"name": "pool_2", "type": "max_pool2d", "pool_size": 2},
-                             *tail(64, 4)]),
-    "global-pooling": ([32, 32, 3], [conv("c1", 8, 3, stride=2, padding=1), {"name": "r1", "type": "leaky_relu", "slope": 0.1},
-                                     {"name": "p1", "type": "avg_pool2d", "pool_size": 2},
-                                     conv("c2", 16, 3), {"name": "r2", "type": "sigmoid"},
-                                     {"name": "gap", "type": "global_avg_pool"},
-                                     {"name": "logits", "type": "dense", "units": 4},
-                                     {"name": "probabilities", "type": "softmax"}]),
-    # no dense layer at all: one map per class, averaged (the GAP net of tests/student_models.py)
-    "global-pooling-head": ([32, 32, 3], [conv("c1", 8, 3, padding=1), {"name": "r1", "type": "relu"},
-                                          {"name": "p1", "type": "max_pool2d", "pool_size": 2},
-                                          conv("c2", 4, 1), {"name": "gap", "type": "global_avg_pool"},
-                                          {"name": "probabilities", "type": "softmax"}]),
-}
 NEEDS_DATA = {"unit", "atlas", "shift"}  # the patches of a model's images, the MLP beside the shipped model: elsewhere
-
-
-def network_of(name: str) -> Network:
-    shape, layers = MODELS[name]
-    spec = {"name": name, "input_shape": shape, "classes": ["a", "b", "c", "d"], "layers": layers}
-    return Network(spec, random_weights(spec, seed=1))
 
 
 @pytest.mark.parametrize("model", list(MODELS))

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from engine_fixtures import network_of
 
 from pyapp.ui.geometry import NODE_SIZE, overview_layout
 from pyapp.ui.state import State
@@ -68,8 +69,6 @@ def test_caption_and_overlay_markup(network):
 def test_on_a_later_page_of_maps_the_outlines_are_on_the_maps_that_page_draws():
     """A VGG-style net of 32 maps a layer, on the overview's second page: a conv pixel reads all 32 input maps, and
     each outline sits on one of the maps drawn there, at that map's place (none on the "+ more" row)."""
-    from tests.views.test_every_view_every_model import network_of
-
     network = network_of("vgg-bn")
     grid = overview_layout(network, 1)
     boxes = [b for b in rf.boxes(network, rf.Pick("conv_2", 12, 3, 3), page=1) if b.column == "pool"]
