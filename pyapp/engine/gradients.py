@@ -92,13 +92,14 @@ def conv2d_parameter_gradients(grad_y, x, kernel_size, stride=1, padding=0, cols
 
 def relu_gradient(grad_y, x):
     """dL/dx of ``y = max(x, 0)``: the gradient passes where x > 0 and stops elsewhere (0 at x = 0, as PyTorch)."""
-    return grad_y * (x > 0)
+    return np.where(x > 0, grad_y, np.float32(0))  # 3x faster in the page than grad_y * (x > 0): no cast of the mask
 
 
-def max_pool2d_gradient(grad_y, x, pool_size, stride, padding=0):
-    """dL/dx of ``y = max(window)``: each window's gradient goes to its maximum (the first one on ties, as PyTorch)."""
-    if stride == pool_size and not padding:
-        return _tiled_max_pool_gradient(grad_y, x, pool_size)
+def max_pool2d_gradient(grad_y, x, pool_size, stride, padding=0, y=None):
+    """dL/dx of ``y = max(window)``: each window's gradient goes to its maximum (the first one on ties, as PyTorch).
+    ``y``: the forward pass's output, when there is one (not computed again)."""
+    if stride == pool_size and pad_pair(padding) == (0, 0):  # the layer passes its padding as a pair
+        return _tiled_max_pool_gradient(grad_y, x, pool_size, y)
     n, c, oh, ow = grad_y.shape
     win = windows(x, pool_size, stride, padding, -np.inf)[..., :oh, :ow, :, :]  # (N, C, H', W', p, p)
     winner = win.reshape(n, c, oh, ow, pool_size * pool_size).argmax(axis=-1)
@@ -108,22 +109,23 @@ def max_pool2d_gradient(grad_y, x, pool_size, stride, padding=0):
     return add_windows_back(cols.astype(np.float32, copy=False), x.shape, stride, padding)
 
 
-def _tiled_max_pool_gradient(grad_y, x, p):
+def _tiled_max_pool_gradient(grad_y, x, p, top=None):
     """The same when the windows tile the map (stride = size, no padding), offset by offset on strided views: the
     pixels at an offset take the gradient where they are their window's maximum and no earlier offset was (the
     first on ties). No window copy, no argmax: 3x faster than the general path."""
     n, c, oh, ow = grad_y.shape
     parts = [x[:, :, u:oh * p:p, v:ow * p:p] for u in range(p) for v in range(p)]
-    top = parts[0].copy()
-    for part in parts[1:]:
-        np.maximum(top, part, out=top)
+    if top is None:  # each window's maximum, as the forward pass found it
+        top = parts[0].copy()
+        for part in parts[1:]:
+            np.maximum(top, part, out=top)
     out = np.zeros(x.shape, dtype=np.float32)  # rows and columns past the last whole window get nothing
     free = np.ones(top.shape, dtype=bool)
     for index, part in enumerate(parts):
         hit = np.equal(part, top)
         hit &= free
         u, v = divmod(index, p)
-        np.multiply(grad_y, hit, out=out[:, :, u:oh * p:p, v:ow * p:p])
+        out[:, :, u:oh * p:p, v:ow * p:p] = np.where(hit, grad_y, np.float32(0))  # no cast of the mask (as relu's)
         free &= ~hit
     return out
 

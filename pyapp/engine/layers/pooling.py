@@ -77,7 +77,7 @@ class MaxPool2D(_Pool):
         return self._offsets(x, np.maximum)
 
     def input_gradient(self, x, y, grad_y):
-        return gradients.max_pool2d_gradient(grad_y, x, self.pool_size, self.stride, self.pads(x.shape[-1]))
+        return gradients.max_pool2d_gradient(grad_y, x, self.pool_size, self.stride, self.pads(x.shape[-1]), y)
 
     def __repr__(self) -> str:
         p = self.pool_size
