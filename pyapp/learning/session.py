@@ -20,7 +20,7 @@ from .photos import PhotoSet
 from .trainer import START, Trainer, with_classes
 
 SLICE = 4  # images per slice of a training step (about 46 ms in the page)
-EVAL_SLICE = 12  # held-out images per slice of an evaluation (forward only, about 40 ms)
+EVAL_SLICE = 6  # held-out images per slice of an evaluation (forward only, about 40 ms in the page)
 EVAL_EVERY = 5  # steps between two looks at the held-out photos (and at every epoch's end)
 PATIENCE = 3  # epochs without a lower held-out loss before early stopping
 
@@ -173,7 +173,7 @@ class Session:
     def _evaluate(self):
         logits = []
         for at in range(0, len(self.heldout_y), EVAL_SLICE):
-            logits.append(self.trainer.forward(self.heldout_x[at:at + EVAL_SLICE])[self.trainer.top])
+            logits.append(self.trainer.forward(self.heldout_x[at:at + EVAL_SLICE], learning=False)[self.trainer.top])
             yield "slice"
         if not logits:
             return

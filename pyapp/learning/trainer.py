@@ -78,11 +78,12 @@ class Trainer:
             return np.ascontiguousarray(x, dtype=np.float32)
         return np.ascontiguousarray(self.network._chw(x)[0])
 
-    def forward(self, x: np.ndarray) -> dict[str, np.ndarray]:
-        """Every activation of a channels-first batch, by name (up to the logits: the loss needs no more)."""
+    def forward(self, x: np.ndarray, learning: bool = True) -> dict[str, np.ndarray]:
+        """Every activation of a channels-first batch, by name (up to the logits: the loss needs no more).
+        ``learning``: a backward pass follows (the layers keep what their gradients need)."""
         acts = {"input": x}
         for layer in self.network.layers:
-            x = acts[layer.name] = layer.forward(x, keep=layer.name in self.trainable)
+            x = acts[layer.name] = layer.forward(x, keep=learning and layer.name in self.trainable)
             if layer.name == self.top:
                 break
         return acts
@@ -120,6 +121,7 @@ class Trainer:
         """``{"loss", "accuracy"}`` on held-out images (never trained on), in chunks."""
         x = self.channels_first(images)
         labels = np.asarray(labels, dtype=np.int64)
-        logits = np.concatenate([self.forward(x[i:i + EVAL_BATCH])[self.top] for i in range(0, len(x), EVAL_BATCH)])
+        logits = np.concatenate([self.forward(x[i:i + EVAL_BATCH], learning=False)[self.top]
+                                 for i in range(0, len(x), EVAL_BATCH)])
         loss, _ = softmax_cross_entropy(logits, labels)
         return {"loss": loss, "accuracy": accuracy(logits, labels)}

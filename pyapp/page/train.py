@@ -70,6 +70,12 @@ class TrainController:
         # among them) queued before it
         self._ticks = js.MessageChannel.new()
         self._ticks.port1.onmessage = self._tick_proxy
+        self._after_frame_proxy = create_proxy(lambda *_: self._ticks.port2.postMessage(None))
+        app._proxies.append(self._after_frame_proxy)
+        self._input = False  # the visitor pointed or typed since the last slice
+        self._scheduled = False  # a tick is on its way: Pause then Play before it comes must not start a second
+        for kind in ("pointermove", "pointerdown", "keydown"):
+            app._listen(js.window, kind, self._noticed)
         app._listen(js.document, "visibilitychange", self.visibility)
 
     # -- the panel ---------------------------------------------------------------------------------------
@@ -180,13 +186,24 @@ class TrainController:
         self.until = until
         self._last = time.perf_counter()
         self.set_state("training")
-        self._ticks.port2.postMessage(None)
+        self._schedule()
+
+    def _schedule(self) -> None:
+        if self._scheduled:
+            return
+        self._scheduled = True
+        if self._input:  # the frame that answers the visitor goes before the next slice, not after it
+            self._input = False
+            js.requestAnimationFrame(self._after_frame_proxy)
+        else:
+            self._ticks.port2.postMessage(None)
 
     def tick(self, *_) -> None:
         """One task: a slice of work, or the drawing of what the last one changed (a click waits for one, not both).
 
         The page changes once a step or a look at the held-out photos, not after every slice: a frame costs ~10 ms.
         """
+        self._scheduled = False
         session = self.session
         if self.state != "training" or session is None:
             return
@@ -206,7 +223,10 @@ class TrainController:
             self.draw()
             self.set_state("paused")
         else:
-            self._ticks.port2.postMessage(None)
+            self._schedule()
+
+    def _noticed(self, event) -> None:
+        self._input = self.state == "training"
 
     def pause(self, event=None, element=None, said: str | None = None) -> None:
         if self.state == "training":
