@@ -7,7 +7,8 @@ NumPy engine against PyTorch, in one run (prints figures; not a test).
 What it measures: one training step (forward, softmax cross-entropy, backward to every parameter, an
 optimiser update) of Tiny VGG on a batch of 64x64x3 images:
 - natively, our engine on CPython and PyTorch (torch.optim with the same settings), from the same weights on
-  the same batch, alternating round by round so that a busy machine slows both alike; both on one thread
+  the same batch, alternating round by round so that a busy machine slows both alike, half the rounds before the
+  browser's run and half after it (the page's ratio to CPython then sees the same drift); both on one thread
   (OPENBLAS_NUM_THREADS=1, torch.set_num_threads(1)): the fair comparison, and what the page has;
 - in headless Chromium on the built site (a fresh build unless --dist), the Train panel itself (all ten
   classes, every layer learning, SGD with momentum, no augmentation), timed by its #train hooks: the median
@@ -96,7 +97,7 @@ def timed(fn) -> float:
 
 
 def native(args, network, images, labels) -> dict:
-    """{name: median seconds per step} of our engine and PyTorch, alternating round by round."""
+    """{name: one training step} of our engine and PyTorch on the same batch, each warmed up."""
     trainer = Trainer(network, args.optimizer, **SETTINGS[args.optimizer])
     x = trainer.channels_first(images)
     runs = {"engine (NumPy, CPython)": lambda: trainer.step(x, labels)}
@@ -108,13 +109,16 @@ def native(args, network, images, labels) -> dict:
         runs[f"PyTorch {torch.__version__}"] = lambda: step(tx, ty)
     except ImportError:
         print("PyTorch is not installed: the engine alone")
-    times = {name: [] for name in runs}
-    for name, fn in runs.items():
+    for fn in runs.values():
         fn()  # warm up: first calls allocate
-    for _ in range(args.rounds):
+    return runs
+
+
+def time_rounds(runs: dict, rounds: int, times: dict) -> None:
+    """Adds ``rounds`` alternating rounds (one step of each) to ``times`` {name: [seconds]}."""
+    for _ in range(rounds):
         for name, fn in runs.items():
-            times[name].append(timed(fn))
-    return {name: statistics.median(t) for name, t in times.items()}
+            times.setdefault(name, []).append(timed(fn))
 
 
 def browser(args, images, labels) -> tuple[dict, dict]:
@@ -172,7 +176,8 @@ def ratio(label: str, ours: float, theirs: float, target: float) -> None:
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--batch", type=int, default=32)
-    parser.add_argument("--rounds", type=int, default=15, help="native rounds (each: one step of each)")
+    parser.add_argument("--rounds", type=int, default=15,
+                        help="native rounds (each: one step of each), before the browser and again after it")
     parser.add_argument("--optimizer", choices=sorted(SETTINGS), default="sgd", help="native runs")
     parser.add_argument("--native-only", action="store_true", help="no browser: the engine and PyTorch only")
     parser.add_argument("--dist", type=Path, help="an existing build (default: build into a temporary folder)")
@@ -186,13 +191,17 @@ def main():
     labels = rng.integers(0, 10, args.batch)
     network = load_network()
     per_image = step_flops(network)
-    steps = native(args, network, images, labels)
-    run = None
+    runs, times = native(args, network, images, labels), {}
+    time_rounds(runs, args.rounds, times)
+    run, page_steps = None, {}
     if not args.native_only:
         page_steps, run = browser(args, images, labels)
-        steps.update(page_steps)
+        time_rounds(runs, args.rounds, times)  # half the native rounds after the browser's: a drifting machine
+    steps = {name: statistics.median(t) for name, t in times.items()}  # slows both sides of each ratio alike
+    steps.update(page_steps)
     print(f"numpy {np.__version__}, batch {args.batch}, {per_image / 1e6:.1f} MFLOP per image per step; native: "
-          f"{args.optimizer}, median of {args.rounds} alternating rounds; browser: SGD with momentum")
+          f"{args.optimizer}, median of {len(next(iter(times.values())))} alternating rounds (before and after the "
+          "browser's); browser: SGD with momentum")
     for name, seconds in steps.items():
         print(f"  {name:34s} {seconds * 1000:8.1f} ms/step  {args.batch / seconds:7.1f} images/s  "
               f"{per_image * args.batch / seconds / 1e9:5.2f} GFLOP/s")
