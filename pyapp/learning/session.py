@@ -91,15 +91,18 @@ class Session:
 
     # -- running ---------------------------------------------------------------------------------------
     def advance(self, budget: float, until_step: int | None = None, clock=time.perf_counter) -> int:
-        """Work for about ``budget`` seconds (at least one slice), stopping early once step ``until_step`` is
-        done; returns the steps done."""
+        """Work for at most about ``budget`` seconds (at least one slice), stopping early once step ``until_step``
+        is done; returns the steps done. A slice that would end past the budget (as long as the last one) waits:
+        two slices of 39 ms under a 40 ms budget made an 80 ms task, which a click waited behind."""
         start, done = clock(), 0
         while self.finished is None:
+            before = clock()
             event = next(self._work, "finished")
             if event == "finished":
                 break
             done += event == "step"
-            if (until_step is not None and self.step >= until_step) or clock() - start >= budget:
+            now = clock()
+            if (until_step is not None and self.step >= until_step) or now - start + (now - before) > budget:
                 break
         return done
 

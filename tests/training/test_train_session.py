@@ -46,6 +46,17 @@ def test_a_sliced_step_is_the_whole_batch_step(network):
     assert session.images == 10 and session.history.train[0][0] == 1
 
 
+def test_a_slice_that_would_end_past_the_budget_waits_for_the_next_task(network):
+    """The page gives each task about 40 ms of work so that a click waits little: a slice of 39 ms must not be
+    followed by a second one in the same task (an 80 ms task, which pointer events waited behind)."""
+    session = Session(copy_of(network), photo_set(), [0, 1, 2], Settings(start="weights", batch=8))
+    events, work = [], session._work
+    session._work = (events.append(event) or event for event in work)
+    times = iter([0.0, 0.0, 0.039] + [0.039 * (i // 2 + 1) for i in range(2, 40)])  # every slice takes 39 ms
+    session.advance(0.040, clock=lambda: next(times))
+    assert len(events) == 1
+
+
 def test_a_learning_rate_of_10_stops_with_words_and_keeps_the_last_good_weights(network):
     session = Session(copy_of(network), photo_set(), [0, 1, 2], Settings(start="weights", lr=10, batch=8))
     while session.finished is None:
