@@ -26,6 +26,7 @@ from ..views.widgets.train import charts, panel, words
 PANEL = "#train"
 BUDGET_S = 0.04  # work per slice: the browser answers a click within about this (plus the click's own work)
 REDRAW_EVERY = 5  # steps between two redraws of the overview with the weights being trained
+INPUT_EVENTS = ("pointermove", "pointerdown", "keydown")  # while it trains: the visitor is here, answer first
 SETTINGS = ("data", "start", "opt", "lr", "batch", "decay", "epochs", "augment", "stop", "classes")
 
 
@@ -62,6 +63,7 @@ class TrainController:
         self._drawn = (-1, -1)  # (steps, held-out looks) last drawn
         self.own = None  # the "Your own classes" part (pyapp/page/train_classes.py), set by install
         self._urls = {}
+        self._listening = False
         self._tick_proxy = create_proxy(self.tick)
         self._redraw_proxy = create_proxy(self.redraw)
         app._proxies += [self._tick_proxy, self._redraw_proxy]
@@ -70,12 +72,15 @@ class TrainController:
         # among them) queued before it
         self._ticks = js.MessageChannel.new()
         self._ticks.port1.onmessage = self._tick_proxy
-        self._after_frame_proxy = create_proxy(lambda *_: self._ticks.port2.postMessage(None))
+        # where the browser has scheduler.postTask, the next slice is a background task: input, frames and the
+        # page's own tasks go before it (a posted message competes with the frame that answers a hover)
+        self._background = js.JSON.parse('{"priority": "background"}') if hasattr(js, "scheduler") else None
+        self._after_frame_proxy = create_proxy(lambda *_: self._post())
         app._proxies.append(self._after_frame_proxy)
-        self._input = False  # the visitor pointed or typed since the last slice
+        self._input = False  # the visitor pointed or typed since the last slice (listened to while training)
         self._scheduled = False  # a tick is on its way: Pause then Play before it comes must not start a second
-        for kind in ("pointermove", "pointerdown", "keydown"):
-            app._listen(js.window, kind, self._noticed)
+        self._noticed_proxy = create_proxy(self._noticed)
+        app._proxies.append(self._noticed_proxy)
         app._listen(js.document, "visibilitychange", self.visibility)
 
     # -- the panel ---------------------------------------------------------------------------------------
@@ -115,13 +120,18 @@ class TrainController:
         self.set_state("idle")
 
     def set_state(self, state: str, said: str | None = None) -> None:
-        self.state = state
+        training, self.state = state == "training", state
+        if training != self._listening:
+            listen = js.window.addEventListener if training else js.window.removeEventListener
+            for kind in INPUT_EVENTS:
+                listen(kind, self._noticed_proxy)
+            self._listening = training
         # the overview's bars jump, not glide, while it trains: a glide repaints the page every frame for 1 s
         js.document.documentElement.classList.toggle("training", state == "training")
         self.show(said)
 
     def show(self, said: str | None = None) -> None:
-        """The hooks, the progress line and the words: cheap, after every slice."""
+        """The hooks, the progress line and the words: once a step (and at each change of state)."""
         root = dom.query(PANEL)
         if root is None:
             return
@@ -196,6 +206,12 @@ class TrainController:
             self._input = False
             js.requestAnimationFrame(self._after_frame_proxy)
         else:
+            self._post()
+
+    def _post(self) -> None:
+        if self._background is not None:
+            js.scheduler.postTask(self._tick_proxy, self._background)
+        else:
             self._ticks.port2.postMessage(None)
 
     def tick(self, *_) -> None:
@@ -226,7 +242,7 @@ class TrainController:
             self._schedule()
 
     def _noticed(self, event) -> None:
-        self._input = self.state == "training"
+        self._input = True
 
     def pause(self, event=None, element=None, said: str | None = None) -> None:
         if self.state == "training":
