@@ -67,13 +67,11 @@ class TrainController:
         self._tick_proxy = create_proxy(self.tick)
         self._redraw_proxy = create_proxy(self.redraw)
         app._proxies += [self._tick_proxy, self._redraw_proxy]
-        # the next slice as a posted message, not setTimeout(0): a chain of timeouts waits at least 4 ms each
-        # from the fifth on (HTML's nesting clamp), 8 slices a step; a message waits only for the tasks (input
-        # among them) queued before it
+        # the next slice: a background task where the browser has scheduler.postTask (input, frames and the page's
+        # own tasks go before it), else a posted message; never setTimeout(0), which HTML holds back 4 ms from the
+        # fifth nested one on (8 slices a step)
         self._ticks = js.MessageChannel.new()
         self._ticks.port1.onmessage = self._tick_proxy
-        # where the browser has scheduler.postTask, the next slice is a background task: input, frames and the
-        # page's own tasks go before it (a posted message competes with the frame that answers a hover)
         self._background = js.JSON.parse('{"priority": "background"}') if hasattr(js, "scheduler") else None
         self._after_frame_proxy = create_proxy(lambda *_: self._post())
         app._proxies.append(self._after_frame_proxy)
@@ -127,7 +125,7 @@ class TrainController:
                 listen(kind, self._noticed_proxy)
             self._listening = training
         # the overview's bars jump, not glide, while it trains: a glide repaints the page every frame for 1 s
-        js.document.documentElement.classList.toggle("training", state == "training")
+        js.document.documentElement.classList.toggle("training", training)
         self.show(said)
 
     def show(self, said: str | None = None) -> None:
