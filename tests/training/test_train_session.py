@@ -52,7 +52,8 @@ def test_a_slice_that_would_end_past_the_budget_waits_for_the_next_task(network)
     session = Session(copy_of(network), photo_set(), [0, 1, 2], Settings(start="weights", batch=8))
     events, work = [], session._work
     session._work = (events.append(event) or event for event in work)
-    times = iter([0.0, 0.0, 0.039] + [0.039 * (i // 2 + 1) for i in range(2, 40)])  # every slice takes 39 ms
+    # the clock advance reads: once at the start, then before and after each slice, every slice 39 ms long
+    times = iter([0.0] + [t for k in range(20) for t in (0.039 * k, 0.039 * (k + 1))])
     session.advance(0.040, clock=lambda: next(times))
     assert len(events) == 1
 
