@@ -196,8 +196,9 @@ def main():
     run, page_steps = None, {}
     if not args.native_only:
         page_steps, run = browser(args, images, labels)
-        time_rounds(runs, args.rounds, times)  # half the native rounds after the browser's: a drifting machine
-    steps = {name: statistics.median(t) for name, t in times.items()}  # slows both sides of each ratio alike
+        # half the native rounds after the browser's: a drifting machine slows both sides of each ratio alike
+        time_rounds(runs, args.rounds, times)
+    steps = {name: statistics.median(t) for name, t in times.items()}
     steps.update(page_steps)
     print(f"numpy {np.__version__}, batch {args.batch}, {per_image / 1e6:.1f} MFLOP per image per step; native: "
           f"{args.optimizer}, median of {len(next(iter(times.values())))} alternating rounds (before and after the "
