@@ -1,6 +1,6 @@
 """Training as the page runs it: in slices of a few images that fit a time budget, so the page can answer a
-click between two slices (measured in Chromium: a batch of 32 forward and backward takes about 370 ms in the
-page, one image about 11.5 ms at the same cost per image; a slice of 4 images is under 50 ms).
+click between two slices (measured in Chromium: a batch of 32 forward and backward takes about 350 ms in the
+page, one image about 11 ms at the same cost per image; a slice of 4 images about 40 ms).
 
 A step's gradient is the mean over its batch, summed slice by slice (each slice's mean weighted by its share),
 so a sliced step equals ``Trainer.step`` on the whole batch. ``Session.advance(budget)`` does the work;
@@ -19,7 +19,7 @@ from .optimizers import OPTIMIZERS
 from .photos import PhotoSet
 from .trainer import START, Trainer, with_classes
 
-SLICE = 4  # images per slice of a training step (about 46 ms in the page)
+SLICE = 4  # images per slice of a training step (about 40 ms in the page)
 EVAL_SLICE = 6  # held-out images per slice of an evaluation (forward only, about 40 ms in the page)
 EVAL_EVERY = 5  # steps between two looks at the held-out photos (and at every epoch's end)
 PATIENCE = 3  # epochs without a lower held-out loss before early stopping
