@@ -35,22 +35,22 @@ def profiled_copy(dist: Path, into: Path, lines: int) -> Path:
     """A copy of the build whose main.py profiles its start-up; its load plan names the new sha256."""
     copy = into / "site"
     shutil.copytree(dist, copy)
-    (main,) = copy.glob("main.*.py")
-    before = main.read_bytes()
+    (script,) = copy.glob("main.*.py")
+    before = script.read_bytes()
     text = before.decode().splitlines(keepends=True)
     try:
         at = next(i for i, line in enumerate(text) if line.strip().startswith("rest.install()"))
         end = next(i for i, line in enumerate(text) if line.rstrip("\n") == "    start()")
     except StopIteration:
-        raise SystemExit(f"{main.name} no longer has the lines this tool wraps: rest.install() and start()") from None
+        raise SystemExit(f"{script.name} no longer has the lines this tool wraps: rest.install() and start()") from None
     text[end] += REPORT.format(lines=lines, mark=MARK)
     text[at] += ENABLE
     after = "".join(text).encode()
-    main.write_bytes(after)
+    script.write_bytes(after)
     page = copy / "index.html"
     html = page.read_text()
     if sri(before) not in html:
-        raise SystemExit(f"index.html does not name {main.name}'s sha256: the load plan changed")
+        raise SystemExit(f"index.html does not name {script.name}'s sha256: the load plan changed")
     page.write_text(html.replace(sri(before), sri(after)))
     return copy
 
