@@ -82,6 +82,30 @@ def test_the_activation_view_opens_by_address_with_cpythons_numbers_on_its_curve
     _both_widths(page, "activation-view", axe=True)
 
 
+def test_the_flatten_view_of_64_maps_keeps_each_page_beside_its_maps(page, served):
+    """The Keras MNIST net's 64 pooled maps, 10 to a page: in the flatten view the last detailed map's entries
+    sit beside that map, the other pages' maps are a bar from the "+ N more" row, and that button slides with
+    its column (before, it slid twice, off the overview's left edge)."""
+    url, out, model = served
+    network = load_network(model)
+    pool = network.sources[next(layer.name for layer in network.layers if layer.type == "flatten")]
+    page.goto(url + "#view=flatten&layer=dense&neuron=1&maps=3")
+    wait_until_started(page)
+    page.wait_for_selector("[data-view='flatten'] .flatten-rest")
+    page.add_style_tag(content=".detail-box { display: none !important; }")  # the sum's box covers the column
+    box = lambda selector: page.evaluate(  # noqa: E731 - a one-line reader
+        "s => (r => [r.x, r.y, r.right, r.bottom])(document.querySelector(s).getBoundingClientRect())", selector)
+    button = box(f".more-maps[data-column='{pool}'] .more-box")
+    last_map = box(f"[data-view='flatten'] .flatten-map[data-part='map-39']")
+    entries = box("[data-view='flatten'] .flatten-entries[data-part='flat-last']")
+    assert page.get_attribute("[data-view='flatten'] .flatten-entries[data-part='flat-last']", "data-map") == "39"
+    assert abs(button[0] - last_map[0]) < 1 and button[1] >= last_map[3]  # the button under the page's maps
+    assert entries[3] <= last_map[3] + 1  # the last map's entries end beside it, above the button's row
+    rests = page.eval_on_selector_all("[data-view='flatten'] .flatten-rest", "bars => bars.map(b => b.dataset.maps)")
+    assert rests == ["0-29", "40-63"]
+    shot(page, "flatten-64-maps")
+
+
 def test_a_stroke_drawn_on_the_pad_is_classified_as_cpython_classifies_it(page, served):
     url, out, model = served
     page.goto(url)

@@ -13,6 +13,7 @@ from pyapp.engine.network import Network, random_weights
 from pyapp.ui import geometry
 from pyapp.ui.state import State
 from pyapp.views.detail import why_contributions
+from pyapp.views.detail.base import build
 from pyapp.views.widgets import overview
 
 
@@ -133,3 +134,34 @@ def test_why_bars_go_under_the_drawn_maps_only(network, trace):
     bars = re.findall(r'class="why-contribution" data-layer="conv_0_1" data-index="(\d+)"',
                       why_contributions.overlay(network, trace, 0, page=2))
     assert [int(i) for i in bars] == list(range(20, 30))
+
+
+@pytest.mark.parametrize("page", [0, 3, 6])
+def test_the_flatten_view_details_the_maps_drawn_and_bars_the_other_pages(page):
+    """64 pooled maps, 10 to a page: the vector shows the first and last map of the page in full, beside those
+    maps; the maps between as bars; the other pages' maps as bars from the "+ N more" row (before: the last
+    detailed map and all after it sat at that row, the bars between squeezed to nothing)."""
+    spec = description(filters=(64,), dense=())  # the pooled maps straight into the logits
+    network = Network(spec, random_weights(spec, seed=3))
+    trace = network.forward(np.random.default_rng(4).random((28, 28, 1), dtype=np.float32))
+    view = build(State(view="flatten", layer="logits", neuron=1, maps=page), trace, network)
+    column = geometry.overview_layout(network, page).column("pool_0")
+    drawn, per_map = column.drawn, 14 * 14
+    first, last = drawn[0], drawn[-1]
+    assert view.detailed_maps() == (first, last) and column.more_y is not None
+    markup = view.overlay()
+    blocks = re.findall(r'<image [^>]*class="flatten-entries hit"[^>]*>', markup)
+    assert [int(re.search(r'data-map="(\d+)"', b).group(1)) for b in blocks] == sorted({first, last})
+    for block in blocks:  # each detailed map's entries lie beside the drawn maps, above the "+ N more" row
+        y, height = (float(re.search(f' {a}="([-\\d.]+)"', block).group(1)) for a in ("y", "height"))
+        assert column.ys[first] - 0.01 <= y and y + height <= column.ys[last] + geometry.NODE_SIZE + 0.01
+    bars = re.findall(r'<rect [^>]*class="flatten-abstract[^"]*"[^>]*>', markup)
+    between = [int(re.search(r'data-map="(\d+)"', b).group(1)) for b in bars if "data-map=" in b]
+    rest = [re.search(r'data-maps="(\d+)-(\d+)"', b).groups() for b in bars if "data-maps=" in b]
+    assert between == list(drawn[1:-1])
+    assert rest == ([("0", str(first - 1))] if first else []) + ([(str(last + 1), "63")] if last < 63 else [])
+    assert all(float(re.search(r' height="([-\d.]+)"', b).group(1)) > 0 for b in bars)
+    # the pointer on the last detailed map's entries, and on that map, finds its values
+    assert view.entry_at("flat-last", 0.0) == last * per_map
+    assert view.entry_at(f"map-{last}", 0.0, 0.0) == last * per_map
+    assert float(view.hover_frame(last * per_map)["flatten-info"]["data-value"]) == float(trace["pool_0"][last, 0, 0])

@@ -3,9 +3,10 @@
 A click on an output class opens it. The overview makes room (max_pool_2 slides left, earlier columns
 pack together and fade: ``slide_css``) and an overlay group inside the overview's <svg> (``render``)
 draws, as the reference does, the first and the last map's 169 entries in full and the eight maps
-between as grey bars; links from each entry's pixel into the vector, and from the vector into the sum
-node coloured by the entry's weight for this class; the bias; and the sum into the logit. Hovering an
-entry (or a pixel of the first or last map) shows its value and weight and marks the pixel
+between as grey bars (in a column with more maps than fit: the first and last of the page drawn, and the
+other pages' maps as bars from its "+ N more" row); links from each entry's pixel into the vector, and from
+the vector into the sum node coloured by the entry's weight for this class; the bias; and the sum into the
+logit. Hovering an entry (or a pixel of the first or last map) shows its value and weight and marks the pixel
 (``hover_frame``). A "softmax" box opens the softmax view.
 
 The 169 entries of a map are one tall image and the links are grouped by colour into a few paths,
@@ -32,6 +33,7 @@ from .base import DetailView, Placement
 
 N = NODE_SIZE
 PIXEL_HEIGHT = 1.1  # one entry of the vector (the reference's height)
+ENTRY_SHARE = 0.75  # at most this much of the maps' height for the two detailed maps' entries (room for the bars)
 EDGE_GRAY = "#e5e5e5"
 EDGE_COLOR = "gray"
 WEIGHT_GAP = 0.1  # the flatten links' weight colours (the reference's 0.35 for links, 0.1 for hover)
@@ -42,6 +44,7 @@ CODE_BOX_LIFT = 30.0  # px: its bottom, above the overview's bottom edge (clear 
 FADED_OPACITY = 0.15
 # Sizes in the overview's px (the overlay is drawn in its coordinates).
 BAR_GAP = 5.0  # between the bars that stand for the maps between the two detailed ones
+REST_HEIGHT = N / 2  # the bar of the maps on earlier pages, above the first detailed map's entries
 LINK_GAP = 3.0  # links stop this far short of the vector and of the output column
 FUNNEL_DEPTH = 10.0  # the grey funnel from a summarised map to its bar (the read-out aligns with its tip)
 LINK_WIDTH = 0.6  # the 2 x 169 links into and out of the vector: thin, there are many
@@ -59,11 +62,12 @@ HOVER_NOTE_DX = 80.0  # the "Hover over matrix" note, centred this far left of t
 def slide_css(state, network) -> str:
     grid = geometry.overview_layout(network)
     f = flatten_layout(grid)
+    squeezed = ":is(.layer-label,.input-captions,.more-maps)"
     return slide_rules(
         ("flatten", "softmax"), grid, lambda column: f.xs[column.name] - column.x, f.faded,
         lambda r: f'{r} .output-class:not([data-index="{state.neuron}"]){{opacity:{FADED_OPACITY}}}\n'
-                  # the earlier columns are squeezed closer than their names are wide: names would overlap
-                  + ",".join(f'{r} [data-column="{name}"] :is(.layer-label,.input-captions)' for name in f.faded)
+                  # the earlier columns are squeezed closer than their names (and buttons) are wide: they would overlap
+                  + ",".join(f'{r} [data-column="{name}"] {squeezed}' for name in f.faded)
                   + "{visibility:hidden}")
 
 
@@ -74,7 +78,7 @@ class FlattenView(DetailView):
 
     def __init__(self, state, trace, network):
         super().__init__(state, trace, network)
-        self.grid = geometry.overview_layout(network)
+        self.grid = geometry.overview_layout(network, state.maps)
         self.f = flatten_layout(self.grid)
         self.k = int(state.neuron or 0)
         dense = network.layers[[layer.type for layer in network.layers].index("dense")]
@@ -87,27 +91,31 @@ class FlattenView(DetailView):
         self.bias = float(dense.bias[self.k])
         self.logit = float(trace[dense.name][self.k])
         src = self.grid.column(self.f.source)
-        self.map_ys = [float(y) for y in src.ys]
-        self.top_y = self.map_ys[0]
-        self.bottom_y = self.map_ys[-1] + N - self.per_map * PIXEL_HEIGHT
+        self.map_ys = [float(y) for y in src.ys]  # a map not drawn: the "+ N more" row (src.more_y)
+        self.drawn, self.more_y, self.more_size = src.drawn, src.more_y, src.size
+        first, last = self.detailed_maps()
+        self.top_y = self.map_ys[first] + (REST_HEIGHT + BAR_GAP if first > 0 else 0.0)
+        # an entry's height: the reference's, less where bigger maps would leave the bars between no room
+        self.entry_h = min(PIXEL_HEIGHT, ENTRY_SHARE * (self.map_ys[last] + N - self.top_y) / (2 * self.per_map))
+        self.bottom_y = self.map_ys[last] + N - self.per_map * self.entry_h
         self.out_y = float(self.grid.column(OUTPUT).ys[self.k])
         self.sum_y = self.out_y + N / 2
         # The weight colours: the extent over the detailed maps' weights, as the reference does.
-        shown = np.concatenate([self.weights[:self.per_map], self.weights[-self.per_map:]])
-        self.weight_extent = float(np.max(np.abs(shown))) or 1.0
+        self.weight_extent = float(np.max(np.abs(self.weights[self.detailed_indices()]))) or 1.0
         self.weight_scale = weight_scale(self.weight_extent, WEIGHT_GAP)
         ranges = color_range.layer_ranges(trace, network, state.colors)
         self.range = ranges[self.f.source]
 
     # -- geometry ----------------------------------------------------------------------------
     def detailed_maps(self) -> tuple[int, int]:
-        return 0, self.channels - 1
+        """The maps drawn in full: the first and the last the overview draws (the same one on a page of one)."""
+        return self.drawn[0], self.drawn[-1]
 
     def entry_y(self, index: int) -> float:
         """Top of entry ``index`` (of the detailed maps) in the flatten column."""
         c, f = divmod(index, self.per_map)
-        base = self.top_y if c == 0 else self.bottom_y
-        return base + f * PIXEL_HEIGHT
+        base = self.top_y if c == self.detailed_maps()[0] else self.bottom_y
+        return base + f * self.entry_h
 
     def pixel_box(self, index: int) -> tuple[float, float, float]:
         """(x, y, side) of the pixel behind entry ``index`` in its pooled map."""
@@ -129,16 +137,14 @@ class FlattenView(DetailView):
                                   self.sum_y)
 
     def detailed_indices(self) -> np.ndarray:
-        first, last = self.detailed_maps()
-        return np.concatenate([np.arange(self.per_map) + first * self.per_map,
-                               np.arange(self.per_map) + last * self.per_map])
+        return np.concatenate([np.arange(self.per_map) + c * self.per_map for c in sorted(set(self.detailed_maps()))])
 
     # -- hover -------------------------------------------------------------------------------
     def entry_at(self, part: str, fy: float, fx: float = 0.5) -> int | None:
         """The entry under a pointer: on a detailed map's entries ("flat-0", "flat-last") at fraction fy
         of its height, or on a pooled map ("map-<c>") at (fx, fy) of it."""
         if part.startswith("flat-"):
-            c = 0 if part == "flat-0" else self.channels - 1
+            c = self.detailed_maps()[0 if part == "flat-0" else 1]
             f = min(max(int(fy * self.per_map), 0), self.per_map - 1)
             return c * self.per_map + f
         if part.startswith("map-"):
@@ -197,29 +203,45 @@ class FlattenView(DetailView):
         f, scale = self.f, self.range
         first, last = self.detailed_maps()
         parts = []
-        for c, y, part in ((first, self.top_y, "flat-0"), (last, self.bottom_y, "flat-last")):
+        for c, y, part in ((first, self.top_y, "flat-0"), (last, self.bottom_y, "flat-last"))[:1 + (last != first)]:
             values = self.vector[c * self.per_map:(c + 1) * self.per_map].reshape(-1, 1)
-            parts.append(picture(scale.rgb(values), f.flat_x, y, PIXEL_WIDTH, self.per_map * PIXEL_HEIGHT,
+            parts.append(picture(scale.rgb(values), f.flat_x, y, PIXEL_WIDTH, self.per_map * self.entry_h,
                                  class_="flatten-entries hit", data_part=part, data_rows=self.per_map, data_map=c))
-        middle = list(range(first + 1, last))
-        top, bottom = self.top_y + self.per_map * PIXEL_HEIGHT, self.bottom_y
+        middle = list(self.drawn[1:-1])
+        top, bottom = self.top_y + self.per_map * self.entry_h, self.bottom_y
         bar_h = (bottom - top - BAR_GAP * (len(middle) + 1)) / max(len(middle), 1)
         abstract_edges = []
         for k, c in enumerate(middle):
-            by = top + BAR_GAP * (k + 1) + bar_h * k
-            parts.append(svg.element("rect", x=f.flat_x + PIXEL_WIDTH / 4, y=by, width=PIXEL_WIDTH / 2,
-                                     height=bar_h, fill=EDGE_GRAY, class_="flatten-abstract",
-                                     data_map=c))
-            my = self.map_ys[c]
-            near, tip = f.left_x + N + LINK_GAP, f.left_x + N + FUNNEL_DEPTH
-            parts.append(svg.element("polyline", points=f"{svg.num(near)},{svg.num(my)} "
-                                                        f"{svg.num(tip)},{svg.num(my + N / 2)} "
-                                                        f"{svg.num(near)},{svg.num(my + N)}",
-                                     fill=EDGE_GRAY))
-            abstract_edges.append(geometry.link_path(tip, my + N / 2, f.flat_x - LINK_GAP, by + bar_h / 2))
-            abstract_edges.append(geometry.link_path(f.flat_x + PIXEL_WIDTH + LINK_GAP, by + bar_h / 2, f.plus_x,
-                                                     self.sum_y))
+            self._bar(parts, abstract_edges, self.map_ys[c], N, top + BAR_GAP * (k + 1) + bar_h * k, bar_h,
+                      class_="flatten-abstract", data_map=c)
+        for lo, hi, by, height in self._rest():  # the other pages' maps, from the row whose button shows them
+            self._bar(parts, abstract_edges, self.more_y, self.more_size, by, height,
+                      class_="flatten-abstract flatten-rest", data_maps=f"{lo}-{hi}")
         return parts, abstract_edges
+
+    def _rest(self) -> list[tuple[int, int, float, float]]:
+        """(first map, last map, top, height) of the bars of the maps before and after the page drawn."""
+        first, last = self.detailed_maps()
+        end = (self.bottom_y if last != first else self.top_y) + self.per_map * self.entry_h + BAR_GAP
+        bars = [(0, first - 1, self.map_ys[first], REST_HEIGHT)] if first > 0 else []
+        if last < self.channels - 1:
+            bars.append((last + 1, self.channels - 1, end, max(self.more_y + self.more_size - end, REST_HEIGHT)))
+        return bars
+
+    def _bar(self, parts: list[str], edges: list[str], my: float, size: float, by: float, height: float,
+             **data) -> None:
+        """A grey bar in the vector for maps not drawn in full: a funnel from the row at ``my`` (``size``
+        high) and links in and on to the sum."""
+        f = self.f
+        parts.append(svg.element("rect", x=f.flat_x + PIXEL_WIDTH / 4, y=by, width=PIXEL_WIDTH / 2, height=height,
+                                 fill=EDGE_GRAY, **data))
+        near, tip = f.left_x + N + LINK_GAP, f.left_x + N + FUNNEL_DEPTH
+        parts.append(svg.element("polyline", points=f"{svg.num(near)},{svg.num(my)} "
+                                                    f"{svg.num(tip)},{svg.num(my + size / 2)} "
+                                                    f"{svg.num(near)},{svg.num(my + size)}",
+                                 fill=EDGE_GRAY))
+        edges.append(geometry.link_path(tip, my + size / 2, f.flat_x - LINK_GAP, by + height / 2))
+        edges.append(geometry.link_path(f.flat_x + PIXEL_WIDTH + LINK_GAP, by + height / 2, f.plus_x, self.sum_y))
 
     def _links(self, abstract_edges: list[str]) -> list[str]:
         """Links into the vector (grey, one path) and out of it (by weight colour, one path per colour)."""
@@ -325,7 +347,7 @@ class FlattenView(DetailView):
         notes.append(svg.text("Bias", x=px - 4 if self.k == 0 else px + PLUS_RADIUS, y=bias_y,
                               class_="annotation-text", text_anchor="end" if self.k == 0 else "middle",
                               dominant_baseline="hanging" if self.k == 0 else "auto"))
-        x, y = f.left_x - HOVER_NOTE_DX, self.map_ys[0]
+        x, y = f.left_x - HOVER_NOTE_DX, self.map_ys[self.detailed_maps()[0]]
         notes.append(annotation([("matrix to", HOVER), ("see how it is flattened", None),
                                   ("into a 1D array!", None)], x, y, anchor="middle"))
         notes.append(arrow(x + 45, y + N * 0.4 + LINE, f.left_x - FUNNEL_DEPTH, y + N / 2, radius=80, flip=True))

@@ -135,12 +135,13 @@ def slide_rules(views, grid, shift, faded, focus_rule) -> str:
     for view in views:
         r = f'#overview-svg[data-detail="{view}"]'
         for column in grid.columns:
+            # not its "+ N more" button again, which is inside the column: it would slide (and fade) twice
+            c = f'{r} [data-column="{column.name}"]:not(.more-maps)'
             dx = shift(column)
             if abs(dx) > 0.01:
-                rules.append(f'{r} [data-column="{column.name}"]{{transform:translateX({svg.num(dx)}px)}}')
+                rules.append(f'{c}{{transform:translateX({svg.num(dx)}px)}}')
             if column.name in faded:
-                rules.append(f'{r} [data-column="{column.name}"]{{opacity:{svg.num(faded[column.name])};'
-                             "pointer-events:none}")
+                rules.append(f'{c}{{opacity:{svg.num(faded[column.name])};pointer-events:none}}')
         rules.append(focus_rule(r))
         rules.append(f"{r} .legends,{r} .hover-frames,{r} .hover-links{{visibility:hidden}}")
     return "\n".join(rules)
