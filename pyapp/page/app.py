@@ -196,13 +196,15 @@ class App:
         """The one commit path: fit the state to the network, run the network when the image (or the
         network) changed, remember the state, write the address, draw, and say what a link lost
         (``said``: what the caller already knows was lost)."""
-        new, problem = new.checked(self.network)
+        asked, (new, problem) = new, new.checked(self.network)
         problem = " ".join(filter(None, (said, problem))) or None
-        if problem and history is None:
-            history = "replace"  # the address asked for what cannot be shown: do not keep it there
+        rewrite = bool(problem) or new != asked  # the address asked for what cannot be shown, or not so (a map's page)
+        if rewrite and history is None:
+            history = "replace"  # do not keep it there
         if new == self.state and self.trace is not None and not rerun:
-            if problem:  # nothing to redraw, but the address still holds what could not be read
+            if rewrite:  # nothing to redraw, but the address still holds what was not shown
                 self._write_address(self.state, "replace")
+            if problem:
                 self.notify(problem)
             return
         if not self.has_image(new):

@@ -31,7 +31,7 @@ class EmbedController:
 
     def copy(self, event, element) -> None:
         state = self.app.address_state()  # a link's image still downloading is part of what to embed
-        text = view.snippet(js.location.href, state)
+        text = view.snippet(js.location.href, state, mistake=state.image in self.app.mistakes)
         self.copied = text
         note = view.warning(state)
         try:

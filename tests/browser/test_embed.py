@@ -48,6 +48,26 @@ def test_embed_code_reproduces_the_view_in_compact_mode(page, context, open_app,
     shot(page, "embed-iframe")
 
 
+def test_the_embed_code_of_a_mistake_makes_room_for_its_strip(page, context, open_app, site):
+    """On one of the build's mistakes the embed shows the strip of mistakes and the caption that tells the truth:
+    the copied code's frame is tall enough for them in a blog's 560 px column (before, the explainer ran past
+    its bottom and scrolled inside it), and no taller than it needs."""
+    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=site.url.rstrip("/"))
+    open_app(page, "#image=mistake-1")
+    page.click("#embed-copy")
+    page.wait_for_function("document.querySelector('#embed-status').textContent.includes('copied')")
+    snippet = page.evaluate("navigator.clipboard.readText()")
+    page.set_content(snippet.replace('width="100%"', 'width="560"'))
+    page.frame_locator("iframe").locator("#app[data-status='ready']").wait_for(timeout=90_000)
+    frame = page.frames[1]
+    frame.wait_for_function("explainer.timings.settled")
+    assert frame.is_visible(".mistake-caption") and frame.is_visible(".examples-list.mistakes")
+    bottom, inner, scroll = frame.evaluate("""() => [document.getElementById('share-bar').getBoundingClientRect().bottom,
+                                                     innerHeight, document.scrollingElement.scrollHeight]""")
+    assert scroll <= inner and inner - 40 <= bottom, (bottom, inner, scroll)
+    shot(page, "embed-mistake-560")
+
+
 # Runs in every frame from its first script on; in an iframe it checks, before every frame the browser
 # paints (requestAnimationFrame), whether any of the full page's chrome is laid out, and counts the frames.
 SAMPLE_EVERY_FRAME = """

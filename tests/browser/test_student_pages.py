@@ -106,6 +106,21 @@ def test_the_flatten_view_of_64_maps_keeps_each_page_beside_its_maps(page, serve
     shot(page, "flatten-64-maps")
 
 
+def test_an_address_that_opens_a_map_on_another_page_writes_that_page_back(page, served):
+    """A link to map 41 of the 64-map convolution (10 a page), followed in an open page: the overview turns to the
+    page that draws it and the address says so (maps=4), so the address a visitor copies shows the same (before,
+    maps= stayed out of it)."""
+    url, _, _ = served
+    page.goto(url)
+    wait_until_started(page)
+    page.evaluate("location.hash = 'view=conv-elastic&layer=conv2d_1&neuron=40'")
+    page.wait_for_selector("[data-view='conv-elastic']")
+    page.wait_for_function("location.hash.includes('maps=4')", timeout=10_000)
+    address = page.evaluate("location.hash")
+    assert "view=conv-elastic" in address and "layer=conv2d_1" in address and "neuron=40" in address
+    assert "41\u201350 of 64" in page.text_content(".more-maps[data-column='conv2d_1']")
+
+
 def test_a_stroke_drawn_on_the_pad_is_classified_as_cpython_classifies_it(page, served):
     url, out, model = served
     page.goto(url)

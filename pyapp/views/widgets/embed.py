@@ -12,6 +12,7 @@ from ..detail.registry import VIEWS
 WIDTH = "100%"  # fills the blog's column; the explainer scales its drawing to the width
 HEIGHT = {"overview": 760}  # px: example strip + the overview at a typical article width
 DETAIL_HEIGHT = 820  # the detail boxes need a little more room below the overview
+MISTAKE_HEIGHT = 120  # px more on one of the build's mistakes: the strip of mistakes and its caption show
 VIEW_TITLES = {"conv-elastic": "convolution", "conv-formula": "convolution formula", "relu": "activation",
                "pool": "pooling", "batch-norm": "batch normalisation", "flatten": "flatten and dense layer", "softmax": "softmax"}
 
@@ -54,13 +55,15 @@ def title(state: State) -> str:
     return text
 
 
-def height(state: State) -> int:
-    return HEIGHT.get(state.view, DETAIL_HEIGHT)
+def height(state: State, mistake: bool = False) -> int:
+    """The iframe's height for ``state``; ``mistake``: its image is one of the build's mistakes."""
+    return HEIGHT.get(state.view, DETAIL_HEIGHT) + (MISTAKE_HEIGHT if mistake else 0)
 
 
-def snippet(href: str, state: State) -> str:
-    """The <iframe> to paste into a page: current view, lazy loading, a title, no border."""
-    return (f'<iframe src="{svg.escape(src(href, state))}" width="{WIDTH}" height="{height(state)}" '
+def snippet(href: str, state: State, mistake: bool = False) -> str:
+    """The <iframe> to paste into a page: current view, lazy loading, a title, no border (``mistake``: see
+    ``height``)."""
+    return (f'<iframe src="{svg.escape(src(href, state))}" width="{WIDTH}" height="{height(state, mistake)}" '
             f'style="border:0;max-width:1100px" loading="lazy" title="{svg.escape(title(state))}" '
             f'allow="clipboard-write"></iframe>')
 
