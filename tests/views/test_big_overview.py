@@ -136,12 +136,13 @@ def test_why_bars_go_under_the_drawn_maps_only(network, trace):
     assert [int(i) for i in bars] == list(range(20, 30))
 
 
-@pytest.mark.parametrize("page", [0, 3, 6])
-def test_the_flatten_view_details_the_maps_drawn_and_bars_the_other_pages(page):
+@pytest.mark.parametrize("filters, page", [(64, 0), (64, 3), (64, 6), (61, 6)])
+def test_the_flatten_view_details_the_maps_drawn_and_bars_the_other_pages(filters, page):
     """64 pooled maps, 10 to a page: the vector shows the first and last map of the page in full, beside those
     maps; the maps between as bars; the other pages' maps as bars from the "+ N more" row (before: the last
-    detailed map and all after it sat at that row, the bars between squeezed to nothing)."""
-    spec = description(filters=(64,), dense=())  # the pooled maps straight into the logits
+    detailed map and all after it sat at that row, the bars between squeezed to nothing). 61 maps: a last page
+    of one map, one block, down to the button's row at most."""
+    spec = description(filters=(filters,), dense=())  # the pooled maps straight into the logits
     network = Network(spec, random_weights(spec, seed=3))
     trace = network.forward(np.random.default_rng(4).random((28, 28, 1), dtype=np.float32))
     view = build(State(view="flatten", layer="logits", neuron=1, maps=page), trace, network)
@@ -152,14 +153,17 @@ def test_the_flatten_view_details_the_maps_drawn_and_bars_the_other_pages(page):
     markup = view.overlay()
     blocks = re.findall(r'<image [^>]*class="flatten-entries hit"[^>]*>', markup)
     assert [int(re.search(r'data-map="(\d+)"', b).group(1)) for b in blocks] == sorted({first, last})
+    below = column.more_y if first == last else column.ys[last]  # a page of one: down to the button's row
     for block in blocks:  # each detailed map's entries lie beside the drawn maps, above the "+ N more" row
         y, height = (float(re.search(f' {a}="([-\\d.]+)"', block).group(1)) for a in ("y", "height"))
-        assert column.ys[first] - 0.01 <= y and y + height <= column.ys[last] + geometry.NODE_SIZE + 0.01
+        assert column.ys[first] - 0.01 <= y and y + height <= below + geometry.NODE_SIZE + 0.01
+        assert height >= 0.5 * geometry.NODE_SIZE  # legible: at least half a map's height
     bars = re.findall(r'<rect [^>]*class="flatten-abstract[^"]*"[^>]*>', markup)
     between = [int(re.search(r'data-map="(\d+)"', b).group(1)) for b in bars if "data-map=" in b]
     rest = [re.search(r'data-maps="(\d+)-(\d+)"', b).groups() for b in bars if "data-maps=" in b]
     assert between == list(drawn[1:-1])
-    assert rest == ([("0", str(first - 1))] if first else []) + ([(str(last + 1), "63")] if last < 63 else [])
+    end = str(filters - 1)
+    assert rest == ([("0", str(first - 1))] if first else []) + ([(str(last + 1), end)] if last < filters - 1 else [])
     assert all(float(re.search(r' height="([-\d.]+)"', b).group(1)) > 0 for b in bars)
     # the pointer on the last detailed map's entries, and on that map, finds its values
     assert view.entry_at("flat-last", 0.0) == last * per_map

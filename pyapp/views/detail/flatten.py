@@ -95,8 +95,10 @@ class FlattenView(DetailView):
         self.drawn, self.more_y, self.more_size = src.drawn, src.more_y, src.size
         first, last = self.detailed_maps()
         self.top_y = self.map_ys[first] + (REST_HEIGHT + BAR_GAP if first > 0 else 0.0)
-        # an entry's height: the reference's, less where bigger maps would leave the bars between no room
-        self.entry_h = min(PIXEL_HEIGHT, ENTRY_SHARE * (self.map_ys[last] + N - self.top_y) / (2 * self.per_map))
+        # an entry's height: the reference's, less where bigger maps would leave the bars between no room (a last
+        # page of one map has one block, which may reach down to the button's row: no bar comes after it)
+        below = self.more_y + self.more_size if first == last and self.more_y is not None else self.map_ys[last] + N
+        self.entry_h = min(PIXEL_HEIGHT, ENTRY_SHARE * (below - self.top_y) / ((1 + (last != first)) * self.per_map))
         self.bottom_y = self.map_ys[last] + N - self.per_map * self.entry_h
         self.out_y = float(self.grid.column(OUTPUT).ys[self.k])
         self.sum_y = self.out_y + N / 2
@@ -181,7 +183,7 @@ class FlattenView(DetailView):
         notes = self._annotations()
         legends = self._legends()
         hits = [svg.element("rect", x=self.f.left_x, y=self.map_ys[c], width=N, height=N, fill="transparent",
-                            class_="hit flatten-map", data_part=f"map-{c}") for c in self.detailed_maps()]
+                            class_="hit flatten-map", data_part=f"map-{c}") for c in sorted(set(self.detailed_maps()))]
         defs = svg.element("defs", [arrow_marker(), legend.gradient("flatten-activation", self.range.name),
                                     legend.gradient("flatten-weight", "brbg")])
         body = "".join([defs, svg.group(self._links(abstract_edges), fill="none", class_="edges fade-in",
@@ -228,10 +230,8 @@ class FlattenView(DetailView):
             bars.append((last + 1, self.channels - 1, end, max(self.more_y + self.more_size - end, REST_HEIGHT)))
         return bars
 
-    def _bar(self, parts: list[str], edges: list[str], my: float, size: float, by: float, height: float,
-             **data) -> None:
-        """A grey bar in the vector for maps not drawn in full: a funnel from the row at ``my`` (``size``
-        high) and links in and on to the sum."""
+    def _bar(self, parts: list[str], edges: list[str], my: float, size: float, by: float, height: float, **data):
+        """A grey bar for maps not drawn in full: a funnel from the row at ``my`` (``size`` high), links in and on."""
         f = self.f
         parts.append(svg.element("rect", x=f.flat_x + PIXEL_WIDTH / 4, y=by, width=PIXEL_WIDTH / 2, height=height,
                                  fill=EDGE_GRAY, **data))
