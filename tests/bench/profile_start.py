@@ -10,13 +10,13 @@ time of what it measures in the page: read it for the shares, and bench_load.py 
 from __future__ import annotations
 
 import argparse
-import base64
 import hashlib
 import shutil
 import tempfile
 from pathlib import Path
 
 from served_site import served_site
+from sitebuild.page import sri as sri_of_hex
 from explainer_page import CHROMIUM, CHROMIUM_ARGS, VIEWPORT, wait_until_started
 
 MARK = "[profile_start]"
@@ -28,7 +28,7 @@ REPORT = ("    _profile.disable()\n    for _order in ('cumulative', 'tottime'):\
 
 
 def sri(data: bytes) -> str:
-    return "sha256-" + base64.b64encode(hashlib.sha256(data).digest()).decode()
+    return sri_of_hex(hashlib.sha256(data).hexdigest())  # as the build writes it into the load plan
 
 
 def profiled_copy(dist: Path, into: Path, lines: int) -> Path:
