@@ -62,14 +62,32 @@ def conv2d_input_gradient(grad_y, weight, input_shape, stride=1, padding=0):
     """
     n, o, oh, ow = grad_y.shape
     _, c, k, _ = weight.shape
-    matrix, flat = weight.reshape(o, c * k * k).T, grad_y.reshape(n, o, oh * ow)
     out, (rows, columns_) = _padded_zeros((n, c, *input_shape[-2:]), padding)
-    buffer = np.empty((min(CHUNK, n), c * k * k, oh * ow), dtype=np.float32)
+    if stride == 1:  # rows as wide as the padded input, for _add_runs (the extra columns send back 0)
+        grad_y = np.pad(grad_y, ((0, 0), (0, 0), (0, 0), (0, out.shape[-1] - ow)))
+    matrix, flat = weight.reshape(o, c * k * k).T, grad_y.reshape(n, o, -1)
+    buffer = np.empty((min(CHUNK, n), c * k * k, flat.shape[-1]), dtype=np.float32)
     for at in range(0, n, CHUNK):
         part = flat[at:at + CHUNK]
         cols = np.matmul(matrix, part, out=buffer[:len(part)])
-        _add_windows(out[at:at + CHUNK], cols.reshape(len(part), c, k, k, oh, ow), stride)
+        if stride == 1:
+            _add_runs(out[at:at + CHUNK], cols.reshape(len(part), c, k * k, -1), k)
+        else:
+            _add_windows(out[at:at + CHUNK], cols.reshape(len(part), c, k, k, oh, ow), stride)
     return out[:, :, rows, columns_]
+
+
+def _add_runs(out: np.ndarray, cols: np.ndarray, k: int) -> None:
+    """``_add_windows`` at stride 1 for shares (N, C, k*k, H'*W) computed on rows as wide as ``out`` (N, C, H, W):
+    each kernel offset's shares are then one run of the flat map, added at once (1.15x faster than a strided add
+    per row of 62 pixels, in the page and natively)."""
+    n, c, h, w = out.shape
+    flat = out.reshape(n, c, h * w)  # a view: out is a whole block of images
+    for u in range(k):
+        for v in range(k):
+            start = u * w + v
+            span = min(cols.shape[-1], h * w - start)  # past the end: the last row's extra columns, all 0
+            flat[:, :, start:start + span] += cols[:, :, u * k + v, :span]
 
 
 def conv2d_parameter_gradients(grad_y, x, kernel_size, stride=1, padding=0, cols=None):
