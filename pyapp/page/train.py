@@ -90,15 +90,19 @@ class TrainController:
                 app.state, self.photos.classes if self.photos else None, model_open.opened()))
             self.show()
             dom.scroll_to(dom.query(PANEL))
-            if self.photos is None:
-                app.spawn(self.load())
+            self.need_photos()
         elif not app.state.train and element is not None:
             self.pause()
             element.remove()  # closed, the panel leaves the page's DOM as small as it was
 
+    def need_photos(self) -> None:
+        """Loads the built-in photos once the visitor trains on them: not for their own classes (1.4 MB unused)."""
+        if self.photos is None and self.app.state.data != "own" and self.state != "loading":
+            self.set_state("loading")  # now, not when the task starts: a second call must not load them twice
+            self.app.spawn(self.load())
+
     async def load(self) -> None:
         """The built-in photos: fetched once (the service worker keeps them), checked, decoded by Pillow."""
-        self.set_state("loading")
         plan = json.loads(dom.query("#load-plan").textContent).get("trainset")
         try:
             if plan is None:
@@ -279,6 +283,7 @@ class TrainController:
         self.pause()
         self.reset()
         self.app.set_state(new, "replace")
+        self.need_photos()
         if dropped or new.data != current.data or new.start != read.start:
             form.outerHTML = panel.settings_form(new, self.photos.classes if self.photos else None)
             self.show(f"Not a value this setting takes ({', '.join(dropped)}): it stays as it was.")

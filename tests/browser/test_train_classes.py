@@ -64,6 +64,21 @@ def open_own(page, open_app, address=OWN):
                            "document.querySelector('#train-own')", timeout=60_000)
 
 
+def test_own_classes_do_not_download_the_built_in_photos(page, open_app):
+    """A visitor who trains their own classes never waits for the 1.4 MB of built-in photos: they come when the
+    built-in classes are chosen."""
+    requests = []
+    page.on("request", lambda r: requests.append(r.url))
+    open_own(page, open_app)
+    page.set_input_files(f"{card(0)} .tr-own-file", files((200, 40, 40), 2))
+    wait_photos(page, 0, 2)  # a round trip through Python since the panel opened
+    assert not any("trainset/" in url for url in requests)
+    page.select_option("#train select[name='data']", "builtin")
+    page.wait_for_selector("#train input[name='class-0']", timeout=60_000)  # the built-in classes, once loaded
+    assert any("trainset/" in url for url in requests)
+    assert page.get_attribute("#train", "data-state") == "idle"
+
+
 def test_own_classes_are_made_only_when_chosen(page, open_app):
     open_app(page, "#train")
     page.wait_for_function("document.querySelector('#train')?.dataset.state === 'idle'", timeout=60_000)
