@@ -1,7 +1,7 @@
 """Training as the page runs it: in slices of a few images that fit a time budget, so the page can answer a
 click between two slices (measured in Chromium: a batch of 32 forward and backward takes about 350 ms in the
-page, one image about 11 ms at the same cost per image; a slice of 2 images about 25 ms: with 4, a slower machine's
-slices took 55-60 ms and a click waited up to 110 ms behind one, for no more speed).
+page, one image about 11 ms at the same cost per image; a slice of 3 images about 30 ms: with 4, a slower machine's
+slices took 55-60 ms and a click waited up to 110 ms behind one; with 2, steps took up to 1.2x as long).
 
 A step's gradient is the mean over its batch, summed slice by slice (each slice's mean weighted by its share),
 so a sliced step equals ``Trainer.step`` on the whole batch. ``Session.advance(budget)`` does the work;
@@ -20,7 +20,7 @@ from .optimizers import OPTIMIZERS
 from .photos import PhotoSet
 from .trainer import START, Trainer, with_classes
 
-SLICE = 2  # images per slice of a training step (about 25 ms in the page)
+SLICE = 3  # images per slice of a training step (about 30 ms in the page)
 EVAL_SLICE = 3  # held-out images per slice of an evaluation (forward only, about 20 ms in the page)
 EVAL_EVERY = 5  # steps between two looks at the held-out photos (and at every epoch's end)
 PATIENCE = 3  # epochs without a lower held-out loss before early stopping
