@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import gzip
-import os
 import shutil
 import statistics
 import tempfile
@@ -34,6 +33,7 @@ from functools import lru_cache, partial
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+import machine
 from served_site import ROOT, build, served_site
 from explainer_page import CHROMIUM, CHROMIUM_ARGS, VIEWPORT, wait_until_started
 
@@ -313,7 +313,7 @@ def report(rows: dict, traces: dict, args) -> None:
                 counts = [s.get(name, (0, 0))[0] for s in summaries]
                 ms = [s.get(name, (0, 0))[1] for s in summaries]
                 print(f"    {name:45} {statistics.median(counts):6.0f} {statistics.median(ms):9.1f}")
-    print(f"  machine load average at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    print(f"  machine at the end: {machine.describe()}")
 
 
 if __name__ == "__main__":

@@ -40,6 +40,7 @@ import numpy as np  # noqa: E402
 ROOT = Path(__file__).resolve().parents[2]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests"), str(ROOT / "tests" / "bench"), str(ROOT / "tests" / "browser")]
 
+import machine  # noqa: E402
 from pyapp.engine.network import load_network  # noqa: E402
 from pyapp.learning import Trainer  # noqa: E402
 
@@ -203,6 +204,7 @@ def main():
     print(f"numpy {np.__version__}, batch {args.batch}, {per_image / 1e6:.1f} MFLOP per image per step; native: "
           f"{args.optimizer}, median of {len(next(iter(times.values())))} alternating rounds (before and after the "
           "browser's); browser: SGD with momentum")
+    print(f"  machine: {machine.describe()}")
     for name, seconds in steps.items():
         print(f"  {name:34s} {seconds * 1000:8.1f} ms/step  {args.batch / seconds:7.1f} images/s  "
               f"{per_image * args.batch / seconds / 1e9:5.2f} GFLOP/s")
