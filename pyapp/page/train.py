@@ -118,8 +118,11 @@ class TrainController:
         except Exception as error:  # noqa: BLE001 - a JS network error arrives as JsException
             self.set_state("error", f"The training photos could not be loaded: {error}. Reload to try again.")
             return
-        dom.query("#train-settings").outerHTML = panel.settings_form(self.app.state, self.photos.classes)
+        form = dom.query("#train-settings")  # None when the visitor closed the panel meanwhile: kept for later
+        if form is not None:
+            form.outerHTML = panel.settings_form(self.app.state, self.photos.classes)
         self.set_state("idle")
+        js.performance.mark("train-photos-ready")  # for tests: the photos are in, whether the panel is open or not
 
     def set_state(self, state: str, said: str | None = None) -> None:
         training, self.state = state == "training", state

@@ -37,6 +37,27 @@ def test_panel_is_lazy_and_reached_from_the_header(page, open_app, site):
     assert page.locator("#train input[name='class-0']").is_checked()
 
 
+def test_closing_the_panel_while_its_photos_load_is_no_error(page, open_app):
+    """A visitor who closes the panel before the built-in photos arrive gets no "Something went wrong": the photos
+    are kept for when the panel opens again."""
+    held = []
+    page.route("**/trainset/**", lambda route: held.append(route))  # the photos' request waits until it is closed
+    open_app(page, "#train")
+    page.wait_for_function("document.querySelector('#train')?.dataset.state === 'loading'", timeout=30_000)
+    page.wait_for_function("true")  # a round trip: the route handler has recorded the request
+    assert held, "the photos were not requested"
+    page.evaluate("location.hash = ''")
+    page.wait_for_function("!document.querySelector('#train')")
+    held[0].continue_()
+    page.wait_for_function("performance.getEntriesByName('train-photos-ready').length || "
+                           "!document.querySelector('#notice').hidden", timeout=60_000)
+    assert page.is_hidden("#notice"), page.inner_text("#notice")
+    page.evaluate("location.hash = '#train'")
+    page.wait_for_function("document.querySelector('#train')?.dataset.state === 'idle'", timeout=60_000)
+    assert page.locator("#train input[name='class-0']").count() == 1  # the built-in classes, from the kept photos
+    assert page.is_hidden("#notice"), page.inner_text("#notice")
+
+
 def test_a_few_steps_lower_the_loss_and_move_the_pictures(page, open_app):
     open_panel(page, open_app)
     page.click("[data-train-action='step']")
