@@ -44,7 +44,10 @@ def test_closing_the_panel_while_its_photos_load_is_no_error(page, open_app):
     page.route("**/trainset/**", lambda route: held.append(route))  # the photos' request waits until it is closed
     open_app(page, "#train")
     page.wait_for_function("document.querySelector('#train')?.dataset.state === 'loading'", timeout=30_000)
-    page.wait_for_function("true")  # a round trip: the route handler has recorded the request
+    for _ in range(300):  # the route handler runs while Playwright waits: up to 30 s for the request
+        if held:
+            break
+        page.wait_for_timeout(100)
     assert held, "the photos were not requested"
     page.evaluate("location.hash = ''")
     page.wait_for_function("!document.querySelector('#train')")
