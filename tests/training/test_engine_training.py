@@ -1,7 +1,8 @@
 """The training engine (pyapp/learning) against torch.optim and torch's cross_entropy, and its dtype.
 
 Parity: from the same weights and the same batches, SGD with momentum and Adam (both with weight decay)
-give the same weights as torch.optim after 1 and after 20 steps, within 1e-5 of each array's largest value.
+give the same weights as torch.optim after 1 and after 20 steps, within 1e-5 of each array's largest value,
+with CPython's products and with the page's (Winograd and einsums, as NumPy without BLAS takes them).
 """
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import numpy as np
 import pytest
 
 from engine_fixtures import tiny_vgg_description
+from pyapp.engine import gradients, winograd
 from pyapp.engine.network import Network, load_network, random_weights
 from pyapp.learning import Adam, Trainer, augment, batches, held_out_split, softmax_cross_entropy, with_classes
 
@@ -78,7 +80,11 @@ def test_loss_and_its_gradient_are_torchs_cross_entropy(torch):
     ("adam", dict(lr=1e-4, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-3), "Adam"),
 ])
 @pytest.mark.parametrize("steps", [1, 20])
-def test_steps_give_torch_optims_weights(torch, optimizer, settings, torch_name, steps):
+@pytest.mark.parametrize("products", ["cpython", "page"])
+def test_steps_give_torch_optims_weights(torch, monkeypatch, optimizer, settings, torch_name, steps, products):
+    if products == "page":  # the page's NumPy has no BLAS: Winograd for conv_1_2, einsum for weight gradients
+        monkeypatch.setattr(winograd, "NO_BLAS", True)
+        monkeypatch.setattr(gradients, "EINSUM_WEIGHT_GRADIENT", True)
     network = load_network()  # the trained weights: realistic gradients, not a blank start
     params = {k: torch.tensor(v.copy(), requires_grad=True) for k, v in network.weights().items()}
     trainer = Trainer(network, optimizer, **settings)

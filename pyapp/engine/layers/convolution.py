@@ -5,8 +5,8 @@ import math
 
 import numpy as np
 
-from .. import gradients
-from ..im2col import columns, output_size, pad_pair, windows
+from .. import gradients, winograd
+from ..im2col import columns, output_size, pad_pair, padded, windows
 from .base import Weighted, as_batch, initial_weight_and_bias
 
 PADDINGS = ("valid", "same")  # besides a number of zeros per side, or a pair (before, after)
@@ -80,24 +80,33 @@ class Conv2D(Weighted):
         if c != self.in_channels:
             raise ValueError(f"{self.name}: expected {self.in_channels} input channels, got {c}")
         _, oh, ow = self.output_shape((c, h, w))
-        # im2col: one column per output pixel, then one matrix product does every filter at once
-        # kept for the weight gradient, in the last step's buffer (training repeats the same shapes)
-        buffer = self._kept[1] if keep and self._kept is not None and self._kept[0].shape == x.shape else None
-        cols = columns(x, self.kernel_size, self.stride, self.pads(h), out=buffer)
+        fast = winograd.pays(self.kernel_size, self.stride, c, oh * ow)
+        if fast:
+            x_padded = padded(x, self.pads(h))
+            kept = winograd.tiles(x_padded)  # the weight gradient takes the same transformed tiles
+            out = winograd.correlate(x_padded, self.weight, kept)
+            out += self.bias[:, None, None]
+        else:
+            # kept for the weight gradient, in the last step's buffer (training repeats the same shapes)
+            last = self._kept if keep and self._kept is not None and self._kept[1].ndim == 3 else (None, None)
+            buffer = last[1] if last[0] is not None and last[0].shape == x.shape else None
+            kept = columns(x, self.kernel_size, self.stride, self.pads(h), out=buffer)
+            out = np.matmul(self._matrix, kept)  # im2col: one column per output pixel, one product for every filter
+            out += self.bias[:, None]
+            out = out.reshape(n, self.out_channels, oh, ow)
         if keep:
-            self._kept = (x, cols)
-        out = np.matmul(self._matrix, cols)
-        out += self.bias[:, None]
-        out = out.reshape(n, self.out_channels, oh, ow)
+            self._kept = (x, kept)
         return out[0] if single else out
 
     def input_gradient(self, x, y, grad_y):
         return gradients.conv2d_input_gradient(grad_y, self.weight, x.shape, self.stride, self.pads(x.shape[-1]))
 
     def parameter_gradients(self, x, grad_y):
-        cols = self._kept[1] if self._kept is not None and self._kept[0] is x else None
+        kept = self._kept[1] if self._kept is not None and self._kept[0] is x else None
+        if kept is not None and kept.ndim == 6:  # the forward pass's Winograd tiles
+            return {"weight": winograd.kernel_gradient(kept, grad_y), "bias": grad_y.sum(axis=(0, 2, 3))}
         grad_w, grad_b = gradients.conv2d_parameter_gradients(grad_y, x, self.kernel_size, self.stride,
-                                                              self.pads(x.shape[-1]), cols)
+                                                              self.pads(x.shape[-1]), kept)
         return {"weight": grad_w, "bias": grad_b}
 
     def output_shape(self, input_shape):
