@@ -45,11 +45,11 @@ def _spread(parts, out=(None,) * 4):
     return out
 
 
-def _output(parts, out=(None,) * 2):
+def _output(parts):
     """A^T along one axis: the four products' rows (or columns) into the tile's two outputs."""
-    first = np.add(parts[0], parts[1], out=out[0])
+    first = parts[0] + parts[1]
     first += parts[2]
-    second = np.subtract(parts[1], parts[2], out=out[1])
+    second = parts[1] - parts[2]
     second -= parts[3]
     return first, second
 
@@ -98,10 +98,11 @@ def correlate(x: np.ndarray, weight: np.ndarray, transformed: np.ndarray | None 
     th, wide = data.shape[-2:]
     kernels = np.einsum("au,ocuv,bv->aboc", G, weight, G).reshape(16, 1, o, c)
     products = np.matmul(kernels, data.reshape(16, n, c, -1)).reshape(4, 4, n, o, th, wide)
-    # A^T m A, each of the four outputs of a tile written straight into its place in the map
+    # A^T m A on whole rows (long inner loops), then each of a tile's four outputs copied to its place in the map
     out = np.empty((n, o, th, 2, wide - 1, 2), dtype=np.float32)
     for i, rows in enumerate(_output(products)):
-        _output([row[..., :-1] for row in rows], [out[:, :, :, i, :, j] for j in range(2)])
+        for j, values in enumerate(_output(rows)):
+            out[:, :, :, i, :, j] = values[..., :-1]
     out = out.reshape(n, o, 2 * th, 2 * wide - 2)
     return out if out.shape[-2:] == (h - 2, w - 2) else out[:, :, :h - 2, :w - 2]
 
