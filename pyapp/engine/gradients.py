@@ -16,7 +16,6 @@ import numpy as np
 
 from .im2col import columns, pad_pair, windows
 from .layer_arrays import LayerArrays
-from .winograd import correlate, pays
 
 SCORES = ("logit", "probability")
 
@@ -59,17 +58,10 @@ def conv2d_input_gradient(grad_y, weight, input_shape, stride=1, padding=0):
     """dL/dx of ``y[o] = b[o] + sum_i x[i] (*) W[o, i]``: every output gradient sent back through its kernel.
 
     ``W^T @ grad_y`` gives each window's share (the transpose of the forward im2col matmul); col2im adds them up,
-    a few images at a time (1.7x faster than the whole batch's 40 MB of columns at once, the same sums). In the
-    page, a large 3x3 layer's is the same sums as a convolution of grad_y by Winograd's shortcut (winograd.py).
+    a few images at a time (1.7x faster than the whole batch's 40 MB of columns at once, the same sums).
     """
     n, o, oh, ow = grad_y.shape
     _, c, k, _ = weight.shape
-    before, after = pad_pair(padding)
-    h, w = input_shape[-2] + before + after, input_shape[-1] + before + after
-    if pays(k, stride, o, h * w):  # the full correlation of grad_y with the kernels turned half round
-        turned = weight[:, :, ::-1, ::-1].transpose(1, 0, 2, 3)
-        full = correlate(np.pad(grad_y, ((0, 0), (0, 0), (2, 2), (2, 2))), turned)
-        return full[:, :, before:before + input_shape[-2], before:before + input_shape[-1]]
     out, (rows, columns_) = _padded_zeros((n, c, *input_shape[-2:]), padding)
     if stride == 1:  # rows as wide as the padded input, for _add_runs (the extra columns send back 0)
         grad_y = np.pad(grad_y, ((0, 0), (0, 0), (0, 0), (0, out.shape[-1] - ow)))

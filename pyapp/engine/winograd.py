@@ -1,10 +1,12 @@
 """Winograd's F(2x2, 3x3) (Lavin and Gray, 2016): a 3x3 convolution's 2x2 block of outputs from its 4x4 tile of
-input in 16 multiplies instead of 36, for the page, where NumPy has no BLAS.
+input in 16 multiplies instead of 36, for training in the page, where NumPy has no BLAS.
 
 There matmul multiplies at scalar speed, so 2.25x fewer multiplies pay for the additions of the transforms: measured
-under Node on conv_1_2 (10 to 10 channels, 62x62, 3 images), the forward pass in 0.5x the time of im2col and one
-matmul, the input gradient in 0.73x. With a BLAS (CPython) im2col's one product is 2.3x faster, and on small maps
-(28x28 and less) or few channels the transforms' many small NumPy calls cost what the multiplies save: ``pays``.
+under Node on conv_1_2 (10 to 10 channels, 62x62, 3 images), the forward pass in 0.63x the time of im2col and one
+matmul, the input gradient in 0.68x, the weight gradient in 0.62x. With a BLAS (CPython) im2col's one product is
+2.3x faster; on maps of 30x30 and less or with 3 channels in, the transforms' many small NumPy calls cost what the
+multiplies save (measured as fast or slower in the page): ``pays``. F(4x4, 3x3), with 36 products for 16 outputs,
+measured slower still in the page: its transforms cost more than its products save.
 """
 from __future__ import annotations
 
@@ -22,7 +24,8 @@ A2_T = np.array([[1, 1, 1, 0], [0, 1, -1, 0], [0, 1, 1, -1]], dtype=np.float32)
 
 
 def pays(kernel: int, stride: int, channels: int, out_pixels: int) -> bool:
-    """Whether a convolution (``channels`` in, ``out_pixels`` out per map) is faster here by Winograd."""
+    """Whether a convolution (``channels`` in, ``out_pixels`` out per map) is faster here by Winograd. Only
+    training takes it (Conv2D.forward(keep=True)): the explainer's own passes stay CPython's sums, bit for bit."""
     return NO_BLAS and kernel == 3 and stride == 1 and channels >= MIN_CHANNELS and out_pixels >= MIN_PIXELS
 
 
@@ -120,3 +123,12 @@ def kernel_gradient(transformed: np.ndarray, grad_y: np.ndarray) -> np.ndarray:
         _spread([across[0][b], across[1][b]], [spread[a, b] for a in range(4)])
     sums = np.einsum("znot,znct->zoc", spread.reshape(16, n, o, -1), transformed.reshape(16, n, -1, th * wide))
     return np.einsum("iu,uvoc,jv->ocij", A2_T, sums.reshape(4, 4, o, -1), A2_T)
+
+
+def input_gradient(grad_y: np.ndarray, weight: np.ndarray, input_shape, padding: tuple[int, int]) -> np.ndarray:
+    """dL/dx of ``correlate`` on ``x`` padded by ``padding`` (before, after): the full correlation of ``grad_y``
+    with the kernels turned half round and channels swapped, the padding cut off."""
+    before = padding[0]
+    turned = weight[:, :, ::-1, ::-1].transpose(1, 0, 2, 3)
+    full = correlate(np.pad(grad_y, ((0, 0), (0, 0), (2, 2), (2, 2))), turned)
+    return full[:, :, before:before + input_shape[-2], before:before + input_shape[-1]]

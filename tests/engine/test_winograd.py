@@ -82,3 +82,19 @@ def test_winograd_runs_in_the_page_on_the_large_3x3_layers_only(monkeypatch):
     # conv_1_1 has 3 input channels, the second block 28x28 maps or less: im2col (measured as fast or faster)
     assert kept == {"conv_1_1": 3, "conv_1_2": 6, "conv_2_1": 3, "conv_2_2": 3}
     assert not winograd.pays(3, 2, 10, 3600) and not winograd.pays(5, 1, 10, 3600)
+
+
+def test_the_explainers_own_passes_in_the_page_are_cpythons_bit_for_bit(monkeypatch):
+    """Only training takes Winograd: what the explainer shows (maps, probabilities, gradients for Why? and the
+    images made for units) stays the sums CPython makes, so the page and the command line agree exactly."""
+    network = load_network()
+    image = np.random.default_rng(1).random((64, 64, 3), dtype=np.float32)
+    cpython = network.forward(image)
+    cpython_grads = network.backward(cpython, 3)
+    monkeypatch.setattr(winograd, "NO_BLAS", True)
+    page = network.forward(image)
+    page_grads = network.backward(page, 3)
+    for name in cpython.names:
+        assert np.array_equal(page[name], cpython[name]), name
+    for name in cpython_grads.names:
+        assert np.array_equal(page_grads[name], cpython_grads[name]), name

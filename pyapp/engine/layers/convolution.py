@@ -80,7 +80,7 @@ class Conv2D(Weighted):
         if c != self.in_channels:
             raise ValueError(f"{self.name}: expected {self.in_channels} input channels, got {c}")
         _, oh, ow = self.output_shape((c, h, w))
-        fast = winograd.pays(self.kernel_size, self.stride, c, oh * ow)
+        fast = keep and winograd.pays(self.kernel_size, self.stride, c, oh * ow)  # training, in the page
         if fast:
             x_padded = padded(x, self.pads(h))
             kept = winograd.tiles(x_padded)  # the weight gradient takes the same transformed tiles
@@ -99,15 +99,23 @@ class Conv2D(Weighted):
         return out[0] if single else out
 
     def input_gradient(self, x, y, grad_y):
+        if self._tiles(x) is not None:  # its forward pass went by Winograd: so does its gradient
+            return winograd.input_gradient(grad_y, self.weight, x.shape, self.pads(x.shape[-1]))
         return gradients.conv2d_input_gradient(grad_y, self.weight, x.shape, self.stride, self.pads(x.shape[-1]))
 
     def parameter_gradients(self, x, grad_y):
+        tiles = self._tiles(x)
+        if tiles is not None:
+            return {"weight": winograd.kernel_gradient(tiles, grad_y), "bias": grad_y.sum(axis=(0, 2, 3))}
         kept = self._kept[1] if self._kept is not None and self._kept[0] is x else None
-        if kept is not None and kept.ndim == 6:  # the forward pass's Winograd tiles
-            return {"weight": winograd.kernel_gradient(kept, grad_y), "bias": grad_y.sum(axis=(0, 2, 3))}
         grad_w, grad_b = gradients.conv2d_parameter_gradients(grad_y, x, self.kernel_size, self.stride,
                                                               self.pads(x.shape[-1]), kept)
         return {"weight": grad_w, "bias": grad_b}
+
+    def _tiles(self, x):
+        """The Winograd tiles that the forward pass on ``x`` kept, if it went that way."""
+        kept = self._kept if self._kept is not None and self._kept[0] is x else (None, None)
+        return kept[1] if kept[1] is not None and kept[1].ndim == 6 else None
 
     def output_shape(self, input_shape):
         c, h, w = input_shape
