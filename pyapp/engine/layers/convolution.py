@@ -47,7 +47,8 @@ class Conv2D(Weighted):
             pad_pair(padding) if isinstance(padding, (list, tuple)) else int(padding))
         self.in_channels, self.out_channels = in_c, out_c
         self._matrix = self.weight.reshape(out_c, -1)  # one row per filter, for one matmul (a view: follows updates)
-        self._kept: tuple[np.ndarray, np.ndarray] | None = None  # (x, its columns) of the last forward(keep=True)
+        # (x, its im2col columns or its Winograd tiles) of the last forward(keep=True), for the gradients
+        self._kept: tuple[np.ndarray, np.ndarray] | None = None
 
     def pads(self, size: int) -> tuple[int, int]:
         """``(before, after)`` zeros on an input axis of ``size`` pixels (the input is square)."""
