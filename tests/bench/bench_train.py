@@ -20,8 +20,10 @@ optimiser update) of Tiny VGG on a batch of 64x64x3 images:
 - with --baseline, an earlier build's panel too, in the same browser, alternating with this one (twice
   each): this build's step against the baseline's, the before/after of a change.
 It prints each one's images per second, achieved GFLOP/s (the arithmetic of the step counted from the model
-description: forward, input and weight gradients) and the ratios against the targets: in the page at least
-5x ConvNetJS, 15x TensorFlow.js cpu and 0.3x our engine on CPython; natively at least 0.5x PyTorch.
+description: forward, input and weight gradients, as direct convolution does it; the page's training takes its
+large 3x3 layers by Winograd, 16 multiplies for 36, so its figure is an effective one) and the ratios against the
+targets: in the page at least 5x ConvNetJS, 15x TensorFlow.js cpu and 0.3x our engine on CPython; natively at
+least 0.5x PyTorch.
 Run it under `flock /tmp/heavy.lock`: the machine is shared, so only the ratios of one run hold.
 """
 import os
@@ -204,6 +206,8 @@ def main():
     print(f"numpy {np.__version__}, batch {args.batch}, {per_image / 1e6:.1f} MFLOP per image per step; native: "
           f"{args.optimizer}, median of {len(next(iter(times.values())))} alternating rounds (before and after the "
           "browser's); browser: SGD with momentum")
+    print("  GFLOP/s count a direct convolution's arithmetic: the page's, which takes conv_1_2 by Winograd (16 "
+          "multiplies for 36, pyapp/engine/winograd.py), is an effective figure")
     print(f"  machine: {machine.describe()}")
     for name, seconds in steps.items():
         print(f"  {name:34s} {seconds * 1000:8.1f} ms/step  {args.batch / seconds:7.1f} images/s  "
