@@ -57,30 +57,34 @@ def _output(parts):
     return first, second
 
 
-def _phases(x: np.ndarray, rows: int, across: int, extra: int = 0) -> list:
-    """The four phases of ``x`` (N, C, H, W), even or odd rows by even or odd columns, each as (N*C, flat map) with
-    ``rows`` x ``across`` pixels (zeros past the map) and ``extra`` zeros after: the pixels a tile takes from a phase
-    are then one flat run, and each step of the transforms one operation with long inner loops (strided ones, 30
-    pixels at a time, ran at 3-4 ns an element in the page)."""
+def _phases(x: np.ndarray, rows: int, across: int, extra: int = 0, border: int = 0) -> list:
+    """The four phases of ``x`` (N, C, H, W) with ``border`` zeros before its rows and columns, even or odd rows by
+    even or odd columns, each as (N*C, flat map) with ``rows`` x ``across`` pixels (zeros past the map) and ``extra``
+    zeros after: the pixels a tile takes from a phase are then one flat run, and each step of the transforms one
+    operation with long inner loops (strided ones, 30 pixels at a time, ran at 3-4 ns an element in the page).
+    The border is placed here, not by a padded copy of ``x`` first."""
     n, c = x.shape[:2]
     out = []
     for r in range(2):
         for s in range(2):
             phase = np.zeros((n * c, rows * across + extra), dtype=np.float32)
-            part = x[:, :, r::2, s::2]
-            phase[:, :rows * across].reshape(n, c, rows, across)[:, :, :part.shape[2], :part.shape[3]] = part
+            part = x[:, :, (r - border) % 2::2, (s - border) % 2::2]  # padded row 2i + r is row 2i + r - border of x
+            top, left = (border - r + 1) // 2, (border - s + 1) // 2
+            grid = phase[:, :rows * across].reshape(n, c, rows, across)
+            grid[:, :, top:top + part.shape[2], left:left + part.shape[3]] = part
             out.append(phase)
     return out
 
 
-def tiles(x: np.ndarray) -> np.ndarray:
-    """B^T d B of every 4x4 tile (stride 2) of ``x`` (N, C, H, W): (4, 4, N, C, tiles down, tiles across + 1), each
-    of the 16 positions' products then one matmul. The last tile of each row is not one (its products go unused);
-    an odd map's last tile takes a row or column of zeros."""
-    n, c, h, w = x.shape
+def tiles(x: np.ndarray, padding=(0, 0)) -> np.ndarray:
+    """B^T d B of every 4x4 tile (stride 2) of ``x`` (N, C, H, W) with ``padding`` (before, after) zeros around:
+    (4, 4, N, C, tiles down, tiles across + 1), each of the 16 positions' products then one matmul. The last tile
+    of each row is not one (its products go unused); an odd map's last tile takes a row or column of zeros."""
+    n, c = x.shape[:2]
+    h, w = x.shape[2] + sum(padding), x.shape[3] + sum(padding)
     th, tw = -(-(h - 2) // 2), -(-(w - 2) // 2)
     wide, size = tw + 1, (th + 1) * (tw + 1)  # a phase's width, and its pixels: tile (i, j) starts at i * wide + j
-    phases = _phases(x, th + 1, wide, extra=1)
+    phases = _phases(x, th + 1, wide, extra=1, border=padding[0])
     across = []  # B^T along the rows of each row phase: a tile's columns 0-3 are its phases (r, 0), (r, 1), then +1
     for even, odd in (phases[:2], phases[2:]):
         across.append(_data([even[:, :size], odd[:, :size], even[:, 1:size + 1], odd[:, 1:size + 1]]))
@@ -91,13 +95,14 @@ def tiles(x: np.ndarray) -> np.ndarray:
     return out.reshape(4, 4, n, c, th, wide)
 
 
-def correlate(x: np.ndarray, weight: np.ndarray, transformed: np.ndarray | None = None) -> np.ndarray:
-    """The valid cross-correlation of ``x`` (N, C, H, W) with 3x3 kernels ``weight`` (O, C, 3, 3): (N, O, H-2, W-2),
-    what im2col and one matmul give, within float32 rounding. ``transformed``: ``tiles(x)``, when already made.
-    Loops run over the 4x4 tile positions, never over pixels."""
-    n, c, h, w = x.shape
+def correlate(x: np.ndarray, weight: np.ndarray, padding=(0, 0), transformed: np.ndarray | None = None) -> np.ndarray:
+    """The cross-correlation of ``x`` (N, C, H, W), with ``padding`` (before, after) zeros around, and 3x3 kernels
+    ``weight`` (O, C, 3, 3): (N, O, H', W'), what im2col and one matmul give, within float32 rounding.
+    ``transformed``: ``tiles(x, padding)``, when already made. Loops run over the 4x4 tile positions, never pixels."""
+    n, c = x.shape[:2]
+    h, w = x.shape[2] + sum(padding), x.shape[3] + sum(padding)
     o = weight.shape[0]
-    data = tiles(x) if transformed is None else transformed
+    data = tiles(x, padding) if transformed is None else transformed
     th, wide = data.shape[-2:]
     kernels = np.einsum("au,ocuv,bv->aboc", G, weight, G).reshape(16, 1, o, c)
     products = np.matmul(kernels, data.reshape(16, n, c, -1)).reshape(4, 4, n, o, th, wide)
@@ -130,5 +135,5 @@ def input_gradient(grad_y: np.ndarray, weight: np.ndarray, input_shape, padding:
     with the kernels turned half round and channels swapped, the padding cut off."""
     before = padding[0]
     turned = weight[:, :, ::-1, ::-1].transpose(1, 0, 2, 3)
-    full = correlate(np.pad(grad_y, ((0, 0), (0, 0), (2, 2), (2, 2))), turned)
+    full = correlate(grad_y, turned, (2, 2))
     return full[:, :, before:before + input_shape[-2], before:before + input_shape[-1]]

@@ -6,7 +6,7 @@ import math
 import numpy as np
 
 from .. import gradients, winograd
-from ..im2col import columns, output_size, pad_pair, padded, windows
+from ..im2col import columns, output_size, pad_pair, windows
 from .base import Weighted, as_batch, initial_weight_and_bias
 
 PADDINGS = ("valid", "same")  # besides a number of zeros per side, or a pair (before, after)
@@ -83,9 +83,8 @@ class Conv2D(Weighted):
         _, oh, ow = self.output_shape((c, h, w))
         fast = keep and winograd.pays(self.kernel_size, self.stride, c, oh * ow)  # training, in the page
         if fast:
-            x_padded = padded(x, self.pads(h))
-            kept = winograd.tiles(x_padded)  # the weight gradient takes the same transformed tiles
-            out = winograd.correlate(x_padded, self.weight, kept)
+            kept = winograd.tiles(x, self.pads(h))  # the weight gradient takes the same transformed tiles
+            out = winograd.correlate(x, self.weight, self.pads(h), kept)
             out += self.bias[:, None, None]
         else:
             # kept for the weight gradient, in the last step's buffer (training repeats the same shapes)
