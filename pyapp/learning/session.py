@@ -1,7 +1,7 @@
 """Training as the page runs it: in slices of a few images that fit a time budget, so the page can answer a
-click between two slices (measured in Chromium: a batch of 32 forward and backward takes about 350 ms in the
-page, one image about 11 ms at the same cost per image; a slice of 3 images about 30 ms: with 4, a slower machine's
-slices took 55-60 ms and a click waited up to 110 ms behind one; with 2, steps took up to 1.2x as long).
+click between two slices (measured in Chromium: a batch of 32 forward and backward takes about 285-340 ms in the
+page, about 9-10 ms an image; a slice of 3 images about 30 ms: with 4, a slower machine's slices took 55-60 ms
+and a click waited up to 110 ms behind one; with 2, steps took up to 1.2x as long).
 
 A step's gradient is the mean over its batch, summed slice by slice (each slice's mean weighted by its share),
 so a sliced step equals ``Trainer.step`` on the whole batch. ``Session.advance(budget)`` does the work;

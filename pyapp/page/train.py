@@ -1,7 +1,7 @@
 """The Train panel in the page (#train): created when first opened (the address's ``train``), it loads the
 built-in photos once they are chosen (not for a visitor's own classes), then trains in slices of a few images
 (pyapp.learning.session) between which the browser answers clicks: one training step of 32 photos takes about
-350 ms in the page, a slice about 30 ms.
+285-340 ms in the page, a slice about 30 ms.
 
 Its figures follow every step; the overview is redrawn with the weights being trained every few steps.
 "Use this model" keeps the trained network as "Open a model..." does; "Download" gives its model folder.
