@@ -44,6 +44,10 @@ def render_page(load_plan: dict, styles: list[str], examples_html: str, first_pa
     import_map = json.dumps({"integrity": {f"./{rel}": value for rel, value in integrity.items()
                                            if rel.endswith((".js", ".mjs")) and rel not in head}},
                             separators=(",", ":"))
+    # the head's scripts, then PyScript's entry module and the modules it and Pyodide import (integrity: below)
+    modules = sorted(json.loads(import_map)["integrity"], key=lambda rel: not rel.endswith(served["pyscript/core.js"]))
+    preloads = "\n".join([f'<link rel="preload" as="script" href="./{served.get(name, name)}">'
+                          for name in HEAD_SCRIPTS] + [f'<link rel="modulepreload" href="{rel}">' for rel in modules])
     stages = "".join(
         f'<li data-stage="{s["id"]}" data-state="waiting"><span class="stage-label">{s["label"]}</span>'
         f'<progress max="1" value="0"></progress><span class="stage-amount"></span></li>'
@@ -59,6 +63,7 @@ def render_page(load_plan: dict, styles: list[str], examples_html: str, first_pa
         "model-card": ' <a href="./weights/MODEL_CARD.md">Model card</a>.' if (model_dir / "MODEL_CARD.md").is_file() else "",
         "mpy-config": json.dumps({"plugins": [f"!{p}" for p in DISABLED_PLUGINS]}),
         "import-map": import_map,
+        "preloads": preloads,
     }
     for name, value in list(parts.items()) + [("script-hashes", None)]:
         marker = f"<!--@{name}-->"
@@ -79,7 +84,7 @@ def with_integrity(html: str, integrity: dict[str, str]) -> str:
     def tag(match: re.Match) -> str:
         text, path = match.group(0), match.group(1)
         if path not in integrity or 'type="py"' in text or (
-                text.startswith("<link") and not re.search(r'rel="(stylesheet|modulepreload)"', text)):
+                text.startswith("<link") and not re.search(r'rel="(stylesheet|modulepreload|preload)"', text)):
             return text
         return f'{text[:-1]} integrity="{integrity[path]}">'
 
@@ -90,7 +95,7 @@ def sri(sha256_hex: str) -> str:
     return "sha256-" + base64.b64encode(bytes.fromhex(sha256_hex)).decode()
 
 
-def load_plan(out: Path, runtime_dir: str, runtime: list[str], packages: list[str], model: list[str],
+def load_plan(out: Path, runtime_dir: str, runtime: list[str], config: str, packages: list[str], model: list[str],
               checked: list[str], rest: dict[str, dict] | None = None, side_modules: list[str] = (),
               lazy: list[str] = ()) -> dict:
     """What bootstrap.js needs to show the loading stages, to fetch files early and to check every start-up
@@ -100,6 +105,7 @@ def load_plan(out: Path, runtime_dir: str, runtime: list[str], packages: list[st
     ``lazy``, the SRI hash of each file the page fetches later itself (the shift view's fully connected network,
     the Train panel's stylesheet)."""
     packages = packages + list(side_modules)
+    runtime = runtime + [config]  # PyScript's configuration: asked for only once its modules have run
 
     def files(paths):
         return [[rel, (out / rel).stat().st_size] for rel in paths]
@@ -112,7 +118,7 @@ def load_plan(out: Path, runtime_dir: str, runtime: list[str], packages: list[st
         ],
         # fetched at once, in parallel, instead of one after the other as the runtime asks for them
         "prefetch": [f"{runtime_dir}/{name}" for name in ("pyodide.asm.wasm", "python_stdlib.zip", "pyodide-lock.json")]
-                    + packages + model,
+                    + [config] + packages + model,
         "integrity": {rel: sri(sha256_file(out / rel)) for rel in runtime + packages + model + checked},
         "lazy": {rel: sri(sha256_file(out / rel)) for rel in lazy},
         "serviceWorker": "sw.js",

@@ -148,7 +148,7 @@ def write_page(c: Context) -> None:
     imports = {name for p in wheel_files.STARTUP_PACKAGES for name in c.lock["packages"][p].get("imports", [p])}
     libraries = [f"{c.runtime_dir}/{name}" for name in sorted(c.compiled.side_modules)]
     start_libraries = [p for p in libraries if p.split("/")[-1].split(".")[0] in imports]
-    plan = page.load_plan(c.out, c.runtime_dir, c.runtime + [served["pyscript.json"]],
+    plan = page.load_plan(c.out, c.runtime_dir, c.runtime, served["pyscript.json"],
                           [p for p in c.packages if Path(p).name in startup],
                           [c.zip_name, served["main.py"]] + example_files,
                           [served[name] for name in page.HEAD_SCRIPTS] + [served[f"styles/{name}"] for name in styles]
