@@ -77,9 +77,24 @@
       storage.removeItem(KEY);
       explainer.history.push([Math.round(performance.now()), "retried", retried]);
     }
-    if (serviceWorker && explainer.status() === "ready") register(serviceWorker);
+    if (serviceWorker && explainer.status() === "ready") {
+      register(serviceWorker);
+      keepPython();
+    }
     if (!navigator.onLine) keepRest();
     addEventListener("offline", keepRest);
+  }
+
+  // Python's memory snapshot for the next visit (snapshot.mjs): made once the worker keeps the site, so that every
+  // file Python starts from comes from its checked copy, when the page is idle. Test pages opt out
+  // (window.explainerKeepsPython = false): a second Python on the second core in every test.
+  function keepPython() {
+    const python = explainer.python;
+    const workers = navigator.serviceWorker;
+    if (!python || !workers || python.snapshot !== "none" || window.explainerKeepsPython === false) return;
+    const idle = () => (window.requestIdleCallback || setTimeout)(() => python.keep());
+    if (workers.controller) idle();
+    else workers.addEventListener("controllerchange", idle, { once: true });
   }
 
   // The runtime's parts fetched on first import (pyapp/page/rest.py) come by a synchronous request, which

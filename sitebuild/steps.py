@@ -81,6 +81,7 @@ def compile_python(c: Context) -> None:
     as files ("Open a model..." takes weights/)."""
     c.compiled = wheel_files.compile_bytecode(c.lock, c.upstream_wheels, app.app_zip(c.network_files))
     core = runtime.core_files(c.compiled.lock, c.compiled.stdlib)
+    core["snapshot.mjs"] = (SITE / "snapshot.mjs").read_bytes()  # PyScript's interpreter: Pyodide from a snapshot
     folder = runtime.write_folder(c.write, "pyodide", {**core, **wheel_files.package_files(c.compiled)})
     c.runtime_dir = folder[0].split("/")[0]
     c.runtime = [f"{c.runtime_dir}/{name}" for name in core] + runtime.write_pyscript(c.write)
@@ -136,13 +137,14 @@ def write_page(c: Context) -> None:
     files = {c.zip_name: "./*"}
     files.update({f"./{name}": f"./{name}" for name in example_files})
     put("pyscript.json", json.dumps({
-        "interpreter": f"./{c.runtime_dir}/pyodide.mjs",
+        "interpreter": f"./{c.runtime_dir}/snapshot.mjs",
         "packages": list(wheel_files.STARTUP_PACKAGES),
         "packages_cache": "passthrough",
         "plugins": [f"!{p}" for p in runtime.DISABLED_PLUGINS],
         "files": files,
     }, indent=1).encode())
-    served.update({f"pyodide/{name}": f"{c.runtime_dir}/{name}" for name in ("pyodide.mjs", "pyodide.asm.js")})
+    served.update({f"pyodide/{name}": f"{c.runtime_dir}/{name}"
+                   for name in ("pyodide.mjs", "pyodide.asm.js", "snapshot.mjs")})
     served["pyscript/core.js"] = next(p for p in c.runtime if p.endswith("/core.js"))
     startup = set(wheel_files.wheel_names(c.lock, wheel_files.STARTUP_PACKAGES))  # Pillow's wheel: fetched by Pyodide after ready
     imports = {name for p in wheel_files.STARTUP_PACKAGES for name in c.lock["packages"][p].get("imports", [p])}

@@ -5,7 +5,8 @@
 Each round loads, in turn and each in a fresh on-disk browser profile (so the HTTP cache and V8's code
 cache work as they do for a visitor):
   ours      the built site (--dist, or a fresh build), cold, to data-status=ready; then one image switch;
-  repeat    the same again in ours' profile once its service worker has precached the build;
+  repeat    the same again in ours' profile once its service worker has precached the build and the page has
+            kept Python's memory snapshot (site/snapshot.mjs; as for a visitor who stayed a few seconds);
   original  the original CNN Explainer (../shared/reference-cnn-explainer, its README), cold, to its time to
             interactive: all 103 maps of its overview drawn; then one image switch;
   before    and before-repeat: with --before DIR, an older build loaded the same way, for before/after
@@ -68,6 +69,7 @@ OURS_SWITCH = """async () => {
   await new Promise(r => requestAnimationFrame(() => setTimeout(r)));
   return performance.now() - t0;
 }"""
+KEPT = "!(explainer.python && ['none', 'making'].includes(explainer.python.snapshot))"  # older builds have none
 TRACE_CATEGORIES = ["v8.wasm", "disabled-by-default-v8.wasm.detailed", "v8", "devtools.timeline"]
 
 
@@ -157,7 +159,8 @@ def fcp(page) -> float:
 def ours_visit(page, url: str) -> dict:
     page.goto(url, wait_until="domcontentloaded")  # "load" would wait for the runtime's modulepreloads too
     wait_until_started(page, settled=False)
-    return {"ready": page.evaluate("explainer.timings.ready"), "fcp": fcp(page)}
+    return {"ready": page.evaluate("explainer.timings.ready"), "fcp": fcp(page),
+            "snapshot": page.evaluate("(explainer.python || {}).start === 'snapshot'")}
 
 
 def ours_switch(page) -> float:
@@ -228,6 +231,8 @@ def main() -> None:
                 """The bytes of the visit just made: before its ready, and after (the worker's precache...)."""
                 if worker:
                     page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+                    # a visitor who stays a few seconds: site/offline.js has Python's snapshot kept by then
+                    page.wait_for_function(KEPT, timeout=60_000)
                 page.wait_for_timeout(3000)  # V8 writes its code cache a little after tier-up ends
                 ready_at = origin + rows[kind][-1]["ready"] / 1000
                 seen = requests.take()
@@ -294,7 +299,8 @@ def report(rows: dict, traces: dict, args) -> None:
               f"bytes before ready {med(name, 'bytes') / med(o, 'bytes'):.2f}x, heap {med(name, 'heap') / med(o, 'heap'):.2f}x "
               f"(with buffers {(med(name, 'heap') + med(name, 'buffers')) / (med(o, 'heap') + med(o, 'buffers')):.2f}x), "
               f"first paint / original's interactive {med(name, 'fcp') / med(o, 'ready'):.2f}x, "
-              f"switch {med(name, 'switch') / med(o, 'switch'):.2f}x")
+              f"switch {med(name, 'switch') / med(o, 'switch'):.2f}x; repeat visits started from Python's snapshot: "
+              f"{sum(row['snapshot'] for row in rows[name + '-repeat'])} of {len(rows[name + '-repeat'])}")
     if "before" in rows:
         print(f"  ours / before: ready {med('ours', 'ready') / med('before', 'ready'):.2f}x, repeat "
               f"{med('ours-repeat', 'ready') / med('before-repeat', 'ready'):.2f}x, bytes "

@@ -118,6 +118,9 @@ def context(browser):
     """A fresh browser context (empty cache, no service worker) for one test."""
     context = browser.new_context(viewport=VIEWPORT)
     keep_console(context)
+    # no Python snapshot for the next visit (site/offline.js): a second Python on the other core in every test;
+    # test_snapshot.py makes and uses one
+    context.add_init_script("window.explainerKeepsPython = false")
     yield context
     context.close()
 

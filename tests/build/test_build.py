@@ -32,7 +32,7 @@ def test_site_has_runtime_wheels_app_and_one_example_per_class(site):
     assert len(list(runtime.glob("pillow-10.2.0-*.whl"))) == 1
     assert (out / site.path("pyscript/core.js")).is_file()
     config = json.loads((out / site.path("pyscript.json")).read_text())
-    assert config["interpreter"] == f"./{site.runtime_dir}/pyodide.mjs" and config["packages_cache"] == "passthrough"
+    assert config["interpreter"] == f"./{site.runtime_dir}/snapshot.mjs" and config["packages_cache"] == "passthrough"
     zip_name = next(name for name, target in config["files"].items() if target == "./*")
     assert (out / zip_name).is_file()
     examples = json.loads((out / "examples.json").read_text())

@@ -1,0 +1,73 @@
+"""A repeat visit starts Python from the memory snapshot the visit before kept (site/snapshot.mjs), with the
+same numbers and a page that works; a snapshot that fails its check is dropped and made again."""
+from __future__ import annotations
+
+import pytest
+
+from explainer_page import VIEWPORT, click_example, keep_console, read_probabilities, wait_until_started
+
+KEPT_S = 60  # the worker starts Python alone once the service worker keeps the site and the page is idle
+
+
+def python(page) -> dict:
+    return page.evaluate("({start: explainer.python.start, snapshot: explainer.python.snapshot})")
+
+
+def visit(context, url: str):
+    page = context.new_page()
+    page.goto(url)
+    wait_until_started(page)
+    return page
+
+
+def kept(page) -> None:
+    """The service worker keeps the site and the worker has stored Python's snapshot."""
+    page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+    page.wait_for_function("(explainer.python || {}).snapshot === 'stored'", timeout=KEPT_S * 1000)
+
+
+@pytest.fixture
+def keeping(browser):
+    """A fresh context that keeps snapshots (the context fixture opts out)."""
+    context = browser.new_context(viewport=VIEWPORT)
+    keep_console(context)
+    yield context
+    context.close()
+
+
+def test_a_repeat_visit_starts_python_from_the_snapshot_and_computes_the_same_numbers(keeping, site, native):
+    first = visit(keeping, site.url + "#image=koala")
+    assert python(first)["start"] == "full"
+    kept(first)
+    first.close()
+
+    again = visit(keeping, site.url + "#image=koala")
+    assert python(again) == {"start": "snapshot", "snapshot": "stored"}
+    assert read_probabilities(again) == pytest.approx(native.probabilities("koala"), abs=1e-5)
+    # NumPy, the views and the clicks work in a Python that started from a snapshot
+    other = next(name for name in site.examples if name != "koala")
+    click_example(again, other)
+    assert read_probabilities(again) == pytest.approx(native.probabilities(other), abs=1e-5)
+
+
+def test_a_damaged_snapshot_is_dropped_python_starts_as_usual_and_keeps_a_new_one(keeping, site, native):
+    first = visit(keeping, site.url)
+    kept(first)
+    sizes = first.evaluate("""async () => {
+        const cache = await caches.open('cnn-explainer-python');
+        const [request] = await cache.keys();
+        const response = await cache.match(request);
+        const bytes = new Uint8Array(await response.arrayBuffer());
+        for (let i = bytes.length >> 1; i < (bytes.length >> 1) + 64; i++) bytes[i] ^= 0x5a;  // a bad disk
+        await cache.put(request, new Response(bytes, { headers: response.headers }));
+        return bytes.length;
+    }""")
+    first.close()
+
+    again = visit(keeping, site.url + "#image=koala")
+    assert python(again)["start"] == "full"
+    assert read_probabilities(again) == pytest.approx(native.probabilities("koala"), abs=1e-5)
+    kept(again)
+    again.close()
+    third = visit(keeping, site.url)
+    assert python(third)["start"] == "snapshot" and sizes > 10_000_000
