@@ -71,7 +71,7 @@ export async function loadPyodide(options) {
   if (snapshot) {
     try {
       const pyodide = await load({ ...options, _loadSnapshot: snapshot });
-      pyodide._api.config._loadSnapshot = null; // Pyodide keeps its options: not 21 MB more for the visit
+      if (pyodide._api && pyodide._api.config) pyodide._api.config._loadSnapshot = null; // not kept 21 MB more
       Object.assign(python, { start: "snapshot", snapshot: "stored" });
       return pyodide;
     } catch (error) {

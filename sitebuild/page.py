@@ -41,11 +41,11 @@ def render_page(load_plan: dict, styles: list[str], examples_html: str, first_pa
     integrity = load_plan["integrity"]
     head = {served.get(name, name) for name in HEAD_SCRIPTS}
     # the modules (PyScript's, and Pyodide's, which it imports itself) are checked through the import map
-    import_map = json.dumps({"integrity": {f"./{rel}": value for rel, value in integrity.items()
-                                           if rel.endswith((".js", ".mjs")) and rel not in head}},
-                            separators=(",", ":"))
+    modules = {f"./{rel}": value for rel, value in integrity.items()
+               if rel.endswith((".js", ".mjs")) and rel not in head}
+    import_map = json.dumps({"integrity": modules}, separators=(",", ":"))
     # the head's scripts, then PyScript's entry module and the modules it and Pyodide import (integrity: below)
-    modules = sorted(json.loads(import_map)["integrity"], key=lambda rel: not rel.endswith(served["pyscript/core.js"]))
+    modules = sorted(modules, key=lambda rel: not rel.endswith(served["pyscript/core.js"]))
     preloads = "\n".join([f'<link rel="preload" as="script" href="./{served.get(name, name)}">'
                           for name in HEAD_SCRIPTS] + [f'<link rel="modulepreload" href="{rel}">' for rel in modules])
     stages = "".join(
