@@ -4,20 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from explainer_page import VIEWPORT, click_example, keep_console, read_probabilities, wait_until_started
+from explainer_page import VIEWPORT, click_example, keep_console, read_probabilities
 
 KEPT_S = 60  # the worker starts Python alone once the service worker keeps the site and the page is idle
 
 
 def python(page) -> dict:
     return page.evaluate("({start: explainer.python.start, snapshot: explainer.python.snapshot})")
-
-
-def visit(context, url: str):
-    page = context.new_page()
-    page.goto(url)
-    wait_until_started(page)
-    return page
 
 
 def kept(page) -> None:
@@ -35,13 +28,15 @@ def keeping(browser):
     context.close()
 
 
-def test_a_repeat_visit_starts_python_from_the_snapshot_and_computes_the_same_numbers(keeping, site, native):
-    first = visit(keeping, site.url + "#image=koala")
+def test_a_repeat_visit_starts_python_from_the_snapshot_and_computes_the_same_numbers(keeping, open_app, site, native):
+    first = keeping.new_page()
+    open_app(first, "#image=koala")
     assert python(first)["start"] == "full"
     kept(first)
     first.close()
 
-    again = visit(keeping, site.url + "#image=koala")
+    again = keeping.new_page()
+    open_app(again, "#image=koala")
     assert python(again) == {"start": "snapshot", "snapshot": "stored"}
     assert read_probabilities(again) == pytest.approx(native.probabilities("koala"), abs=1e-5)
     # NumPy, the views and the clicks work in a Python that started from a snapshot
@@ -50,8 +45,9 @@ def test_a_repeat_visit_starts_python_from_the_snapshot_and_computes_the_same_nu
     assert read_probabilities(again) == pytest.approx(native.probabilities(other), abs=1e-5)
 
 
-def test_a_damaged_snapshot_is_dropped_python_starts_as_usual_and_keeps_a_new_one(keeping, site, native):
-    first = visit(keeping, site.url)
+def test_a_damaged_snapshot_is_dropped_python_starts_as_usual_and_keeps_a_new_one(keeping, open_app, native):
+    first = keeping.new_page()
+    open_app(first)
     kept(first)
     sizes = first.evaluate("""async () => {
         const cache = await caches.open('cnn-explainer-python');
@@ -64,10 +60,12 @@ def test_a_damaged_snapshot_is_dropped_python_starts_as_usual_and_keeps_a_new_on
     }""")
     first.close()
 
-    again = visit(keeping, site.url + "#image=koala")
+    again = keeping.new_page()
+    open_app(again, "#image=koala")
     assert python(again)["start"] == "full"
     assert read_probabilities(again) == pytest.approx(native.probabilities("koala"), abs=1e-5)
     kept(again)
     again.close()
-    third = visit(keeping, site.url)
+    third = keeping.new_page()
+    open_app(third)
     assert python(third)["start"] == "snapshot" and sizes > 10_000_000
