@@ -12,12 +12,6 @@ const CACHE = "cnn-explainer-python"; // sw.js drops it with the build's other c
 const KEY = `${import.meta.url}?snapshot`; // this module's name holds its runtime folder's hash: one per build
 const LIMIT = 256 * 2 ** 20; // bytes: more than any snapshot of this Python (about 21 MB), checked before reading
 
-// Nothing here needs JSPI (bootstrap.js removes it from the page): a snapshot made with it would not start without.
-function withoutJspi() {
-  delete WebAssembly.Suspending;
-  delete WebAssembly.promising;
-}
-
 // A checksum of the snapshot (FNV-1a over 32-bit words, and their sum): any changed word changes it. By hand:
 // SubtleCrypto's SHA-256 of the 21 MB takes 25 ms of the main thread on a repeat visit's way to ready, this 7.
 function checksum(bytes) {
@@ -100,7 +94,9 @@ export async function loadPyodide(options) {
 if (typeof document === "undefined") {
   addEventListener("message", async ({ data }) => {
     try {
-      withoutJspi();
+      // as bootstrap.js runs the page, without JSPI: a snapshot made with it would not start without
+      delete WebAssembly.Suspending;
+      delete WebAssembly.promising;
       const pyodide = await load({ indexURL: data.indexURL, packages: [], _makeSnapshot: true });
       const snapshot = pyodide.makeMemorySnapshot();
       const cache = await caches.open(CACHE);
