@@ -11,6 +11,8 @@ cache work as they do for a visitor):
             interactive: all 103 maps of its overview drawn; then one image switch;
   before    and before-repeat: with --before DIR, an older build loaded the same way, for before/after
             figures from one run.
+Both sites' servers send every file gzipped, as GitHub Pages does; with --mbps N each server's responses share
+an N Mbit/s link with 20 ms latency (Link: made at the server, not by DevTools' throttling, which stalled loads).
 Per load: ready (ours) or time to interactive (original), first contentful paint, the JS heap at that moment
 (V8's used heap, Runtime.getHeapUsage; and with
 ArrayBuffers' backing stores, which hold WebAssembly memory), and the bytes the server sent, gzipped as GitHub Pages sends them:
@@ -23,7 +25,6 @@ and no repeat visit: the bytes (which do not vary with the machine's load) and e
 from __future__ import annotations
 
 import argparse
-import gzip
 import shutil
 import statistics
 import tempfile
@@ -36,6 +37,7 @@ from urllib.parse import unquote, urlsplit
 
 import machine
 from served_site import ROOT, build, served_site
+from sitebuild.server import gzipped
 from explainer_page import CHROMIUM, CHROMIUM_ARGS, VIEWPORT, wait_until_started
 
 ORIGINAL = ROOT.parent / "shared" / "reference-cnn-explainer"
@@ -93,21 +95,30 @@ class Requests:
         file = self.folder / path.lstrip("/")
         if file.is_dir():
             file = file / "index.html"
-        return len(gzip.compress(file.read_bytes(), 6)) if file.is_file() else 0
+        return len(gzipped(str(file), file.stat().st_mtime_ns)) if file.is_file() else 0  # what the server sent
 
 
 @contextmanager
-def recorded(folder: Path, url: str | None = None):
-    """(url, Requests) of a server of folder on 127.0.0.1 that notes each request; url: an already running one
-    is replaced by this, on a free port."""
+def recorded(folder: Path, mbps: float | None = None):
+    """(url, Requests) of a server of folder on 127.0.0.1 that notes each request and sends every file gzipped,
+    through a Link of mbps (None: as fast as 127.0.0.1 goes)."""
     requests = Requests(folder)
-    server = build.make_server(folder, 0, quiet=True)
+    link = Link(mbps) if mbps else None
+    server = build.make_server(folder, 0, quiet=True, compress=True)  # gzipped, as GitHub Pages sends files
     handler = server.RequestHandlerClass
 
     class Noting(handler.func):
         def log_request(self, code="-", size="-"):
             if str(code) == "200":
                 requests.note(self.path)
+
+        def send_head(self):
+            if link:
+                time.sleep(Link.LATENCY)
+            return super().send_head()
+
+        def copyfile(self, source, outputfile):
+            (link.send if link else super().copyfile)(source, outputfile)
 
     server.RequestHandlerClass = partial(Noting, **handler.keywords)
     server.handle_error = lambda request, address: None  # a context closed mid-download is not news
@@ -142,14 +153,25 @@ class Tracer:
         return summary
 
 
-def throttle(cdp, mbps: float | None) -> None:
-    """A connection of mbps megabits per second and 20 ms latency for this page's requests (None: none).
-    What a service worker answers from its cache never touches the network, as for a visitor."""
-    if mbps:
-        cdp.send("Network.enable")
-        cdp.send("Network.emulateNetworkConditions", {"offline": False, "latency": 20,
-                                                       "downloadThroughput": mbps * 1e6 / 8,
-                                                       "uploadThroughput": mbps * 1e6 / 8})
+class Link:
+    """A connection of mbps megabits per second with 20 ms latency, shared by every response of one server: each
+    waits the latency, then its body (if any) goes out 16 KB at a time at the link's rate. Made at the server, as a slow
+    link is: DevTools' network throttling (Network.emulateNetworkConditions) stalled a whole cold load now and then
+    (1 in 12 at 50 Mbit/s: the document stopped arriving mid-way and every request with it, until the 30 s timeout).
+    What a service worker answers from its cache never reaches the server, as for a visitor."""
+
+    CHUNK, LATENCY = 16 * 1024, 0.020
+
+    def __init__(self, mbps: float):
+        self.rate, self.lock, self.free_at = mbps * 1e6 / 8, threading.Lock(), time.monotonic()
+
+    def send(self, source, out) -> None:
+        while chunk := source.read(self.CHUNK):
+            with self.lock:  # the chunk's slot on the link, after every chunk already given one
+                self.free_at = max(self.free_at, time.monotonic()) + len(chunk) / self.rate
+                done = self.free_at
+            time.sleep(max(0.0, done - time.monotonic()))
+            out.write(chunk)
 
 
 def fcp(page) -> float:
@@ -200,19 +222,18 @@ def main() -> None:
     traces = {kind: [] for kind in rows if kind.endswith("-repeat")}
     scratch = Path(tempfile.mkdtemp(prefix="bench-load-"))
     try:
-        with served_site(args.dist) as (_, out), recorded(out) as (url, served), \
-                recorded(ORIGINAL) as (original_url, original_served), sync_playwright() as playwright:
+        with served_site(args.dist) as (_, out), recorded(out, args.mbps) as (url, served), \
+                recorded(ORIGINAL, args.mbps) as (original_url, original_served), sync_playwright() as playwright:
             folders = {"ours": (url, served)}
             stack = []
             if args.before:
-                stack.append(recorded(args.before))
+                stack.append(recorded(args.before, args.mbps))
                 folders["before"] = stack[-1].__enter__()
 
             def load(kind, context, visit, address, requests, switch=None):
                 """One visit of kind in a new page of context: its row, with the bytes sent before ready and after."""
                 page = context.new_page()
                 cdp = context.new_cdp_session(page)
-                throttle(cdp, args.mbps)
                 tracer = Tracer(context, page) if args.trace and kind in traces else None
                 requests.take()
                 row = visit(page, address)
