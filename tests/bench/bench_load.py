@@ -31,7 +31,7 @@ import tempfile
 import threading
 import time
 from contextlib import contextmanager
-from functools import lru_cache, partial
+from functools import partial
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -90,12 +90,12 @@ class Requests:
             seen, self.seen = self.seen, []
         return seen
 
-    @lru_cache(maxsize=None)
-    def gzipped(self, path: str) -> int:
+    def sent(self, path: str) -> int:
+        """The bytes the server sent for path: the file gzipped (sitebuild.server.gzipped, computed once)."""
         file = self.folder / path.lstrip("/")
         if file.is_dir():
             file = file / "index.html"
-        return len(gzipped(str(file), file.stat().st_mtime_ns)) if file.is_file() else 0  # what the server sent
+        return len(gzipped(str(file), file.stat().st_mtime_ns)) if file.is_file() else 0
 
 
 @contextmanager
@@ -258,9 +258,9 @@ def main() -> None:
                 ready_at = origin + rows[kind][-1]["ready"] / 1000
                 seen = requests.take()
                 row = rows[kind][-1]
-                row["before"] = {p: requests.gzipped(p) for t, p in seen if t <= ready_at}
+                row["before"] = {p: requests.sent(p) for t, p in seen if t <= ready_at}
                 row["bytes"] = sum(row["before"].values())
-                row["later"] = {p: requests.gzipped(p) for t, p in seen if t > ready_at}
+                row["later"] = {p: requests.sent(p) for t, p in seen if t > ready_at}
 
             for run in range(args.runs):
                 for name, (address, requests) in folders.items():
