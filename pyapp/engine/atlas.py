@@ -15,6 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .stepwise import finish
+
 UNIT_TYPES = ("conv2d", "relu")  # the layers whose maps are units with a spatial position
 TOP = 9  # patches per unit, as in Zeiler and Fergus's figures
 BATCH = 64  # images per forward pass: fast, and a few MB of activations
@@ -107,14 +109,7 @@ def scan(network, images, layers: list[str], batch: int = BATCH):
 def top_patches(network, images, layers: list[str], on_progress=None) -> dict[str, list[list[Patch]]]:
     """images: a list of (name, (H, W, C) array) in the order ties are broken by.
     -> {layer: [unit 0's patches, unit 1's, ...]}, each list strongest first."""
-    running = scan(network, images, layers)
-    while True:
-        try:
-            done = next(running)
-        except StopIteration as finished:
-            return finished.value
-        if on_progress:
-            on_progress(*done)
+    return finish(scan(network, images, layers), (lambda done: on_progress(*done)) if on_progress else None)
 
 
 def fingerprint(network) -> str:

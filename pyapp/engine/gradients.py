@@ -16,6 +16,7 @@ import numpy as np
 
 from .im2col import columns, pad_pair, windows
 from .layer_arrays import LayerArrays
+from .stepwise import finish
 
 SCORES = ("logit", "probability")
 
@@ -265,14 +266,22 @@ def chain(network, acts, top: str, grad: np.ndarray, parameters=True, stop_at: s
     parameter gradients are wanted. Returns ``({name: gradient}, {"<layer>.<suffix>": parameter gradient})``;
     nothing below layer ``stop_at`` is computed (Grad-CAM needs no more; training stops at its lowest layer).
     """
+    return finish(chain_stepwise(network, acts, top, grad, parameters, stop_at))
+
+
+def chain_stepwise(network, acts, top: str, grad: np.ndarray, parameters=True, stop_at: str | None = None):
+    """:func:`chain` a piece at a time: yields ``(what, layer, images)`` before each gradient it computes (the
+    page's training answers a click there, and knows how long that piece took last time); returns ``chain``'s."""
     grads, params = {top: grad}, {}
     for layer in reversed(network.layers[:network.layers.index(network.layer(top)) + 1]):
         source = network.sources[layer.name]
         x, g = acts[source], grads[layer.name]
         if parameters is True or (parameters and layer.name in parameters):
+            yield "parameter gradients", layer.name, len(g)
             params.update({f"{layer.name}.{k}": v for k, v in layer.parameter_gradients(x, g).items()})
         if layer.name == stop_at:
             break
+        yield "input gradient", layer.name, len(g)
         grads[source] = layer.input_gradient(x, acts[layer.name], g).astype(np.float32, copy=False)
     return grads, params
 

@@ -4,9 +4,10 @@ input in 16 multiplies instead of 36, for training in the page, where NumPy has 
 There matmul multiplies at scalar speed, so 2.25x fewer multiplies pay for the additions of the transforms: measured
 under Node on conv_1_2 (10 to 10 channels, 62x62, 3 images), the forward pass in 0.63x the time of im2col and one
 matmul, the input gradient in 0.68x, the weight gradient in 0.62x. With a BLAS (CPython) im2col's one product is
-2.3x faster; on maps of 30x30 and less or with 3 channels in, the transforms' many small NumPy calls cost what the
-multiplies save (measured as fast or slower in the page): ``pays``. F(4x4, 3x3), with 36 products for 16 outputs,
-measured slower still in the page: its transforms cost more than its products save.
+2.3x faster; with 3 channels in, or on maps under 24x24, the transforms' many small NumPy calls cost what the
+multiplies save: ``pays``. On the second block's 28x28 and 26x26 maps it pays (under Node, on slices of 16 images,
+a whole step in 0.93x the time). F(4x4, 3x3), with 36 products for 16 outputs, measured slower still in the page:
+its transforms cost more than its products save.
 """
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ import sys
 import numpy as np
 
 NO_BLAS = sys.platform == "emscripten"  # NumPy in Pyodide is built without one
-MIN_CHANNELS, MIN_PIXELS = 8, 40 * 40  # below either, im2col measured as fast or faster in the page
+MIN_CHANNELS, MIN_PIXELS = 8, 24 * 24  # below either, im2col is as fast or faster in the page
 
 # G g G^T turns a 3x3 kernel into the 4x4 factors of the tile's 16 products
 G = np.array([[1, 0, 0], [.5, .5, .5], [.5, -.5, .5], [0, 0, 1]], dtype=np.float32)

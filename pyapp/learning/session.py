@@ -1,7 +1,7 @@
-"""Training as the page runs it: in slices of a few images that fit a time budget, so the page can answer a
-click between two slices (measured in Chromium: a batch of 32 forward and backward takes about 285-340 ms in the
-page, about 9-10 ms an image; a slice of 3 images about 30 ms: with 4, a slower machine's slices took 55-60 ms
-and a click waited up to 110 ms behind one; with 2, steps took up to 1.2x as long).
+"""Training as the page runs it: a piece at a time, each piece fitting a time budget, so the page can answer a
+click between two pieces. A piece is one layer's forward pass or one of its gradients, on a slice of ``SLICE``
+images (measured in Chromium: a batch of 32 forward and backward takes about 230-300 ms in the page, its longest
+pieces 20-25 ms; slices of 3 whole images, the earlier way, made each step 1.1x as long: many small NumPy calls).
 
 A step's gradient is the mean over its batch, summed slice by slice (each slice's mean weighted by its share),
 so a sliced step equals ``Trainer.step`` on the whole batch. ``Session.advance(budget)`` does the work;
@@ -20,8 +20,9 @@ from .optimizers import OPTIMIZERS
 from .photos import PhotoSet
 from .trainer import START, Trainer, with_classes
 
-SLICE = 3  # images per slice of a training step (about 30 ms in the page)
-EVAL_SLICE = 3  # held-out images per slice of an evaluation (forward only, about 20 ms in the page)
+SLICE = 16  # images per slice of a training step: its layers' pieces take at most about 20-25 ms in the page
+EVAL_SLICE = 8  # held-out images per slice of an evaluation (forward only: no Winograd, so fewer)
+STEP, FINISHED = object(), object()  # what the run yields at each step's end, and advance's end of the run
 EVAL_EVERY = 5  # steps between two looks at the held-out photos (and at every epoch's end)
 PATIENCE = 3  # epochs without a lower held-out loss before early stopping
 
@@ -88,22 +89,30 @@ class Session:
         self.message = ""  # why it finished, in words
         self.last_good = self._copy()
         self.best = (np.inf, self._copy(), 0)  # (held-out loss, weights, epoch): what early stopping keeps
+        self._took = {}  # each piece's (what, layer, images) last time, in seconds: what advance reckons it takes
+        self._running = None  # the piece announced last: running once advance asks for the next
         self._work = self._run()
 
     # -- running ---------------------------------------------------------------------------------------
     def advance(self, budget: float, until_step: int | None = None, clock=time.perf_counter) -> int:
-        """Work for at most about ``budget`` seconds (at least one slice), stopping early once step ``until_step``
-        is done; returns the steps done. A slice that would end past the budget (as long as the last one) waits:
-        two slices of 39 ms under a 40 ms budget made an 80 ms task, which a click waited behind."""
+        """Work for at most about ``budget`` seconds (at least one piece: a layer of a slice), stopping early once
+        step ``until_step`` is done; returns the steps done. A piece that could end past the budget waits for the
+        next call: each piece is announced before it runs, and reckoned as long as it took the last time (pieces
+        range from a ReLU's 1 ms to a convolution's 20 ms), or as the longest so far when it is new."""
         start, done = clock(), 0
         while self.finished is None:
             before = clock()
-            event = next(self._work, "finished")
-            if event == "finished":
-                break
-            done += event == "step"
+            event = next(self._work, FINISHED)
             now = clock()
-            if (until_step is not None and self.step >= until_step) or now - start + (now - before) > budget:
+            if self._running is not None:  # what just ran was the piece announced last
+                self._took[self._running] = now - before
+            self._running = event if isinstance(event, tuple) else None
+            if event is FINISHED:
+                break
+            done += event is STEP
+            longest = max([now - before, *self._took.values()])
+            if (until_step is not None and self.step >= until_step) or \
+                    now - start + self._took.get(event, longest) > budget:
                 break
         return done
 
@@ -149,13 +158,13 @@ class Session:
             x = augment(x, self.trainer.rng)
         total, loss, correct = None, 0.0, 0.0
         for at in range(0, len(y), SLICE):
-            part_loss, part_accuracy, grads = self.trainer.gradients(x[at:at + SLICE], y[at:at + SLICE])
+            part_loss, part_accuracy, grads = yield from self.trainer.gradients_stepwise(x[at:at + SLICE],
+                                                                                         y[at:at + SLICE])
             share = np.float32(len(y[at:at + SLICE]) / len(y))
             loss += part_loss * share
             correct += part_accuracy * len(y[at:at + SLICE])
             total = {k: g * share for k, g in grads.items()} if total is None else \
                 {k: total[k] + g * share for k, g in grads.items()}
-            yield "slice"
         finite = np.isfinite(loss) and all(np.isfinite(g).all() for g in total.values())
         if not finite or diverged(loss, len(self.classes)):
             self._restore(self.last_good)
@@ -171,14 +180,14 @@ class Session:
         self.trainer.images_seen += len(y)
         self.images += len(y)
         self.history.train.append((self.step, float(loss), correct / len(y)))
-        yield "step"
+        yield STEP
         return True
 
     def _evaluate(self):
         logits = []
         for at in range(0, len(self.heldout_y), EVAL_SLICE):
-            logits.append(self.trainer.forward(self.heldout_x[at:at + EVAL_SLICE], learning=False)[self.trainer.top])
-            yield "slice"
+            acts = yield from self.trainer.forward_stepwise(self.heldout_x[at:at + EVAL_SLICE], learning=False)
+            logits.append(acts[self.trainer.top])
         if not logits:
             return
         logits = np.concatenate(logits)

@@ -14,6 +14,7 @@ import numpy as np
 
 from ..engine import gradients
 from ..engine.network import Network, random_weights
+from ..engine.stepwise import finish
 from .data import CROP_PADDING, augment, batches
 from .loss import accuracy, softmax_cross_entropy
 from .optimizers import make_optimizer
@@ -81,8 +82,13 @@ class Trainer:
     def forward(self, x: np.ndarray, learning: bool = True) -> dict[str, np.ndarray]:
         """Every activation of a channels-first batch, by name (up to the logits: the loss needs no more).
         ``learning``: a backward pass follows (the layers keep what their gradients need)."""
+        return finish(self.forward_stepwise(x, learning))
+
+    def forward_stepwise(self, x: np.ndarray, learning: bool = True):
+        """:meth:`forward` a layer at a time: yields ``("forward", layer, images)`` before each layer's output."""
         acts = {"input": x}
         for layer in self.network.layers:
+            yield "forward", layer.name, len(x)
             x = acts[layer.name] = layer.forward(x, keep=learning and layer.name in self.trainable)
             if layer.name == self.top:
                 break
@@ -90,13 +96,29 @@ class Trainer:
 
     def gradients(self, images, labels) -> tuple[float, float, dict[str, np.ndarray]]:
         """``(loss, accuracy, {parameter name: dloss/dparameter})`` of one batch, changing nothing."""
+        return finish(self.gradients_stepwise(images, labels))
+
+    def gradients_stepwise(self, images, labels):
+        """:meth:`gradients` a layer at a time (yields before each layer's output and each gradient). Batch
+        statistics and dropout hold within each piece only: a forward pass between two pieces (the page redraws
+        while it trains) sees the network as it explains it. A transfer step keeps the frozen layers as they are."""
         labels = np.asarray(labels, dtype=np.int64)
-        # batch statistics and dropout while learning; a transfer step keeps the frozen layers as they are
-        with self.network.training(self.start != "transfer"):
-            acts = self.forward(self.channels_first(images))
-            loss, grad = softmax_cross_entropy(acts[self.top], labels)
-            _, params = gradients.chain(self.network, acts, self.top, grad, self.trainable, self.lowest)
+        mode = self.start != "transfer"
+        acts = yield from self._in_training(self.forward_stepwise(self.channels_first(images)), mode)
+        loss, grad = softmax_cross_entropy(acts[self.top], labels)
+        _, params = yield from self._in_training(
+            gradients.chain_stepwise(self.network, acts, self.top, grad, self.trainable, self.lowest), mode)
         return loss, accuracy(acts[self.top], labels), params
+
+    def _in_training(self, work, mode: bool):
+        """``work``'s pieces, each run with the network's training mode set to ``mode``, restored between them."""
+        while True:
+            with self.network.training(mode):
+                try:
+                    piece = next(work)
+                except StopIteration as finished:
+                    return finished.value
+            yield piece
 
     def step(self, images, labels) -> dict[str, float]:
         """One optimiser step on one batch: ``{"loss", "accuracy"}`` of the batch before the step."""

@@ -1,7 +1,7 @@
 """The Train panel in the page (#train): created when first opened (the address's ``train``), it loads the
-built-in photos once they are chosen (not for a visitor's own classes), then trains in slices of a few images
-(pyapp.learning.session) between which the browser answers clicks: one training step of 32 photos takes about
-285-340 ms in the page, a slice about 30 ms.
+built-in photos once they are chosen (not for a visitor's own classes), then trains a piece at a time (a layer
+of a slice of images, pyapp.learning.session), and the browser answers clicks between two tasks of pieces: one
+training step of 32 photos takes about 230-300 ms in the page, a task at most about 40 ms.
 
 Its figures follow every step; the overview is redrawn with the weights being trained every few steps.
 "Use this model" keeps the trained network as "Open a model..." does; "Download" gives its model folder.
@@ -25,7 +25,7 @@ from ..ui.state import State
 from ..views.widgets.train import charts, panel, words
 
 PANEL = "#train"
-BUDGET_S = 0.04  # work per slice: the browser answers a click within about this (plus the click's own work)
+BUDGET_S = 0.04  # work per task: the browser answers a click within about this (plus the click's own work)
 REDRAW_EVERY = 5  # steps between two redraws of the overview with the weights being trained
 INPUT_EVENTS = ("pointermove", "pointerdown", "keydown")  # while it trains: the visitor is here, answer first
 SETTINGS = ("data", "start", "opt", "lr", "batch", "decay", "epochs", "augment", "stop", "classes")
@@ -68,15 +68,15 @@ class TrainController:
         self._tick_proxy = create_proxy(self.tick)
         self._redraw_proxy = create_proxy(self.redraw)
         app._proxies += [self._tick_proxy, self._redraw_proxy]
-        # the next slice: a background task where the browser has scheduler.postTask (input, frames and the page's
-        # own tasks go before it), else a posted message; never setTimeout(0), which HTML holds back 4 ms from the
-        # fifth nested one on (8 slices a step)
+        # the next task of work: a background task where the browser has scheduler.postTask (input, frames and the
+        # page's own tasks go before it), else a posted message; never setTimeout(0), which HTML holds back 4 ms from
+        # the fifth nested one on (about 8 tasks a step)
         self._ticks = js.MessageChannel.new()
         self._ticks.port1.onmessage = self._tick_proxy
         self._background = js.JSON.parse('{"priority": "background"}') if hasattr(js, "scheduler") else None
         self._after_frame_proxy = create_proxy(lambda *_: self._post())
         app._proxies.append(self._after_frame_proxy)
-        self._input = False  # the visitor pointed or typed since the last slice (listened to while training)
+        self._input = False  # the visitor pointed or typed since the last task (listened to while training)
         self._scheduled = False  # a tick is on its way: Pause then Play before it comes must not start a second
         self._noticed_proxy = create_proxy(self._noticed)
         app._proxies.append(self._noticed_proxy)
@@ -167,7 +167,7 @@ class TrainController:
                 self._urls = {i: png_data_url(session.heldout_images[i]) for i in charts.strip_photos(session)}
             dom.set_html("#train-strip", charts.strip(session, self._urls))
         if session.step and session.step % REDRAW_EVERY == 0 and drawn[0] != self._drawn[0]:
-            js.setTimeout(self._redraw_proxy, 0)  # its own task: a click waits for a slice or a redraw, not both
+            js.setTimeout(self._redraw_proxy, 0)  # its own task: a click waits for a task of work or a redraw, not both
         self._drawn = drawn
 
     def redraw(self, *_) -> None:
@@ -208,7 +208,7 @@ class TrainController:
         if self._scheduled:
             return
         self._scheduled = True
-        if self._input:  # the frame that answers the visitor goes before the next slice, not after it
+        if self._input:  # the frame that answers the visitor goes before the next task of work, not after it
             self._input = False
             js.requestAnimationFrame(self._after_frame_proxy)
         else:
@@ -221,9 +221,10 @@ class TrainController:
             self._ticks.port2.postMessage(None)
 
     def tick(self, *_) -> None:
-        """One task: a slice of work, or the drawing of what the last one changed (a click waits for one, not both).
+        """One task: up to BUDGET_S of work, or the drawing of what the last one changed (a click waits for one, not
+        both).
 
-        The page changes once a step or a look at the held-out photos, not after every slice: a frame costs ~10 ms.
+        The page changes once a step or a look at the held-out photos, not after every task: a frame costs ~10 ms.
         """
         self._scheduled = False
         session = self.session

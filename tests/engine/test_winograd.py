@@ -69,7 +69,7 @@ def test_winograd_convolution_and_its_gradients_match_torch(torch, case):
     assert_close(grad_b, tb.grad.numpy(), what="db")
 
 
-def test_winograd_runs_in_the_page_on_the_large_3x3_layers_only(monkeypatch):
+def test_winograd_runs_in_the_page_on_the_3x3_layers_it_speeds_up(monkeypatch):
     assert not winograd.NO_BLAS  # CPython's NumPy has a BLAS: im2col there
     network = load_network()
     monkeypatch.setattr(winograd, "NO_BLAS", True)
@@ -79,9 +79,10 @@ def test_winograd_runs_in_the_page_on_the_large_3x3_layers_only(monkeypatch):
         x = layer.forward(x, keep=True) if layer.type == "conv2d" else layer(x)
         if layer.type == "conv2d":
             kept[layer.name] = layer._kept[1].ndim
-    # conv_1_1 has 3 input channels, the second block 28x28 maps or less: im2col (measured as fast or faster)
-    assert kept == {"conv_1_1": 3, "conv_1_2": 6, "conv_2_1": 3, "conv_2_2": 3}
+    # conv_1_1 has 3 input channels: im2col (measured faster); every 10-channel one, down to 26x26 maps, Winograd
+    assert kept == {"conv_1_1": 3, "conv_1_2": 6, "conv_2_1": 6, "conv_2_2": 6}
     assert not winograd.pays(3, 2, 10, 3600) and not winograd.pays(5, 1, 10, 3600)
+    assert not winograd.pays(3, 1, 10, 13 * 13)  # small maps: the transforms' calls cost what they save
 
 
 def test_the_explainers_own_passes_in_the_page_are_cpythons_bit_for_bit(monkeypatch):

@@ -15,7 +15,7 @@ from pyapp.engine.network import Network, load_network
 from pyapp.learning import Trainer
 from pyapp.learning.export import model_card, model_zip
 from pyapp.learning.photos import PhotoSet, read_photos
-from pyapp.learning.session import Session, Settings
+from pyapp.learning.session import SLICE, Session, Settings
 from pyapp.ui import state as ui_state
 
 
@@ -34,16 +34,67 @@ def copy_of(network) -> Network:
 
 def test_a_sliced_step_is_the_whole_batch_step(network):
     photos = photo_set()
-    settings = Settings(start="weights", lr=0.01, batch=10, augment=False, epochs=1)
+    settings = Settings(start="weights", lr=0.01, batch=20, augment=False, epochs=1)  # slices of 16 and 4
     session = Session(copy_of(network), photos, [0, 1, 2], settings)
     reference = Trainer(copy_of(session.network), "sgd", "weights", lr=0.01, momentum=0.9)
     index = next(iter(__import__("pyapp.learning.data", fromlist=["batches"]).batches(
-        len(session.train_y), 10, np.random.default_rng(0))))
+        len(session.train_y), 20, np.random.default_rng(0))))
+    assert SLICE < settings.batch
     session.advance(60.0, until_step=1)
     reference.step(session.train_x[index], session.train_y[index])
     for name, array in reference.parameters.items():
         np.testing.assert_allclose(session.trainer.parameters[name], array, rtol=1e-5, atol=1e-6)
-    assert session.images == 10 and session.history.train[0][0] == 1
+    assert session.images == 20 and session.history.train[0][0] == 1
+
+
+def test_a_step_is_done_a_layer_of_a_slice_at_a_time(network):
+    """Between two pieces of a step the page answers a click: no piece holds more than one layer's forward pass
+    or one of its gradients, on one slice of the batch."""
+    session = Session(copy_of(network), photo_set(), [0, 1, 2], Settings(start="weights", batch=24))
+    calls, most = [0], []
+    for layer in session.network.layers:
+        for method in ("forward", "input_gradient", "parameter_gradients"):
+            def counted(*args, _work=getattr(layer, method), **kwargs):
+                calls[0] += 1
+                return _work(*args, **kwargs)
+            setattr(layer, method, counted)
+    work = session._work
+    for _ in range(400):
+        next(work)
+        most.append(calls[0])
+        calls[0] = 0
+        if session.step == 2:
+            break
+    assert session.step == 2 and max(most) == 1
+
+
+def test_a_step_is_the_same_when_the_page_draws_between_its_pieces():
+    """The page redraws the network being trained between two pieces of a step (an inference pass): with dropout
+    and batch normalisation, whose training forms hold within a piece only, the step's gradients do not change."""
+    from engine_fixtures import MODELS, network_of
+
+    shape, layers = MODELS["vgg-bn"]
+    at = next(i for i, layer in enumerate(layers) if layer["type"] == "flatten") + 1
+    spec = {**network_of("vgg-bn").description, "layers": [*layers[:at], {"name": "drop", "type": "dropout"},
+                                                           *layers[at:]]}
+    weights = network_of("vgg-bn").weights()
+    quiet, drawn = (Trainer(Network(spec, weights), "sgd", lr=0.01) for _ in range(2))
+    images = np.random.default_rng(2).random((6, *shape), dtype=np.float32)
+    labels = np.array([0, 1, 2, 3, 0, 1])
+    expected = quiet.gradients(images, labels)
+    work, pieces = drawn.gradients_stepwise(images, labels), 0
+    while True:
+        try:
+            next(work)
+        except StopIteration as finished:
+            got = finished.value
+            break
+        drawn.network.forward(images[pieces % 6])  # what the page's redraw does meanwhile
+        pieces += 1
+    assert pieces > 10 and got[0] == expected[0]
+    for name, gradient in expected[2].items():
+        np.testing.assert_array_equal(got[2][name], gradient, err_msg=name)
+    np.testing.assert_array_equal(drawn.network.layer("bn").running_mean, quiet.network.layer("bn").running_mean)
 
 
 def test_a_slice_that_would_end_past_the_budget_waits_for_the_next_task(network):
@@ -56,6 +107,28 @@ def test_a_slice_that_would_end_past_the_budget_waits_for_the_next_task(network)
     times = iter([0.0] + [t for k in range(20) for t in (0.039 * k, 0.039 * (k + 1))])
     session.advance(0.040, clock=lambda: next(times))
     assert len(events) == 1
+
+
+def test_a_long_piece_after_short_ones_waits_for_the_next_task(network):
+    """A convolution's piece (30 ms) after three of 10 ms must not start 30 ms into a 40 ms task: each piece is
+    reckoned as long as it took the last time, not as long as the piece before it."""
+    session = Session(copy_of(network), photo_set(), [0, 1, 2], Settings(start="weights", batch=8))
+    now = [0.0]
+
+    def pieces():  # what the run yields: each piece announced before it runs
+        for _ in range(50):
+            for piece, seconds in ((("forward", "conv", 8), 0.030), *((("forward", f"relu {k}", 8), 0.010)
+                                                                      for k in range(3))):
+                yield piece
+                now[0] += seconds
+
+    session._work = pieces()
+    tasks = []
+    for _ in range(30):
+        start = now[0]
+        session.advance(0.040, clock=lambda: now[0])
+        tasks.append(now[0] - start)
+    assert max(tasks[2:]) <= 0.040 + 1e-9, tasks
 
 
 def test_a_learning_rate_of_10_stops_with_words_and_keeps_the_last_good_weights(network):

@@ -108,9 +108,8 @@ class Dropout(Elementwise):
 
     def __call__(self, x: np.ndarray) -> np.ndarray:
         x = np.asarray(x, dtype=np.float32)
-        if not self.training or self.rate == 0:
-            self.mask = None
-            return x
+        if not self.training or self.rate == 0:  # the last training pass's mask stays for its gradient: the page
+            return x  # may run an inference pass between a training step's forward and backward pieces
         keep = self.rng.random(x.shape, dtype=np.float32) >= np.float32(self.rate)
         self.mask = keep.astype(np.float32) / np.float32(1 - self.rate)
         return x * self.mask
