@@ -206,8 +206,8 @@ def main():
     print(f"numpy {np.__version__}, batch {args.batch}, {per_image / 1e6:.1f} MFLOP per image per step; native: "
           f"{args.optimizer}, median of {len(next(iter(times.values())))} alternating rounds (before and after the "
           "browser's); browser: SGD with momentum")
-    print("  GFLOP/s count a direct convolution's arithmetic: the page's, which takes conv_1_2 by Winograd (16 "
-          "multiplies for 36, pyapp/engine/winograd.py), is an effective figure")
+    print("  GFLOP/s count a direct convolution's arithmetic: the page's, which takes its 3x3 layers of 10 channels "
+          "by Winograd (16 multiplies for 36, pyapp/engine/winograd.py), is an effective figure")
     print(f"  machine: {machine.describe()}")
     for name, seconds in steps.items():
         print(f"  {name:34s} {seconds * 1000:8.1f} ms/step  {args.batch / seconds:7.1f} images/s  "

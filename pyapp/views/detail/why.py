@@ -38,9 +38,9 @@ CONTROLS_WIDTH = 350  # px: the four method buttons on one line
 FADED_OPACITY = 0.3  # the overview's columns behind the box (their maps' contribution bars stay strong)
 GRADIENT_ID = "why-gradient-{}"  # one per colour scale: two views on a page must not share an id
 # The engine functions behind each method's numbers, shown in the code panel (besides the method itself).
-BACKWARD_FUNCTIONS = (gradients.backward, gradients.chain, gradients.dense_input_gradient, gradients.flatten_gradient,
-                      gradients.max_pool2d_gradient, gradients.relu_gradient, gradients.conv2d_input_gradient,
-                      gradients.add_windows_back)
+BACKWARD_FUNCTIONS = (gradients.backward, gradients.chain, gradients.chain_stepwise, gradients.dense_input_gradient,
+                      gradients.flatten_gradient, gradients.max_pool2d_gradient, gradients.relu_gradient,
+                      gradients.conv2d_input_gradient, gradients.add_windows_back)
 # What a strong colour means, per method (in the colours of heat_scale).
 SAYS = {
     "saliency": "Dark purple marks the pixels where a tiny change would move the class score most.",
