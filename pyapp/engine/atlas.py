@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .stepwise import finish
+from .stepwise import run_through
 
 UNIT_TYPES = ("conv2d", "relu")  # the layers whose maps are units with a spatial position
 TOP = 9  # patches per unit, as in Zeiler and Fergus's figures
@@ -109,7 +109,7 @@ def scan(network, images, layers: list[str], batch: int = BATCH):
 def top_patches(network, images, layers: list[str], on_progress=None) -> dict[str, list[list[Patch]]]:
     """images: a list of (name, (H, W, C) array) in the order ties are broken by.
     -> {layer: [unit 0's patches, unit 1's, ...]}, each list strongest first."""
-    return finish(scan(network, images, layers), (lambda done: on_progress(*done)) if on_progress else None)
+    return run_through(scan(network, images, layers), (lambda done: on_progress(*done)) if on_progress else None)
 
 
 def fingerprint(network) -> str:

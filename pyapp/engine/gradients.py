@@ -16,7 +16,7 @@ import numpy as np
 
 from .im2col import columns, pad_pair, windows
 from .layer_arrays import LayerArrays
-from .stepwise import finish
+from .stepwise import run_through
 
 SCORES = ("logit", "probability")
 
@@ -266,7 +266,7 @@ def chain(network, acts, top: str, grad: np.ndarray, parameters=True, stop_at: s
     parameter gradients are wanted. Returns ``({name: gradient}, {"<layer>.<suffix>": parameter gradient})``;
     nothing below layer ``stop_at`` is computed (Grad-CAM needs no more; training stops at its lowest layer).
     """
-    return finish(chain_stepwise(network, acts, top, grad, parameters, stop_at))
+    return run_through(chain_stepwise(network, acts, top, grad, parameters, stop_at))
 
 
 def chain_stepwise(network, acts, top: str, grad: np.ndarray, parameters=True, stop_at: str | None = None):

@@ -14,7 +14,7 @@ import numpy as np
 
 from ..engine import gradients
 from ..engine.network import Network, random_weights
-from ..engine.stepwise import finish
+from ..engine.stepwise import run_through
 from .data import CROP_PADDING, augment, batches
 from .loss import accuracy, softmax_cross_entropy
 from .optimizers import make_optimizer
@@ -82,7 +82,7 @@ class Trainer:
     def forward(self, x: np.ndarray, learning: bool = True) -> dict[str, np.ndarray]:
         """Every activation of a channels-first batch, by name (up to the logits: the loss needs no more).
         ``learning``: a backward pass follows (the layers keep what their gradients need)."""
-        return finish(self.forward_stepwise(x, learning))
+        return run_through(self.forward_stepwise(x, learning))
 
     def forward_stepwise(self, x: np.ndarray, learning: bool = True):
         """:meth:`forward` a layer at a time: yields ``("forward", layer, images)`` before each layer's output."""
@@ -96,7 +96,7 @@ class Trainer:
 
     def gradients(self, images, labels) -> tuple[float, float, dict[str, np.ndarray]]:
         """``(loss, accuracy, {parameter name: dloss/dparameter})`` of one batch, changing nothing."""
-        return finish(self.gradients_stepwise(images, labels))
+        return run_through(self.gradients_stepwise(images, labels))
 
     def gradients_stepwise(self, images, labels):
         """:meth:`gradients` a layer at a time (yields before each layer's output and each gradient). Batch
