@@ -110,9 +110,10 @@ class Session:
             if event is FINISHED:
                 break
             done += event is STEP
-            longest = max([now - before, *self._took.values()])
-            if (until_step is not None and self.step >= until_step) or \
-                    now - start + self._took.get(event, longest) > budget:
+            expected = self._took.get(event)
+            if expected is None:  # a piece not seen yet: as long as the longest so far
+                expected = max([now - before, *self._took.values()])
+            if (until_step is not None and self.step >= until_step) or now - start + expected > budget:
                 break
         return done
 
