@@ -1,6 +1,7 @@
-"""The page's training run (pyapp.learning.session): a step done in slices of a few images is the same step as
-on the whole batch, an overshooting learning rate stops with words and keeps the last good weights, early
-stopping keeps the best epoch, and the downloaded model folder is one the explainer opens."""
+"""The page's training run (pyapp.learning.session): a step done a layer of a slice at a time, within a task's
+budget and with the page drawing between pieces, is the same step as on the whole batch; an overshooting learning
+rate stops with words and keeps the last good weights, early stopping keeps the best epoch, and the downloaded model
+folder is one the explainer opens."""
 from __future__ import annotations
 
 import io
@@ -97,13 +98,13 @@ def test_a_step_is_the_same_when_the_page_draws_between_its_pieces():
     np.testing.assert_array_equal(drawn.network.layer("bn").running_mean, quiet.network.layer("bn").running_mean)
 
 
-def test_a_slice_that_would_end_past_the_budget_waits_for_the_next_task(network):
-    """The page gives each task about 40 ms of work so that a click waits little: a slice of 39 ms must not be
+def test_a_piece_that_would_end_past_the_budget_waits_for_the_next_task(network):
+    """The page gives each task about 40 ms of work so that a click waits little: a piece of 39 ms must not be
     followed by a second one in the same task (an 80 ms task, which pointer events waited behind)."""
     session = Session(copy_of(network), photo_set(), [0, 1, 2], Settings(start="weights", batch=8))
     events, work = [], session._work
     session._work = (events.append(event) or event for event in work)
-    # the clock advance reads: once at the start, then before and after each slice, every slice 39 ms long
+    # the clock advance reads: once at the start, then before and after each piece, every piece 39 ms long
     times = iter([0.0] + [t for k in range(20) for t in (0.039 * k, 0.039 * (k + 1))])
     session.advance(0.040, clock=lambda: next(times))
     assert len(events) == 1
