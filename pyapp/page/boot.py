@@ -114,8 +114,8 @@ def _on_first_use(app: App, name: str, selector: str) -> None:
 
 
 def modules_from_source() -> str:
-    """JSON list of the loaded modules of the standard library, the wheels and pyapp whose code was
-    compiled here from source instead of read as bytecode (the build ships bytecode for start-up)."""
+    """JSON list of the loaded modules whose code was compiled here from source instead of read as bytecode
+    (the build ships bytecode for start-up; PyScript's own package is not loaded: sitebuild.runtime)."""
     import importlib.util
     import sys
 
@@ -125,10 +125,9 @@ def modules_from_source() -> str:
         spec = getattr(module, "__spec__", None)
         if not path.endswith(".py") or getattr(spec, "origin", None) == "frozen":
             continue  # a .pyc (standard library, wheels), a frozen, built-in or extension module
-        if path.startswith(("/lib/", str(Path(__file__).resolve().parents[1]))):
-            cached = importlib.util.cache_from_source(path)
-            if not Path(cached).is_file() or Path(cached).read_bytes()[:4] != importlib.util.MAGIC_NUMBER:
-                found.append(f"{name} {path}")
+        cached = importlib.util.cache_from_source(path)
+        if not Path(cached).is_file() or Path(cached).read_bytes()[:4] != importlib.util.MAGIC_NUMBER:
+            found.append(f"{name} {path}")
     return json.dumps(sorted(found))
 
 

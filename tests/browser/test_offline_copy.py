@@ -164,3 +164,29 @@ def test_a_new_version_reaches_every_open_tab(tmp_path, context, serve, open_app
     manifest = json.loads((out / "precache-manifest.json").read_text())
     assert manifest["build"] == second.build_hash
     assert hashlib.sha256((out / "index.html").read_bytes()).hexdigest() == manifest["files"]["./"]
+
+
+def test_a_repeat_visit_writes_no_module_code_cache_it_never_reads(context, open_app):
+    """Served from the offline copy, a module script (pyodide.asm.js, 1.3 MB) costs a visit no code cache write
+    on the main thread: V8 never reads one for a response of Cache Storage."""
+    first = context.new_page()
+    open_app(first)
+    installed(first)
+    first.close()
+    again = context.new_page()
+    cdp = context.new_cdp_session(again)
+    events, done = [], []
+    cdp.on("Tracing.dataCollected", lambda data: events.extend(data["value"]))
+    cdp.on("Tracing.tracingComplete", lambda _: done.append(True))
+    cdp.send("Tracing.start", {"traceConfig": {"includedCategories": ["v8"]}, "transferMode": "ReportEvents"})
+    open_app(again)
+    assert again.evaluate("navigator.serviceWorker.controller !== null")  # this visit came from the copy
+    cdp.send("Tracing.end")
+    deadline = time.monotonic() + 30
+    while not done and time.monotonic() < deadline:
+        again.wait_for_timeout(100)
+    urls = {name: [e["args"]["data"].get("url", "") for e in events
+                   if e.get("name") == name and "data" in e.get("args", {})]
+            for name in ("v8.compileModule", "v8.produceModuleCache")}
+    assert any(url.endswith("pyodide.asm.js") for url in urls["v8.compileModule"])  # the trace saw the modules
+    assert urls["v8.produceModuleCache"] == []

@@ -79,7 +79,8 @@ def held_site(site_dir):
 
 
 def test_start_up_imports_only_bytecode(site, page, open_app):
-    """The standard library, NumPy, Pillow and pyapp all arrive compiled: Python compiles nothing at start."""
+    """The standard library, NumPy, Pillow and pyapp all arrive compiled, and PyScript's own Python package (11
+    modules the page never uses, 150 to 200 ms of every start) is not loaded: Python compiles nothing at start."""
     open_app(page)
     assert page.evaluate("explainer.sourceModules()") == "[]"
 

@@ -16,6 +16,7 @@ import sitebuild.app
 import sitebuild.common
 import sitebuild.examples
 import sitebuild.names
+import sitebuild.runtime
 from pyapp.engine.network import load_network
 from pyapp.images.preprocess import load_image
 
@@ -343,3 +344,15 @@ def test_every_file_the_page_loads_is_named_after_its_content(site):
     for own in ("bootstrap.js", "offline.js", "main.py", "pyscript.json", "styles/base.css"):
         assert not (site.out / own).exists() and f'"./{own}"' not in html
 
+
+
+def test_a_pyscript_that_lacks_the_text_of_an_edit_stops_the_build(tmp_path, monkeypatch):
+    """PyScript's chunks are shipped with sitebuild.runtime.PYSCRIPT_EDITS applied: a PyScript without an edit's
+    text (another version) or with it twice stops the build, rather than ship a page that loads PyScript's package."""
+    chunk = tmp_path / "core-x.js"
+    monkeypatch.setattr(sitebuild.runtime, "pyscript_files", lambda: [chunk])
+    what, old, _ = sitebuild.runtime.PYSCRIPT_EDITS[0]
+    for text, problem in (("export const x = 1;", "no longer holds"), (old + ";" + old, "2 times")):
+        chunk.write_text(text)
+        with pytest.raises(build.BuildError, match=f"{problem}.*{what}|{what}.*{problem}"):
+            sitebuild.runtime.write_pyscript(None)
