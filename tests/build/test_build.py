@@ -345,7 +345,6 @@ def test_every_file_the_page_loads_is_named_after_its_content(site):
         assert not (site.out / own).exists() and f'"./{own}"' not in html
 
 
-
 def test_a_pyscript_that_lacks_the_text_of_an_edit_stops_the_build(tmp_path, monkeypatch):
     """PyScript's chunks are shipped with sitebuild.runtime.PYSCRIPT_EDITS applied: a PyScript without an edit's
     text (another version) or with it twice stops the build, rather than ship a page that loads PyScript's package."""
