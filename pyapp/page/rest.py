@@ -113,16 +113,21 @@ class DeferredLoader:
 
 
 def install() -> RestFinder | None:
-    """Put the finder of the load plan's rest zips in front of Python's import path (once)."""
+    """Put the finder of the load plan's rest zips in front of Python's import path (once; a Python started from
+    a snapshot has it already, made by site/snapshot.mjs's worker, and it reports to this page from now on)."""
     import js  # here, not above: the finder itself is tested in CPython
     from pyodide.ffi import to_js
+
+    def report(path):  # each fetch goes into the loader's history, for tests and the benchmark
+        js.explainer.history.push(to_js([round(js.performance.now()), "rest", path]))
+
     for finder in sys.meta_path:
         if isinstance(finder, RestFinder):
+            finder.report = finder.report or report
             return finder
     plan = js.explainer.rest
     if not plan:
         return None
-    finder = RestFinder(plan.to_py(),  # each fetch goes into the loader's history, for tests and the benchmark
-                        report=lambda path: js.explainer.history.push(to_js([round(js.performance.now()), "rest", path])))
+    finder = RestFinder(plan.to_py(), report=report)
     sys.meta_path.insert(0, finder)  # first: numpy/random/ is there for its shared libraries, not a namespace package
     return finder

@@ -80,6 +80,11 @@ def wait_until_started(page, timeout: float = READY_TIMEOUT_S, settled: bool = T
         page.wait_for_function("window.explainer?.timings?.settled", timeout=timeout * 1000, polling=POLL_MS)
 
 
+def rest_fetched(page) -> list[str]:
+    """The runtime's parts the page fetched on first import (pyapp/page/rest.py), in order."""
+    return page.evaluate("explainer.history.filter(([, source]) => source === 'rest').map(([, , path]) => path)")
+
+
 def read_probabilities(page) -> dict[str, float]:
     """{class name: probability} from the data-class / data-probability hooks."""
     pairs = page.eval_on_selector_all(

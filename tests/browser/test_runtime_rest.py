@@ -6,12 +6,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from explainer_page import read_probabilities, wait_until_started
+from explainer_page import read_probabilities, rest_fetched, wait_until_started
 from pyapp.images.preprocess import load_image
-
-
-def rest_fetched(page) -> list[str]:
-    return page.evaluate("explainer.history.filter(([, source]) => source === 'rest').map(([, , path]) => path)")
 
 
 def upload(page, path) -> None:

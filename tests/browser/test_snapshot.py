@@ -1,10 +1,10 @@
-"""A repeat visit starts Python from the memory snapshot the visit before kept (site/snapshot.mjs), with the
-same numbers and a page that works; a snapshot that fails its check is dropped and made again."""
+"""A repeat visit starts Python from the memory snapshot the visit before kept (site/snapshot.mjs), NumPy already
+imported, with the same numbers and a page that works; a snapshot that fails its check is dropped and made again."""
 from __future__ import annotations
 
 import pytest
 
-from explainer_page import VIEWPORT, click_example, keep_console, read_probabilities
+from explainer_page import VIEWPORT, click_example, keep_console, read_probabilities, rest_fetched
 
 KEPT_S = 60  # the worker starts Python alone once the service worker keeps the site and the page is idle
 
@@ -38,6 +38,7 @@ def test_a_repeat_visit_starts_python_from_the_snapshot_and_computes_the_same_nu
     again = keeping.new_page()
     open_app(again, "#image=koala")
     assert python(again) == {"start": "snapshot", "snapshot": "stored"}
+    assert again.evaluate("explainer.python.imported") == ["numpy"]  # NumPy came imported, its libraries loaded again
     assert read_probabilities(again) == pytest.approx(native.probabilities("koala"), abs=1e-5)
     # NumPy, the views and the clicks work in a Python that started from a snapshot
     other = next(name for name in site.examples if name != "koala")
@@ -69,3 +70,20 @@ def test_a_damaged_snapshot_is_dropped_python_starts_as_usual_and_keeps_a_new_on
     third = keeping.new_page()
     open_app(third)
     assert python(third)["start"] == "snapshot" and sizes > 10_000_000
+
+
+def test_a_python_started_from_the_snapshot_fetches_the_rest_of_numpy_on_first_use_and_trains(keeping, open_app):
+    """NumPy came imported with the rest zips' finder in place: training's first step fetches numpy.random and its
+    libraries (loaded fresh beside the ones the snapshot's NumPy got back) and reports each fetch to this page."""
+    first = keeping.new_page()
+    open_app(first)
+    kept(first)
+    first.close()
+    again = keeping.new_page()
+    open_app(again, "#train&classes=0,1&batch=8&epochs=1")
+    assert python(again)["start"] == "snapshot" and rest_fetched(again) == []
+    again.wait_for_function("document.querySelector('#train')?.dataset.state === 'idle'", timeout=60_000)
+    again.click("[data-train-action='step']")
+    again.wait_for_function("document.querySelector('#train').dataset.state === 'paused'", timeout=60_000)
+    assert float(again.eval_on_selector("#train", "e => e.dataset.loss")) > 0
+    assert any(path.endswith("/numpy.random._generator.wasm") for path in rest_fetched(again))
