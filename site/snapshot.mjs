@@ -10,7 +10,10 @@ import { loadPyodide as load, version } from "./pyodide.mjs";
 export { version };
 
 const CACHE = "cnn-explainer-python"; // sw.js drops it with the build's other caches when a new build takes over
-const KEY = `${import.meta.url}?snapshot`; // this module's name holds its runtime folder's hash: one per build
+// One per build of the runtime and of the app: this module's name holds its runtime folder's hash, and
+// pyscript.json's name the app zip's (the snapshot holds pyapp's first module). The worker is told it.
+const config = typeof document === "undefined" ? null : document.querySelector('script[type="py"][config]');
+const KEY = config && `${import.meta.url}?snapshot=${encodeURIComponent(config.getAttribute("config"))}`;
 const LIMIT = 256 * 2 ** 20; // bytes: more than any snapshot of this Python (about 36 MB), checked before reading
 
 // A checksum of the snapshot and its libraries' record (FNV-1a over 32-bit words and characters, and their sum):
@@ -31,6 +34,7 @@ function checksum(bytes, text) {
 // memory); null when there is none, it fails its check, or storage is refused (an embed in a blog, a private
 // window): Python then starts as usual.
 async function stored() {
+  if (!KEY) return null;
   let response;
   try {
     response = await caches.match(KEY, { cacheName: CACHE }); // (caches.open would make the cache)
@@ -95,10 +99,10 @@ export async function loadPyodide(options) {
     worker.onerror = () => done("failed");
     // what start-up imports first needs the app's zip (main.py installs pyapp.page.rest before anything) and
     // the load plan's rest table: the zip as pyscript.json names it
-    const config = document.querySelector('script[type="py"][config]');
+    if (!KEY) return done("failed");
     fetch(config.getAttribute("config")).then((response) => response.json()).then(({ files }) => {
       const app = Object.keys(files).find((name) => name.endsWith(".zip") && files[name] === "./*");
-      worker.postMessage({ indexURL: options.indexURL, packages: options.packages || [],
+      worker.postMessage({ key: KEY, indexURL: options.indexURL, packages: options.packages || [],
         app: new URL(app, document.baseURI).href, rest: window.explainer.rest });
     }).catch(() => done("failed"));
   }
@@ -157,7 +161,7 @@ function withLibraryFiles(indexURL) {
 }
 
 // The worker: Python started alone, as the page starts it, with the start-up packages loaded and imported, its
-// memory kept under KEY. A failure costs nothing but the next visit's head start.
+// memory kept under the page's KEY. A failure costs nothing but the next visit's head start.
 if (typeof document === "undefined") {
   addEventListener("message", async ({ data }) => {
     try {
@@ -183,7 +187,7 @@ if (typeof document === "undefined") {
       const cache = await caches.open(CACHE);
       const headers = { "content-type": "application/octet-stream", "x-libraries": record,
         "x-checksum": checksum(snapshot, record) };
-      await cache.put(KEY, new Response(snapshot, { headers }));
+      await cache.put(data.key, new Response(snapshot, { headers }));
       postMessage({ stored: snapshot.length });
     } catch (error) {
       postMessage({ error: String(error) });
