@@ -121,6 +121,10 @@ def test_without_bootstrap_js_the_page_says_so_instead_of_starting_forever(site,
         script.unlink()
     else:
         script.write_bytes(damage_bytes(script.read_bytes()))
+        # older than the fix below by more than Last-Modified's one second: else, both written within one second,
+        # the server answers the browser's revalidation with 304 and the browser keeps the damaged copy
+        past = time.time() - 60
+        os.utime(script, (past, past))
     url = serve(copy)
     page.goto(url)
     page.wait_for_function("document.getElementById('app').dataset.status === 'error'", timeout=10000)
