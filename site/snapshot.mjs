@@ -1,9 +1,10 @@
 // Python's start from a memory snapshot: the interpreter PyScript loads (pyscript.json names this module, beside
 // pyodide.mjs in the runtime folder). Starting Python (CPython's initialisation, Pyodide's own modules, importing
-// NumPy) takes most of a repeat visit; after a visit a worker starts Python alone, loads and imports the start-up
-// packages, takes Pyodide's memory snapshot (loadPyodide's _makeSnapshot) and keeps it in Cache Storage, and the
-// next visit starts from it (_loadSnapshot). A snapshot holds the packages' shared libraries' memory but not their
-// code: the next visit loads each library again into the very memory and table slots it had (libraries, below).
+// NumPy and the app) takes most of a repeat visit; after a visit a worker starts Python alone, loads and imports
+// the start-up packages and the app's modules the page had imported, takes Pyodide's memory snapshot
+// (loadPyodide's _makeSnapshot) and keeps it in Cache Storage, and the next visit starts from it (_loadSnapshot).
+// A snapshot holds the packages' shared libraries' memory but not their code: the next visit loads each library
+// again into the very memory and table slots it had (libraries, below).
 // Pyodide refuses a snapshot of another build; a snapshot it cannot start from is dropped and Python starts as usual.
 import { loadPyodide as load, version } from "./pyodide.mjs";
 
@@ -75,14 +76,16 @@ export async function loadPyodide(options) {
       const pyodide = await load({ ...options, packages: [], _loadSnapshot: snapshot.bytes });
       if (pyodide._api && pyodide._api.config) pyodide._api.config._loadSnapshot = null; // not kept 36 MB more
       await libraries(pyodide, options.packages, snapshot);
-      Object.assign(python, { start: "snapshot", snapshot: "stored", imported: snapshot.packages });
+      Object.assign(python, { start: "snapshot", snapshot: "stored", imported: snapshot.packages,
+        modules: snapshot.modules || [] });
       return pyodide;
     } catch (error) {
       console.warn("[explainer] the stored Python snapshot did not start; starting Python as usual:", error);
       await forget();
     }
   }
-  return load(options);
+  const started = await load(options);
+  return started;
 
   function keep() {
     if (python.snapshot !== "none") return;
@@ -102,8 +105,10 @@ export async function loadPyodide(options) {
     if (!KEY) return done("failed");
     fetch(config.getAttribute("config")).then((response) => response.json()).then(({ files }) => {
       const app = Object.keys(files).find((name) => name.endsWith(".zip") && files[name] === "./*");
+      const modules = started.runPython("from pyapp.page import rest\nrest.app_modules()");
       worker.postMessage({ key: KEY, indexURL: options.indexURL, packages: options.packages || [],
-        app: new URL(app, document.baseURI).href, rest: window.explainer.rest });
+        app: new URL(app, document.baseURI).href, rest: window.explainer.rest, modules: modules.toJs() });
+      modules.destroy();
     }).catch(() => done("failed"));
   }
 }
@@ -175,15 +180,20 @@ if (typeof document === "undefined") {
       pyodide.unpackArchive(app, "zip", { extractDir: "/home/pyodide" }); // where PyScript puts it in the page
       // as main.py starts: the rest zips' finder first (numpy.linalg's library is a placeholder until used); the
       // page's rest.install() finds it there
-      const plan = JSON.stringify(JSON.stringify(data.rest)); // a Python string literal of the plan's JSON
+      const literal = (value) => JSON.stringify(JSON.stringify(value)); // a Python string literal of its JSON
       const imports = data.packages.map((name) => `import ${name}`);
       pyodide.runPython(["import json, sys", "from pyapp.page import rest",
-        `sys.meta_path.insert(0, rest.RestFinder(json.loads(${plan})))`, ...imports].join("\n"));
+        `sys.meta_path.insert(0, rest.RestFinder(json.loads(${literal(data.rest)})))`, ...imports].join("\n"));
+      // and the app's modules the page had imported (not pyapp/page's, which use the page): the next visit's
+      // main.py finds them imported
+      const imported = pyodide.runPython(`rest.import_quietly(sys.meta_path[0], json.loads(${literal(data.modules)}))`);
+      const modules = imported.toJs();
+      imported.destroy();
       // Pyodide's own record of the loaded packages (its JS table's slot 6, an empty object in a fresh Python)
       const expected = pyodide._api.getExpectedKeys;
       pyodide._api.getExpectedKeys = () => Object.assign(expected(), { 6: pyodide._module.__hiwire_get(6) });
       const snapshot = pyodide.makeMemorySnapshot();
-      const record = JSON.stringify({ packages: data.packages, ...made });
+      const record = JSON.stringify({ packages: data.packages, modules, ...made });
       const cache = await caches.open(CACHE);
       const headers = { "content-type": "application/octet-stream", "x-libraries": record,
         "x-checksum": checksum(snapshot, record) };

@@ -112,6 +112,35 @@ class DeferredLoader:
         return real
 
 
+def app_modules() -> list[str]:
+    """The app's modules imported so far that touch no page (only pyapp/page uses js): a snapshot may hold them."""
+    return sorted(name for name in sys.modules
+                  if name.startswith("pyapp.") and name != "pyapp.page" and not name.startswith("pyapp.page."))
+
+
+def import_quietly(finder: RestFinder, names) -> list[str]:
+    """Imports names (site/snapshot.mjs's worker: what the page had imported) without fetching any rest zip, for
+    its files would not be in the next visit's file system: a module that needs one is left out. Returns those
+    imported."""
+    fetch = finder.fetch
+
+    def refuse(path):
+        raise RestMissing(f"{path}: not in a snapshot")
+
+    finder.fetch = refuse
+    try:
+        done = []
+        for name in names:
+            try:
+                importlib.import_module(name)
+                done.append(name)
+            except Exception:  # noqa: BLE001 - a rest zip, Pillow (loaded later), a file: the page imports it itself
+                pass
+        return done
+    finally:
+        finder.fetch = fetch
+
+
 def install() -> RestFinder | None:
     """Put the finder of the load plan's rest zips in front of Python's import path (once; a Python started from
     a snapshot has it already, made by site/snapshot.mjs's worker, and it reports to this page from now on)."""

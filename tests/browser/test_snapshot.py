@@ -1,5 +1,6 @@
-"""A repeat visit starts Python from the memory snapshot the visit before kept (site/snapshot.mjs), NumPy already
-imported, with the same numbers and a page that works; a snapshot that fails its check is dropped and made again."""
+"""A repeat visit starts Python from the memory snapshot the visit before kept (site/snapshot.mjs), NumPy and the
+app's modules already imported, with the same numbers and a page that works; a snapshot that fails its check is
+dropped and made again."""
 from __future__ import annotations
 
 import pytest
@@ -39,6 +40,10 @@ def test_a_repeat_visit_starts_python_from_the_snapshot_and_computes_the_same_nu
     open_app(again, "#image=koala")
     assert python(again) == {"start": "snapshot", "snapshot": "stored"}
     assert again.evaluate("explainer.python.imported") == ["numpy"]  # NumPy came imported, its libraries loaded again
+    # and the app's modules the first visit had imported, but none of pyapp/page's (they use the page)
+    modules = again.evaluate("explainer.python.modules")
+    assert {"pyapp.engine.network", "pyapp.ui.state", "pyapp.views.widgets.overview"} <= set(modules)
+    assert not [name for name in modules if name.startswith("pyapp.page")]
     assert read_probabilities(again) == pytest.approx(native.probabilities("koala"), abs=1e-5)
     # NumPy, the views and the clicks work in a Python that started from a snapshot
     other = next(name for name in site.examples if name != "koala")

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 import build
-from pyapp.page.rest import RestFinder, RestMissing
+from pyapp.page.rest import RestFinder, RestMissing, app_modules, import_quietly
 from sitebuild import side_modules, trim
 import os
 import subprocess
@@ -71,6 +71,37 @@ def test_finder_unpacks_the_rest_on_first_import_and_refuses_a_damaged_zip(tmp_p
     monkeypatch.setattr(sys, "meta_path", sys.meta_path + [RestFinder(damaged, fetch)])
     with pytest.raises(RestMissing, match="damaged or out of date"):
         import otherdemo  # noqa: F401, PLC0415
+
+
+def test_a_snapshot_imports_what_it_can_without_a_rest_zip_whose_files_the_next_visit_would_lack(tmp_path, monkeypatch):
+    """site/snapshot.mjs's worker imports the page's app modules this way: one that needs a rest zip is left out,
+    the zip is not fetched, and the finder fetches it again afterwards (on the page)."""
+    data = zip_of({"restneed/__init__.py": b"VALUE = 1\n"})
+    (tmp_path / "plaindemo.py").write_text("VALUE = 2\n")
+    (tmp_path / "needsrest.py").write_text("import restneed\n")
+    fetched = []
+    plan = {"rest.zip": {"sha256": hashlib.sha256(data).hexdigest(), "target": str(tmp_path), "modules": ["restneed"]}}
+    finder = RestFinder(plan, lambda path: fetched.append(path) or data)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setattr(sys, "meta_path", [finder] + sys.meta_path)
+    for name in ("plaindemo", "needsrest", "restneed"):
+        monkeypatch.delitem(sys.modules, name, raising=False)
+
+    assert import_quietly(finder, ["needsrest", "plaindemo"]) == ["plaindemo"]
+    assert fetched == [] and "needsrest" not in sys.modules and not finder.zips["rest.zip"].get("loaded")
+    import needsrest  # noqa: F401, PLC0415 - the page's own import fetches it
+
+    assert fetched == ["rest.zip"]
+    for name in ("plaindemo", "needsrest", "restneed"):
+        monkeypatch.delitem(sys.modules, name)
+
+
+def test_the_app_modules_a_snapshot_may_hold_are_none_of_the_page_s(monkeypatch):
+    for name in ("pyapp.page", "pyapp.page.boot", "pyapp.pages_demo", "pyapp.engine.demo"):
+        monkeypatch.setitem(sys.modules, name, object())
+    modules = app_modules()
+    assert "pyapp.engine.demo" in modules and "pyapp.pages_demo" in modules
+    assert not [name for name in modules if name == "pyapp.page" or name.startswith("pyapp.page.")]
 
 
 def test_a_library_start_up_imports_is_fetched_only_when_first_used(tmp_path, monkeypatch):
