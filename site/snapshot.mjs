@@ -84,7 +84,7 @@ export async function loadPyodide(options) {
       await forget();
     }
   }
-  const started = await load(options);
+  const started = await withPackages(options, options.packages || []);
   return started;
 
   function keep() {
@@ -106,11 +106,44 @@ export async function loadPyodide(options) {
     fetch(config.getAttribute("config")).then((response) => response.json()).then(({ files }) => {
       const app = Object.keys(files).find((name) => name.endsWith(".zip") && files[name] === "./*");
       const modules = started.runPython("from pyapp.page import rest\nrest.app_modules()");
-      worker.postMessage({ key: KEY, indexURL: options.indexURL, packages: options.packages || [],
+      const indexURL = options.indexURL.replace(/\/?$/, "/"); // PyScript's has no "/": the folder, as Pyodide takes it
+      worker.postMessage({ key: KEY, indexURL, packages: options.packages || [],
         app: new URL(app, document.baseURI).href, rest: window.explainer.rest, modules: modules.toJs() });
       modules.destroy();
     }).catch(() => done("failed"));
   }
+}
+
+// Pyodide's loadPackage calls importlib.invalidate_caches, and CPython 3.12.7's PathFinder.invalidate_caches
+// imports importlib.metadata (with email, csv, datetime...: 30 ms of a cold start) only to clear that module's
+// own cache, which it cannot have before it is imported: until then it finds a stand-in, with nothing to clear.
+const LIGHT_INVALIDATE = `
+def _light():
+    import importlib, sys, types
+    full = importlib.invalidate_caches
+    def invalidate_caches():
+        if "importlib.metadata" in sys.modules:
+            return full()
+        stand_in = types.ModuleType("importlib.metadata")
+        stand_in.MetadataPathFinder = type("MetadataPathFinder", (), {"invalidate_caches": staticmethod(lambda: None)})
+        sys.modules["importlib.metadata"] = stand_in
+        try:
+            full()
+        finally:
+            if sys.modules.get("importlib.metadata") is stand_in:
+                del sys.modules["importlib.metadata"]
+    invalidate_caches.__doc__ = full.__doc__
+    importlib.invalidate_caches = invalidate_caches
+_light()
+del _light
+`;
+
+// Pyodide without packages, then the packages, after LIGHT_INVALIDATE.
+async function withPackages(options, packages) {
+  const pyodide = await load({ ...options, packages: [] });
+  pyodide.runPython(LIGHT_INVALIDATE);
+  await pyodide.loadPackage(packages, { messageCallback: () => {} });
+  return pyodide;
 }
 
 const same = (a, b) => JSON.stringify(a || []) === JSON.stringify(b || []);
@@ -175,6 +208,7 @@ if (typeof document === "undefined") {
       delete WebAssembly.promising;
       withLibraryFiles(data.indexURL);
       const pyodide = await load({ indexURL: data.indexURL, packages: [], _makeSnapshot: true });
+      pyodide.runPython(LIGHT_INVALIDATE); // in the snapshot: the page's loadPackage finds it there
       const made = await libraries(pyodide, data.packages, null);
       const app = await fetch(data.app).then((response) => response.arrayBuffer());
       pyodide.unpackArchive(app, "zip", { extractDir: "/home/pyodide" }); // where PyScript puts it in the page

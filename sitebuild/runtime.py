@@ -73,11 +73,14 @@ def verify_core(lock: dict) -> None:
 
 
 def core_files(site_lock: dict, stdlib: Path) -> dict[str, Path | bytes]:
-    """Pyodide's core by its name in the runtime folder: the npm files, the compiled standard library and the
-    lock file the site uses."""
-    return {name: (json.dumps(site_lock, separators=(",", ":")).encode() if name == "pyodide-lock.json"
-                   else stdlib if name == "python_stdlib.zip" else NODE_MODULES / "pyodide" / name)
-            for name in RUNTIME_FILES}
+    """Pyodide's core by its name in the runtime folder: the npm files (edited: PYODIDE_EDITS), the compiled
+    standard library and the lock file the site uses."""
+    files = {name: (json.dumps(site_lock, separators=(",", ":")).encode() if name == "pyodide-lock.json"
+                    else stdlib if name == "python_stdlib.zip" else NODE_MODULES / "pyodide" / name)
+             for name in RUNTIME_FILES}
+    files["pyodide.asm.js"] = edited(files["pyodide.asm.js"], PYODIDE_EDITS, f"Pyodide {PYODIDE_VERSION}")
+    applied([files["pyodide.asm.js"]], PYODIDE_EDITS, f"Pyodide {PYODIDE_VERSION}")
+    return files
 
 
 def write_folder(write: Writer, name: str, files: dict[str, Path | bytes]) -> list[str]:
@@ -89,7 +92,8 @@ def write_folder(write: Writer, name: str, files: dict[str, Path | bytes]) -> li
     return [f"{folder}/{rel}" for rel in files]
 
 
-# Edits to PyScript's chunks, each (what, old, new), each found exactly once or the build stops. PyScript puts
+# Edits to the runtime's JavaScript, each (what, old, new), each found exactly once or the build stops.
+# PyScript's chunks: PyScript puts
 # its own Python package (`pyscript`) before every script: about 33 KB of source that writes the package's files
 # and imports it, 150 to 200 ms of every start on the main thread. The page never imports it.
 PYSCRIPT_EDITS = (
@@ -97,24 +101,40 @@ PYSCRIPT_EDITS = (
      'Bo(r,e,"codeBeforeRun",n),Bo(r,e,"codeBeforeRunAsync",n)',
      'Bo(r,e,"codeBeforeRun"),Bo(r,e,"codeBeforeRunAsync")'),
 )
+# Pyodide's pyodide.asm.js: `import time` (CPython's start) has emscripten name the time zone with
+# toLocaleTimeString, whose first call loads the browser's time zone names, 15 to 25 ms of every cold start on
+# the main thread. The names become the UTC offset ("UTC-0100"): nothing of the site shows them.
+PYODIDE_EDITS = (
+    ("time zone names without Intl",
+     'var extractZone=date=>date.toLocaleTimeString(undefined,{hour12:false,timeZoneName:"short"}).split(" ")[1];'
+     'var winterName=extractZone(winter);var summerName=extractZone(summer);',
+     'var extractZone=offset=>`UTC${offset>=0?"-":"+"}${String(Math.floor(Math.abs(offset)/60)).padStart(2,"0")}'
+     '${String(Math.abs(offset)%60).padStart(2,"0")}`;'
+     'var winterName=extractZone(winterOffset);var summerName=extractZone(summerOffset);'),
+)
 
 
-def edited(path: Path) -> Path | bytes:
-    """A PyScript file as the site ships it: PYSCRIPT_EDITS applied where they are found."""
+def edited(path: Path, edits=PYSCRIPT_EDITS, owner: str = f"PyScript {PYSCRIPT_VERSION}") -> Path | bytes:
+    """A runtime file as the site ships it: edits applied where they are found."""
     text = path.read_text()
-    found = [edit for edit in PYSCRIPT_EDITS if edit[1] in text]
+    found = [edit for edit in edits if edit[1] in text]
     for what, old, new in found:
         if text.count(old) != 1:
-            raise BuildError(f"PyScript {PYSCRIPT_VERSION}'s {path.name} holds {what!r}'s text {text.count(old)} times")
+            raise BuildError(f"{owner}'s {path.name} holds {what!r}'s text {text.count(old)} times")
         text = text.replace(old, new)
     return text.encode() if found else path
+
+
+def applied(files, edits, owner: str) -> None:
+    """Stops the build unless every edit is in the files as shipped (another version lacks its text)."""
+    shipped = b"".join(f for f in files if isinstance(f, bytes))
+    missing = [what for what, _, new in edits if new.encode() not in shipped]
+    if missing:
+        raise BuildError(f"{owner} no longer holds the text of: {', '.join(missing)}")
 
 
 def write_pyscript(write: Writer) -> list[str]:
     """PyScript's module and its chunks (edited: PYSCRIPT_EDITS) in their own folder; returns their paths."""
     files = {path.name: edited(path) for path in pyscript_files()}
-    shipped = b"".join(f for f in files.values() if isinstance(f, bytes))
-    missing = [what for what, _, new in PYSCRIPT_EDITS if new.encode() not in shipped]
-    if missing:
-        raise BuildError(f"PyScript {PYSCRIPT_VERSION} no longer holds the text of: {', '.join(missing)}")
+    applied(files.values(), PYSCRIPT_EDITS, f"PyScript {PYSCRIPT_VERSION}")
     return write_folder(write, "pyscript", files)

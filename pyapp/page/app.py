@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import statistics
 import time
 import traceback
 from dataclasses import dataclass
@@ -328,6 +327,8 @@ class App:
     def measure(self, repeat: int = 20) -> dict:
         """Median milliseconds of one forward pass, of one full redraw and of each explanation of the
         network's answer (the Why? view's methods), in this browser."""
+        import statistics  # here: it imports fractions and decimal, 18 ms of start-up for a test hook
+
         from ..engine import explain
 
         def median_ms(function) -> float:

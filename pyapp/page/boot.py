@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import sys
 from pathlib import Path
 
 import js
@@ -82,6 +83,7 @@ def start() -> App:
         app.photo_not_in_link(problem)  # the sender's own photo: it never was in the link
     js.explainer.measure = create_proxy(app.measure_json)  # for tests/bench: forward and redraw times
     js.explainer.sourceModules = create_proxy(modules_from_source)  # for tests: what start-up did not get as bytecode
+    js.explainer.modules = create_proxy(lambda: json.dumps(sorted(sys.modules)))  # for tests: what is imported
     js.explainer.ready()
     _install_when_idle(app, [name for name in CONTROLLERS if name in DEFERRED])
     return app

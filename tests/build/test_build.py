@@ -355,3 +355,17 @@ def test_a_pyscript_that_lacks_the_text_of_an_edit_stops_the_build(tmp_path, mon
         chunk.write_text(text)
         with pytest.raises(build.BuildError, match=f"{problem}.*{what}|{what}.*{problem}"):
             sitebuild.runtime.write_pyscript(None)
+
+
+def test_a_pyodide_that_lacks_the_text_of_an_edit_stops_the_build(tmp_path, monkeypatch, site):
+    """pyodide.asm.js is shipped with sitebuild.runtime.PYODIDE_EDITS applied (a start without the browser's time
+    zone names), and another Pyodide without an edit's text stops the build."""
+    shipped = (site.out / site.path("pyodide/pyodide.asm.js")).read_text()
+    for _, old, new in sitebuild.runtime.PYODIDE_EDITS:
+        assert new in shipped and old not in shipped
+    assert "toLocaleTimeString" not in shipped
+    (tmp_path / "pyodide").mkdir()
+    (tmp_path / "pyodide" / "pyodide.asm.js").write_text("var x = 1;")
+    monkeypatch.setattr(sitebuild.runtime, "NODE_MODULES", tmp_path)
+    with pytest.raises(build.BuildError, match=f"no longer holds.*{sitebuild.runtime.PYODIDE_EDITS[0][0]}"):
+        sitebuild.runtime.core_files({}, tmp_path / "stdlib.zip")
