@@ -138,6 +138,7 @@ def _field_input(widget: Widget, event, element) -> None:
 
 
 def install(app) -> None:
+    js.document.documentElement.classList.add("article-in")  # article.css: every section laid out from now on
     root = dom.query(WIDGET)
     _fill_empty_slots(app)
     app.on("click", "a[data-article-link]", lambda event, element: _scroll_to(app, event, element))

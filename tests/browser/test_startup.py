@@ -97,6 +97,24 @@ def test_start_up_imports_none_of_what_only_a_later_step_uses(page, open_app):
     assert not {"importlib.metadata", "email", "csv", "statistics", "fractions"} & set(modules)
 
 
+def test_the_article_is_laid_out_only_once_its_controller_is_in(site, page):
+    """While Python starts, the browser skips laying out the article's sections below the first screen
+    (content-visibility); once the page settles all are laid out, so a link into the article lands on its
+    section (test_why: the info button)."""
+    sections = "[...document.querySelectorAll('#article .article-section')]"
+    server, release, url = held_site(site.dir)
+    try:
+        page.goto(url)
+        page.wait_for_selector("#article .article-section", state="attached")
+        skipped = page.evaluate(f"{sections}.map(e => getComputedStyle(e).contentVisibility)")
+        assert skipped.count("auto") >= 5
+        release.set()
+        wait_until_started(page)
+    finally:
+        server.shutdown()
+    assert set(page.evaluate(f"{sections}.map(e => getComputedStyle(e).contentVisibility)")) == {"visible"}
+
+
 def test_click_on_an_example_while_python_starts_is_acknowledged_then_carried_out(site, page):
     server, release, url = held_site(site.dir)
     try:

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 import build
+from pyapp.page.later import later
 from pyapp.page.rest import RestFinder, RestMissing, app_modules, import_quietly
 from sitebuild import side_modules, trim
 import os
@@ -102,6 +103,24 @@ def test_the_app_modules_a_snapshot_may_hold_are_none_of_the_page_s(monkeypatch)
     modules = app_modules()
     assert "pyapp.engine.demo" in modules and "pyapp.pages_demo" in modules
     assert not [name for name in modules if name == "pyapp.page" or name.startswith("pyapp.page.")]
+
+
+def test_a_module_for_later_runs_on_its_first_use_and_is_the_module_an_import_gives(tmp_path, monkeypatch):
+    """pyapp.page.later: the detail views' modules are found at start and run when a view first uses them."""
+    (tmp_path / "laterpkg").mkdir()
+    (tmp_path / "laterpkg" / "__init__.py").write_text("")
+    (tmp_path / "laterpkg" / "heavy.py").write_text("import sys\nsys.modules['laterpkg'].ran = True\nVALUE = 42\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    import laterpkg  # noqa: PLC0415
+
+    heavy = later("laterpkg.heavy")
+    assert not hasattr(laterpkg, "ran")
+    assert heavy.VALUE == 42 and laterpkg.ran
+    from laterpkg import heavy as imported  # noqa: PLC0415
+
+    assert imported is heavy and later("laterpkg.heavy") is heavy and laterpkg.heavy is heavy
+    for name in ("laterpkg", "laterpkg.heavy"):
+        monkeypatch.delitem(sys.modules, name)
 
 
 def test_a_library_start_up_imports_is_fetched_only_when_first_used(tmp_path, monkeypatch):

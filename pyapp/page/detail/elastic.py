@@ -8,7 +8,9 @@ import js
 from pyodide.ffi import create_proxy
 
 from .. import dom
-from ...views.detail import conv_elastic
+from ..later import later
+
+conv_elastic = later("pyapp.views.detail.conv_elastic")
 
 
 class ElasticOverlay:

@@ -14,14 +14,14 @@ import time
 
 import js
 
-from ...engine import atlas as engine_atlas
-from ...engine import maximise
 from ...ui import svg
-from ...views.detail import atlas as atlas_view
-from ...views.detail import unit as unit_view
-from ...views.parts import patches
 from ...views.widgets.examples import example_input
+from ..later import later
 from .behaviour import Behaviour
+
+engine_atlas, maximise = later("pyapp.engine.atlas"), later("pyapp.engine.maximise")
+atlas_view, unit_view = later("pyapp.views.detail.atlas"), later("pyapp.views.detail.unit")
+patches = later("pyapp.views.parts.patches")
 
 STEPS_PER_TURN = 4  # ascent steps between two yields to the browser (each a forward and backward pass)
 BATCH = 16  # examples per forward pass when the page finds the patches itself: progress moves often
@@ -130,7 +130,7 @@ class PatchesBox(Behaviour):
 
 
 class UnitBox(PatchesBox):
-    role = unit_view.PATCHES
+    role = property(lambda self: unit_view.PATCHES)  # not read at import: unit_view comes later
 
     def __init__(self, host, mounted):
         super().__init__(host, mounted)
@@ -162,7 +162,7 @@ class UnitBox(PatchesBox):
 
 
 class AtlasBox(PatchesBox):
-    role = atlas_view.LAYERS
+    role = property(lambda self: atlas_view.LAYERS)
 
     async def fill(self) -> None:
         found = await self.found()

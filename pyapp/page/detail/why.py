@@ -2,8 +2,10 @@
 (so every choice has an address), and a pointer on a photo reads the heat map's value under it."""
 from __future__ import annotations
 
-from ...views.detail import why
+from ..later import later
 from .behaviour import Behaviour, route
+
+why = later("pyapp.views.detail.why")
 
 READOUT = '[data-role="why-readout"]'
 
