@@ -111,6 +111,12 @@ PYODIDE_EDITS = (
      'var extractZone=offset=>`UTC${offset>=0?"-":"+"}${String(Math.floor(Math.abs(offset)/60)).padStart(2,"0")}'
      '${String(Math.abs(offset)%60).padStart(2,"0")}`;'
      'var winterName=extractZone(winterOffset);var summerName=extractZone(summerOffset);'),
+    # Loading a library puts each JavaScript function it takes the address of into the table, through a module
+    # of one function compiled for it: the module depends on the signature alone, so one per signature.
+    ("one wrapper module per signature",
+     'var module=new WebAssembly.Module(new Uint8Array(bytes));var instance=new WebAssembly.Instance(module,',
+     'var module=(convertJsFunctionToWasm.modules||={})[sig]||=new WebAssembly.Module(new Uint8Array(bytes));'
+     'var instance=new WebAssembly.Instance(module,'),
 )
 
 
