@@ -105,11 +105,13 @@ export async function loadPyodide(options) {
     if (!KEY) return done("failed");
     fetch(config.getAttribute("config")).then((response) => response.json()).then(({ files }) => {
       const app = Object.keys(files).find((name) => name.endsWith(".zip") && files[name] === "./*");
-      const modules = started.runPython("from pyapp.page import rest\nrest.app_modules()");
+      const rest = started.pyimport("pyapp.page.rest");
+      const modules = rest.app_modules();
       const indexURL = options.indexURL.replace(/\/?$/, "/"); // PyScript's has no "/": the folder, as Pyodide takes it
       worker.postMessage({ key: KEY, indexURL, packages: options.packages || [],
         app: new URL(app, document.baseURI).href, rest: window.explainer.rest, modules: modules.toJs() });
       modules.destroy();
+      rest.destroy();
     }).catch(() => done("failed"));
   }
 }
