@@ -137,9 +137,12 @@ def probe_imports(argument: str) -> str:
             failed.append(f"{name}: {type(error).__name__}: {error}")
     from pyapp.images.preprocess import load_image
 
-    png = io.BytesIO()
-    PIL.Image.new("RGB", (8, 8)).save(png, "PNG")
-    load_image(io.BytesIO(png.getvalue()))  # the first Image.open imports Pillow's common plugins
+    # Pillow is not cut (it comes after ready, whole), nor what it imports from the standard library for any
+    # photo a visitor may bring: each format's first Image.open imports its plugin (WebP's, fractions for EXIF)
+    for kind in ("PNG", "JPEG", "GIF", "BMP", "WEBP", "TIFF"):
+        photo = io.BytesIO()
+        PIL.Image.new("RGB", (8, 8)).save(photo, kind)
+        load_image(io.BytesIO(photo.getvalue()))
     found = {"stdlib": [], "site": []}
     for module in list(sys.modules.values()):
         path = getattr(module, "__file__", None) or ""

@@ -1,8 +1,8 @@
 """The runtime's Python archives cut to what the page imports at start, the rest fetched on first import.
 
 The import trace of the bytecode step (bytecode.probe_imports: every pyapp module, what PyScript and Pyodide
-import, Pillow opening an image) says which files of the standard library zip and of each wheel start-up
-imports. Those stay in the archive the page loads at start; what no visitor can import (tests, f2py, type
+import, Pillow opening a photo of each format) says which files of the standard library zip and of each wheel
+start-up imports. Those stay in the archive the page loads at start; what no visitor can import (tests, f2py, type
 stubs, C headers and static libraries) is not shipped; everything else goes into one "rest" zip per archive,
 which pyapp/page/rest.py fetches (checked against its sha256) and unpacks the first time anything in it is
 imported, e.g. numpy.random when a network is initialised for training. Pillow, loaded after ready, is not cut.
