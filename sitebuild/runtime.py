@@ -93,9 +93,9 @@ def write_folder(write: Writer, name: str, files: dict[str, Path | bytes]) -> li
 
 
 # Edits to the runtime's JavaScript, each (what, old, new), each found exactly once or the build stops.
-# PyScript's chunks: PyScript puts
-# its own Python package (`pyscript`) before every script: about 33 KB of source that writes the package's files
-# and imports it, 150 to 200 ms of every start on the main thread. The page never imports it.
+# PyScript's chunks: PyScript puts its own Python package (`pyscript`) before every script, about 33 KB of source
+# that writes the package's files and imports it, 150 to 200 ms of every start on the main thread. The page never
+# imports it.
 PYSCRIPT_EDITS = (
     ("no pyscript package before main.py",
      'Bo(r,e,"codeBeforeRun",n),Bo(r,e,"codeBeforeRunAsync",n)',
