@@ -84,7 +84,8 @@ export async function loadPyodide(options) {
       await forget();
     }
   }
-  const started = await withPackages(options, options.packages || []);
+  const started = await bare(options);
+  await started.loadPackage(options.packages || [], { messageCallback: () => {} });
   return started;
 
   function keep() {
@@ -140,11 +141,10 @@ _light()
 del _light
 `;
 
-// Pyodide without packages, then the packages, after LIGHT_INVALIDATE.
-async function withPackages(options, packages) {
+// Pyodide without packages, LIGHT_INVALIDATE in, ready for loadPackage (the page's, or the worker's libraries()).
+async function bare(options) {
   const pyodide = await load({ ...options, packages: [] });
   pyodide.runPython(LIGHT_INVALIDATE);
-  await pyodide.loadPackage(packages, { messageCallback: () => {} });
   return pyodide;
 }
 
@@ -209,8 +209,7 @@ if (typeof document === "undefined") {
       delete WebAssembly.Suspending;
       delete WebAssembly.promising;
       withLibraryFiles(data.indexURL);
-      const pyodide = await load({ indexURL: data.indexURL, packages: [], _makeSnapshot: true });
-      pyodide.runPython(LIGHT_INVALIDATE); // in the snapshot: the page's loadPackage finds it there
+      const pyodide = await bare({ indexURL: data.indexURL, _makeSnapshot: true }); // LIGHT_INVALIDATE in the snapshot
       const made = await libraries(pyodide, data.packages, null);
       const app = await fetch(data.app).then((response) => response.arrayBuffer());
       pyodide.unpackArchive(app, "zip", { extractDir: "/home/pyodide" }); // where PyScript puts it in the page
