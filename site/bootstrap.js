@@ -19,22 +19,6 @@
   setCompact();
   addEventListener("hashchange", setCompact);
 
-  // PyScript runs any <script type="py">, <py-script> or py-* attribute that appears in the document, through one
-  // MutationObserver on it. Once main.py runs, that observer is off: markup that slips into the page (a name from
-  // a model file, say) can never become Python.
-  let watching = [];
-  const sealed = new WeakSet();
-  const observe = MutationObserver.prototype.observe;
-  MutationObserver.prototype.observe = function (target, options) {
-    if (sealed.has(this)) return; // PyScript observes every new shadow root with it too
-    if (watching && target === document) watching.push(this);
-    return observe.call(this, target, options);
-  };
-  addEventListener("py:ready", () => {
-    for (const observer of watching) (observer.disconnect(), sealed.add(observer));
-    watching = null;
-  }, { once: true });
-
   const plan = JSON.parse(document.getElementById("load-plan").textContent);
   const STALL_MS = 90000; // no byte and no event for this long while loading: give up with a message
   const absolute = (path) => new URL(path, document.baseURI).href;

@@ -100,6 +100,29 @@ PYSCRIPT_EDITS = (
     ("no pyscript package before main.py",
      'Bo(r,e,"codeBeforeRun",n),Bo(r,e,"codeBeforeRunAsync",n)',
      'Bo(r,e,"codeBeforeRun"),Bo(r,e,"codeBeforeRunAsync")'),
+    # PyScript searches the whole page by XPath for py-* event attributes (as it starts, and as it defines its
+    # script types: 20 to 45 ms of a start) and watches it for them and for script tags added later. The page has
+    # neither, and no Python but its own may run (test_hardening.py). Its script tags are found once, at start.
+    ("no watching the page for py-* attributes",
+     'n=t=>(e.observe(t,{childList:!0,subtree:!0,attributes:!0}),t),{attachShadow:r}=Element.prototype;'
+     'k(Element.prototype,{attachShadow(e){return n(r.call(this,e))}}),queueMicrotask(()=>{bs(n(document)),',
+     'n=t=>t;queueMicrotask(()=>{'),
+    ("no search of the page for py-* attributes when PyScript defines its script types",
+     'n||bs(document),wn(r.join(",")).forEach(js)}', 'wn(r.join(",")).forEach(js)}'),
+    # PyScript keeps a cache of package lock files in IndexedDB, which it opens (creates, on a first visit: 7 to
+    # 15 ms before Pyodide starts) and clears when packages_cache is "passthrough", as here: its two copies of
+    # that code (the page's and a worker's) open none then. And it opens a database for pyscript.fs (mounting a
+    # local folder) as its module loads: opened on first use instead, which this page never makes.
+    ("no IndexedDB for a cache that is passed through",
+     'c=new h(`${l}@${t}`),p={indexURL:l},u="never"!==n.packages_cache;',
+     'c="passthrough"===n.packages_cache?{sync(){},clear(){},close(){}}:new h(`${l}@${t}`),p={indexURL:l},'
+     'u="never"!==n.packages_cache;'),
+    ("no IndexedDB for a cache that is passed through (the other copy)",
+     'l=new i(`${c}@${t}`),u={indexURL:c},p="never"!==n.packages_cache;',
+     'l="passthrough"===n.packages_cache?{sync(){},clear(){},close(){}}:new i(`${c}@${t}`),u={indexURL:c},'
+     'p="never"!==n.packages_cache;'),
+    ("pyscript.fs's IndexedDB opened on first use", 'no=new y(eo)',
+     'no=new Proxy({},{get:(t,k)=>{const m=t.m||=new y(eo),v=m[k];return"function"==typeof v?v.bind(m):v}})'),
 )
 # Pyodide's pyodide.asm.js: `import time` (CPython's start) has emscripten name the time zone with
 # toLocaleTimeString, whose first call loads the browser's time zone names, 15 to 25 ms of every cold start on

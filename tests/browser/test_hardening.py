@@ -36,6 +36,13 @@ def test_python_put_into_the_page_after_start_never_runs(page, open_app, site):
     assert page.evaluate("window.injected") is None
 
 
+def test_the_page_leaves_no_database_in_the_browser(page, open_app):
+    """PyScript's cache of package lock files (IndexedDB) goes unused here: a visit, an embed in a blog included,
+    leaves no database behind, and a browser that refuses storage starts the page as any other."""
+    open_app(page)
+    assert page.evaluate("indexedDB.databases().then((list) => list.map((d) => d.name))") == []
+
+
 def test_the_page_may_connect_only_to_its_own_site_and_https(page, open_app, serve, tmp_path):
     open_app(page)
     policy = page.get_attribute('meta[http-equiv="Content-Security-Policy"]', "content")
