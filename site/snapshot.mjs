@@ -77,7 +77,19 @@ export async function loadPyodide(options) {
       if (pyodide._api && pyodide._api.config) pyodide._api.config._loadSnapshot = null; // not kept 36 MB more
       await libraries(pyodide, options.packages, snapshot);
       Object.assign(python, { start: "snapshot", snapshot: "stored", imported: snapshot.packages,
-        modules: snapshot.modules || [] });
+        modules: snapshot.modules || [], leftOut: 0 });
+      // The app's zip (PyScript's one archive: pyscript.json's files) without the bytecode of the modules the
+      // snapshot holds imported, which Python would never read (pyapp/page/rest.py's unpack_app)
+      const unpack = pyodide.unpackArchive;
+      pyodide.unpackArchive = function (buffer, format, unpackOptions) {
+        if (format !== "zip") return unpack.call(this, buffer, format, unpackOptions);
+        const rest = pyodide.pyimport("pyapp.page.rest");
+        try {
+          python.leftOut += rest.unpack_app(new Uint8Array(buffer), unpackOptions.extractDir);
+        } finally {
+          rest.destroy();
+        }
+      };
       return pyodide;
     } catch (error) {
       console.warn("[explainer] the stored Python snapshot did not start; starting Python as usual:", error);

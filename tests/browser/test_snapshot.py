@@ -44,6 +44,8 @@ def test_a_repeat_visit_starts_python_from_the_snapshot_and_computes_the_same_nu
     modules = again.evaluate("explainer.python.modules")
     assert {"pyapp.engine.network", "pyapp.ui.state", "pyapp.views.widgets.overview"} <= set(modules)
     assert not [name for name in modules if name.startswith("pyapp.page")]
+    # whose bytecode the app's zip left out (Python never reads it again); pyapp/page's came, main.py imported them
+    assert again.evaluate("explainer.python.leftOut") > len(modules) // 2
     assert read_probabilities(again) == pytest.approx(native.probabilities("koala"), abs=1e-5)
     # NumPy, the views and the clicks work in a Python that started from a snapshot
     other = next(name for name in site.examples if name != "koala")
