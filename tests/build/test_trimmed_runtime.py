@@ -18,8 +18,7 @@ import pytest
 
 import build
 from pyapp.page.later import later
-from pyapp.page import rest as rest_module
-from pyapp.page.rest import RestFinder, RestMissing, app_modules, import_quietly
+from pyapp.page.rest import RestFinder, RestMissing, app_modules, import_quietly, unpack_app
 from sitebuild import side_modules, trim
 import os
 import subprocess
@@ -108,13 +107,13 @@ def test_the_app_modules_a_snapshot_may_hold_are_none_of_the_page_s(monkeypatch)
 
 def test_a_start_from_a_snapshot_unpacks_the_app_but_the_bytecode_of_modules_it_holds_imported(tmp_path, monkeypatch):
     """What the snapshot holds imported is never read again; every other module, every source (the code panels
-    read them) and every data file is unpacked, and a module not yet imported imports from it."""
+    read them) and every data file is unpacked (test_snapshot.py imports from them in the page)."""
     for name in ("unpackdemo", "unpackdemo.held", "unpackdemo.engine"):
         monkeypatch.setitem(sys.modules, name, object())
     archive = zip_of({"unpackdemo/__init__.pyc": b"x", "unpackdemo/held.pyc": b"x", "unpackdemo/engine.py": b"",
                       "unpackdemo/__pycache__/engine.cpython-312.pyc": b"x", "weights/net.npz": b"w",
                       "unpackdemo/later/__init__.pyc": b"x", "unpackdemo/later/view.pyc": b"x"})
-    assert rest_module.unpack_app(archive, str(tmp_path)) == 2
+    assert unpack_app(archive, str(tmp_path)) == 2
     found = sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*") if p.is_file())
     assert found == ["unpackdemo/__pycache__/engine.cpython-312.pyc", "unpackdemo/engine.py",
                      "unpackdemo/later/__init__.pyc", "unpackdemo/later/view.pyc", "weights/net.npz"]
