@@ -79,15 +79,15 @@ export async function loadPyodide(options) {
       Object.assign(python, { start: "snapshot", snapshot: "stored", imported: snapshot.packages,
         modules: snapshot.modules || [], leftOut: 0 });
       // The app's zip (PyScript's one archive: pyscript.json's files) without the bytecode of the modules the
-      // snapshot holds imported, which Python would never read (pyapp/page/rest.py's unpack_app)
+      // snapshot holds imported, which Python would never read (pyapp/page/from_snapshot.py)
       const unpack = pyodide.unpackArchive;
       pyodide.unpackArchive = function (buffer, format, unpackOptions) {
         if (format !== "zip") return unpack.call(this, buffer, format, unpackOptions);
-        const rest = pyodide.pyimport("pyapp.page.rest");
+        const unread = pyodide.pyimport("pyapp.page.from_snapshot");
         try {
-          python.leftOut += rest.unpack_app(new Uint8Array(buffer), unpackOptions.extractDir);
+          python.leftOut += unread.unpack_unread(new Uint8Array(buffer), unpackOptions.extractDir);
         } finally {
-          rest.destroy();
+          unread.destroy();
         }
       };
       return pyodide;
@@ -189,10 +189,18 @@ async function libraries(pyodide, packages, record) {
     }
     return result;
   };
+  // from the snapshot: the wheels too without the bytecode of the modules it holds imported
+  const unread = record && pyodide.pyimport("pyapp.page.from_snapshot");
+  const end = unread && unread.unpacking_wheels_unread();
   try {
     await pyodide.loadPackage(packages, { messageCallback: () => {} });
   } finally {
     module.loadDynamicLibrary = load;
+    if (end) {
+      end();
+      end.destroy();
+      unread.destroy();
+    }
   }
   if (record && module.wasmTable.length !== record.table) throw new Error("the table differs from the snapshot's");
   return made && { libraries: made, table: module.wasmTable.length };
@@ -226,10 +234,10 @@ if (typeof document === "undefined") {
       const app = await fetch(data.app).then((response) => response.arrayBuffer());
       pyodide.unpackArchive(app, "zip", { extractDir: "/home/pyodide" }); // where PyScript puts it in the page
       // as main.py starts: the rest zips' finder first (numpy.linalg's library is a placeholder until used); the
-      // page's rest.install() finds it there
+      // page's rest.install() finds it there. And from_snapshot, which the next visit uses before any file is in
       const literal = (value) => JSON.stringify(JSON.stringify(value)); // a Python string literal of its JSON
       const imports = data.packages.map((name) => `import ${name}`);
-      pyodide.runPython(["import json, sys", "from pyapp.page import rest",
+      pyodide.runPython(["import json, sys", "from pyapp.page import from_snapshot, rest",
         `sys.meta_path.insert(0, rest.RestFinder(json.loads(${literal(data.rest)})))`, ...imports].join("\n"));
       // and the app's modules the page had imported (not pyapp/page's, which use the page): the next visit's
       // main.py finds them imported

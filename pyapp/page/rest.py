@@ -141,27 +141,6 @@ def import_quietly(finder: RestFinder, names) -> list[str]:
         finder.fetch = fetch
 
 
-def unpack_app(data, target: str) -> int:
-    """The app's zip on a start from a snapshot (site/snapshot.mjs): all of it but the bytecode of modules already
-    imported, which Python reads only on a module's first import. data: bytes, or JavaScript's bytes. Returns how
-    many files it left out."""
-    data = data.to_bytes() if hasattr(data, "to_bytes") else data
-    with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        members = archive.infolist()
-        wanted = [member for member in members if sourceless_module(member.filename) not in sys.modules]
-        archive.extractall(target, members=wanted)
-    return len(members) - len(wanted)
-
-
-def sourceless_module(path: str) -> str | None:
-    """The module a zip path holds as bytecode alone (pyapp/x/__init__.pyc: pyapp.x; pyapp/x/y.pyc: pyapp.x.y),
-    else None (a source, its __pycache__ copy, data)."""
-    if not path.endswith(".pyc") or "__pycache__/" in path:
-        return None
-    name = path[:-len(".pyc")].replace("/", ".")
-    return name[:-len(".__init__")] if name.endswith(".__init__") else name
-
-
 def install() -> RestFinder | None:
     """Put the finder of the load plan's rest zips in front of Python's import path (once; a Python started from
     a snapshot has it already, made by site/snapshot.mjs's worker, and it reports to this page from now on)."""

@@ -10,6 +10,7 @@ import hashlib
 import io
 import json
 import re
+import shutil
 import sys
 import zipfile
 from pathlib import Path
@@ -18,7 +19,8 @@ import pytest
 
 import build
 from pyapp.page.later import later
-from pyapp.page.rest import RestFinder, RestMissing, app_modules, import_quietly, unpack_app
+from pyapp.page.from_snapshot import unpack_unread, unpacking_wheels_unread
+from pyapp.page.rest import RestFinder, RestMissing, app_modules, import_quietly
 from sitebuild import side_modules, trim
 import os
 import subprocess
@@ -113,10 +115,33 @@ def test_a_start_from_a_snapshot_unpacks_the_app_but_the_bytecode_of_modules_it_
     archive = zip_of({"unpackdemo/__init__.pyc": b"x", "unpackdemo/held.pyc": b"x", "unpackdemo/engine.py": b"",
                       "unpackdemo/__pycache__/engine.cpython-312.pyc": b"x", "weights/net.npz": b"w",
                       "unpackdemo/later/__init__.pyc": b"x", "unpackdemo/later/view.pyc": b"x"})
-    assert unpack_app(archive, str(tmp_path)) == 2
+    assert unpack_unread(archive, str(tmp_path)) == 2
     found = sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*") if p.is_file())
     assert found == ["unpackdemo/__pycache__/engine.cpython-312.pyc", "unpackdemo/engine.py",
                      "unpackdemo/later/__init__.pyc", "unpackdemo/later/view.pyc", "weights/net.npz"]
+
+
+def test_a_start_from_a_snapshot_unpacks_its_wheels_so_too_and_other_archives_as_before(tmp_path, monkeypatch):
+    """Pyodide's loadPackage unpacks a wheel with shutil.unpack_archive: while the snapshot's packages are loaded
+    again, a wheel comes without the bytecode of modules already imported; any other archive, and any wheel once
+    it is over, comes whole."""
+    monkeypatch.setitem(sys.modules, "wheeldemo", object())
+    wheel = tmp_path / "tmpabc-wheeldemo-1.0-py3-none-any.whl"
+    wheel.write_bytes(zip_of({"wheeldemo/__init__.pyc": b"x", "wheeldemo/core.so": b"\0asm",
+                              "wheeldemo/later.pyc": b"x", "wheeldemo-1.0.dist-info/RECORD": b""}))
+    plain = tmp_path / "data.zip"
+    plain.write_bytes(zip_of({"wheeldemo/__init__.pyc": b"x"}))
+    end = unpacking_wheels_unread()
+    try:
+        shutil.unpack_archive(wheel, tmp_path / "site")
+        shutil.unpack_archive(plain, tmp_path / "plain")
+    finally:
+        end()
+    shutil.unpack_archive(wheel, tmp_path / "after", "zip")  # Pyodide registers .whl; CPython does not
+    files = lambda folder: sorted(str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file())  # noqa: E731
+    assert files(tmp_path / "site") == ["wheeldemo-1.0.dist-info/RECORD", "wheeldemo/core.so", "wheeldemo/later.pyc"]
+    assert files(tmp_path / "plain") == ["wheeldemo/__init__.pyc"]
+    assert len(files(tmp_path / "after")) == 4
 
 
 def test_a_module_for_later_runs_on_its_first_use_and_is_the_module_an_import_gives(tmp_path, monkeypatch):
