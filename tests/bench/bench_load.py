@@ -2,8 +2,8 @@
 
     .venv/bin/python tests/bench/bench_load.py [--runs 5] [--dist DIR] [--before DIR] [--mbps 50] [--trace] [--bytes]
 
-Each round loads, in turn and each in a fresh on-disk browser profile (so the HTTP cache and V8's code
-cache work as they do for a visitor):
+Each round loads, in turn (a different site first each round) and each in a fresh on-disk browser profile (so
+the HTTP cache and V8's code cache work as they do for a visitor):
   ours      the built site (--dist, or a fresh build), cold, to data-status=ready; then one image switch;
   repeat    the same again in ours' profile once its service worker has precached the build and the page has
             kept Python's memory snapshot (site/snapshot.mjs; as for a visitor who stayed a few seconds);
@@ -262,11 +262,20 @@ def main() -> None:
                 row["bytes"] = sum(row["before"].values())
                 row["later"] = {p: requests.sent(p) for t, p in seen if t > ready_at}
 
+            # a different site first each round, so that none always follows the same one. Even so, one build in
+            # both slots (--dist D --before D, 6 rounds) came out 1.07x, and 1.11x rotated: within 10% is noise here
+            order = list(folders) + ["original"]
             for run in range(args.runs):
-                for name, (address, requests) in folders.items():
+                for name in order[run % len(order):] + order[:run % len(order)]:
                     context = playwright.chromium.launch_persistent_context(
-                        str(scratch / f"{name}-{run}"), executable_path=CHROMIUM, args=CHROMIUM_ARGS,
-                        viewport=VIEWPORT)
+                        str(scratch / f"{name}-{run}"), executable_path=CHROMIUM, args=CHROMIUM_ARGS, viewport=VIEWPORT)
+                    if name == "original":
+                        page, origin = load("original", context, original_visit, original_url, original_served,
+                                            switch=original_switch)
+                        settle_bytes("original", page, origin, original_served, worker=False)
+                        context.close()
+                        continue
+                    address, requests = folders[name]
                     page, origin = load(name, context, ours_visit, address, requests, switch=ours_switch)
                     settle_bytes(name, page, origin, requests, worker=True)
                     page.close()
@@ -274,14 +283,6 @@ def main() -> None:
                         page, origin = load(f"{name}-repeat", context, ours_visit, address, requests)
                         settle_bytes(f"{name}-repeat", page, origin, requests, worker=False)
                     context.close()
-                    if name == "ours":  # the original between ours and the older build
-                        context = playwright.chromium.launch_persistent_context(
-                            str(scratch / f"original-{run}"), executable_path=CHROMIUM, args=CHROMIUM_ARGS,
-                            viewport=VIEWPORT)
-                        page, origin = load("original", context, original_visit, original_url, original_served,
-                                            switch=original_switch)
-                        settle_bytes("original", page, origin, original_served, worker=False)
-                        context.close()
                 print(f"round {run + 1}: " + ", ".join(f"{kind} {r[-1]['ready'] / 1000:.2f} s" for kind, r in rows.items()),
                       flush=True)
             for cm in stack:
