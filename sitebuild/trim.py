@@ -18,7 +18,8 @@ import io
 import re
 import zipfile
 from dataclasses import dataclass
-from pathlib import PurePosixPath
+
+from pyapp.page.rest import module_name
 
 # Never importable in the page (or only by tools that are not there): not shipped at all.
 NEVER = re.compile(r"(^|/)(tests?|f2py|_pyinstaller|include)/|\.(pyi|pxd|h|c|a|lib|pc|typed)$"
@@ -42,16 +43,6 @@ class Split:
     dropped: int
     libraries: dict[str, bytes] = None  # the shared libraries fetched on first import, by their path in the archive
     deferred: tuple[str, ...] = ()  # of those, the ones start-up imports: placeholders until first used
-
-
-def module_name(path: str) -> str | None:
-    """The dotted module name a file of an archive defines (None for data files)."""
-    parts = PurePosixPath(path)
-    if parts.suffix not in (".py", ".pyc", ".so") or any("." in p for p in parts.parts[:-1]):
-        return None  # data, or a folder that is no package (dist-info)
-    stem = parts.name.split(".")[0]
-    names = list(parts.parts[:-1]) + ([] if stem == "__init__" else [stem])
-    return ".".join(names) or None
 
 
 def split(data: bytes, imported: set[str]) -> Split:

@@ -12,6 +12,8 @@ import shutil
 import sys
 import zipfile
 
+from .rest import module_name
+
 
 def unpack_unread(source, target: str) -> int:
     """The zip source (bytes, JavaScript's bytes, or a path) into target, but the bytecode of modules already
@@ -28,10 +30,7 @@ def unpack_unread(source, target: str) -> int:
 def sourceless_module(path: str) -> str | None:
     """The module a zip path holds as bytecode alone (pyapp/x/__init__.pyc: pyapp.x; pyapp/x/y.pyc: pyapp.x.y),
     else None (a source, its __pycache__ copy, data)."""
-    if not path.endswith(".pyc") or "__pycache__/" in path:
-        return None
-    name = path[:-len(".pyc")].replace("/", ".")
-    return name[:-len(".__init__")] if name.endswith(".__init__") else name
+    return module_name(path) if path.endswith(".pyc") and "__pycache__/" not in path else None
 
 
 def unpacking_wheels_unread():

@@ -19,7 +19,7 @@ import io
 import sys
 import types
 import zipfile
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 
 class RestMissing(ImportError):
@@ -110,6 +110,17 @@ class DeferredLoader:
         vars(module).update({k: v for k, v in vars(real).items() if k not in ("__spec__", "__loader__")})
         sys.modules[module.__name__] = real  # later imports get the library itself
         return real
+
+
+def module_name(path: str) -> str | None:
+    """The dotted module name a file of an archive defines (None for data files): the rest table's modules
+    (sitebuild/trim.py), and the start from a snapshot's (from_snapshot.py)."""
+    parts = PurePosixPath(path)
+    if parts.suffix not in (".py", ".pyc", ".so") or any("." in p for p in parts.parts[:-1]):
+        return None  # data, or a folder that is no package (dist-info)
+    stem = parts.name.split(".")[0]
+    names = list(parts.parts[:-1]) + ([] if stem == "__init__" else [stem])
+    return ".".join(names) or None
 
 
 def app_modules() -> list[str]:
