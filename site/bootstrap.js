@@ -1,7 +1,7 @@
 // The page's own JavaScript, kept to what must happen before Python runs: the loading stages driven
 // by the bytes that actually arrive, every start-up file checked against its sha256 (plan.integrity),
-// a clear message when start-up fails, and no Python after main.py's. Offline support: offline.js; clicks made
-// during start-up: intents.js.
+// and a clear message when start-up fails (no Python but main.py's: the build's PyScript edits, sitebuild/runtime.py).
+// Offline support: offline.js; clicks made during start-up: intents.js.
 // Python (pyapp.page) reports back through window.explainer: stage(), ready(), fail().
 "use strict";
 (() => {
