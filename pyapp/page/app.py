@@ -64,6 +64,7 @@ class App:
         self.image: np.ndarray | None = None  # (64, 64, 3) float32 in [0, 1]
         self.trace = None  # network.forward(image); None only while there is no image at all
         self.custom_image: np.ndarray | None = None
+        self.first_paint_fits = False  # the build's first paint is of this network (the shipped one): boot.py
         self.custom_url: str | None = None  # the web address custom_image came from (None: a file, a photo)
         self.awaited_url: str | None = None  # a link's image_url still downloading: the address keeps it
         self.follow_link = None  # follow_link(image_url, said): fetch a link's image (the upload dialog sets it)

@@ -59,13 +59,15 @@ def initial_state(examples: list[str], classes) -> tuple[State, str | None, str 
 def start() -> App:
     js.explainer.stage("model", "Reading the weights")
     network, dropped = stored_network()  # a model opened with "Open a model..." in this tab, tried first
-    mistakes = {} if network else None
+    opened = network is not None
+    mistakes = {} if opened else None
     network = network or load_network()
     mistakes = shipped_mistakes(network) if mistakes is None else mistakes
     examples = [name for name in network.classes if Path(example_path(name)).is_file()]
     state, problem, wanted = initial_state(examples + list(mistakes), network.classes)
     problem = " ".join(filter(None, (dropped, problem))) or None
     app = App(network, examples, state, mistakes)
+    app.first_paint_fits = not opened  # the build drew the first paint with the shipped model
     app.installed = set()
     for name in CONTROLLERS:
         if name not in DEFERRED:
@@ -134,14 +136,16 @@ def modules_from_source() -> str:
 
 
 def _install_when_idle(app: App, names: list[str]) -> None:
-    """Install the deferred controllers one per idle callback and draw each for the current state, then
-    load Pillow; ``settled`` marks the end, for tests and the benchmark."""
+    """The overview's canvases in place of a kept first paint, then the deferred controllers, one per idle
+    callback, each drawn for the current state, then Pillow; ``settled`` marks the end, for tests and the benchmark."""
+    steps = [app.controllers["overview"].take_over] + [lambda name=name: _install_deferred(app, name) for name in names]
+
     def next_one(*_):
-        if not names:  # last, Pillow (the visitor's own images); its failure is said when an image comes in
+        if not steps:  # last, Pillow (the visitor's own images); its failure is said when an image comes in
             pillow.start().add_done_callback(lambda _: js.explainer.mark("settled"))
             return
         try:
-            _install_deferred(app, names.pop(0))
+            steps.pop(0)()
         except Exception as error:  # noqa: BLE001 - one part that fails must not stop the rest
             app.report(error)
         schedule()

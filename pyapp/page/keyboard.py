@@ -19,6 +19,7 @@ from ..views.detail import registry
 SVG = "#overview-svg"
 ITEM = ".map[data-layer], .unit[data-layer], .output-class"  # the overview's focusable maps, units and classes
 ITEMS = ", ".join(f"{SVG} {item}" for item in ITEM.split(", "))
+STOP = ", ".join(f'{item}[tabindex="0"]' for item in ITEM.split(", "))  # the one that Tab reaches
 KEYS = (*geometry.ARROWS, "Home", "End")
 # What Tab reaches inside a view; hidden ones (an info button without article, a closed panel) are skipped.
 TABBABLE = '[tabindex="0"], button, summary, select, input, a[href]'
@@ -51,6 +52,8 @@ class Keyboard:
         self.stop = items[0] if items else None
 
     def _move_stop(self, element) -> None:
+        if self.stop is not None and not self.stop.isConnected and self.svg is not None:
+            self.stop = self.svg.querySelector(STOP)  # its map was drawn again in place (page/overview.py)
         if self.stop is not None and self.stop.isConnected and self.stop != element:
             self.stop.setAttribute("tabindex", "-1")
         element.setAttribute("tabindex", "0")

@@ -1,7 +1,10 @@
 """The overview in the page: take over from the first paint, then update it in place.
 
-The first paint (build.py) shows the maps as PNG images; on start the controller redraws the same
-picture with a <canvas> per map in the same frame, so nothing moves. An image switch then colours
+The first paint (build.py) shows the maps as PNG images. When it shows the very state the page starts in
+(data-first-paint, with the shipped network), start-up keeps it and only writes the page's own numbers into
+it; the canvases take its place in the first idle moment after ready (take_over), before any other change,
+which would take their place at once. Otherwise start-up redraws the same picture with a <canvas> per map in
+the same frame, so nothing moves. An image switch then colours
 each layer with NumPy, puts it into an offscreen canvas with one putImageData and copies each map
 out with drawImage (the old pictures first go to the ghost canvases, which CSS fades out over the new
 ones as one group), moves the probability bars and redraws the legends: no rebuild, no image decoding.
@@ -31,6 +34,7 @@ class OverviewController:
     def __init__(self, app):
         self.app = app
         self.svg = None  # #overview-svg, once drawn or adopted
+        self.adopted = False  # the first paint kept as it is: its maps are images until take_over
         self.maps = []  # (canvas, 2d context) of every map, in view.map_pixels order
         self.ghosts = []  # the same for the ghost canvases
         self.offscreen = {}  # column name -> (canvas, context) holding the column's maps stacked
@@ -47,8 +51,10 @@ class OverviewController:
     def render(self, app, change) -> None:
         state, trace = app.state, app.trace
         previous = change.previous or state
-        if self.svg is None or not self.svg.isConnected or len(self.rows) != len(app.network.classes) \
-                or previous.maps != state.maps:
+        if change.previous is None and self.svg is None and self._adopt(state, trace):
+            pass  # the first paint shows this state: its canvases come when the page is idle
+        elif self.adopted or self.svg is None or not self.svg.isConnected \
+                or len(self.rows) != len(app.network.classes) or previous.maps != state.maps:
             # first, a network with other classes (training a new output layer), or another page of maps
             self._attach(state, trace)
         else:
@@ -60,6 +66,54 @@ class OverviewController:
         elif self.hovered is not None:
             self._show_hover(*self.hovered[:2], self.fraction)
 
+    def _adopt(self, state, trace) -> bool:
+        """Keep the first paint when it shows ``state`` of the network it was drawn with: the same pictures,
+        with the page's own numbers (probabilities, bars, legends) written into it."""
+        root = dom.query("#overview-svg")
+        if root is None or not self.app.first_paint_fits or root.getAttribute("data-first-paint") != state.to_url():
+            return False
+        self._hold(root)
+        self.adopted = True
+        self._paint_numbers(state, trace)
+        return True
+
+    def take_over(self) -> None:
+        """The kept first paint's map images become canvases in place (the rest of the picture, its controls
+        and what other parts drew into it stay), and the ghosts go in: render(canvas=True)'s picture. A focused
+        map keeps the focus on its canvas."""
+        if not self.adopted or self.app.trace is None:
+            return
+        state, root = self.app.state, self.svg
+        focused = js.document.activeElement
+        focus = self._identify(focused) if focused is not None and focused.matches(MAP) and root.contains(focused) \
+            else None
+        columns, ghosts = view.canvas_maps(state, self.app.network)
+        for name, canvases in columns.items():
+            images = dom.query_all(f'image.map[data-layer="{name}"]', root)
+            if images:
+                images[0].insertAdjacentHTML("beforebegin", canvases)
+                for image in images:  # the keyboard's roving tab stop (page/keyboard.py) stays where it was
+                    root.querySelector(f'canvas.map[data-layer="{name}"][data-index="{image.dataset.index}"]') \
+                        .setAttribute("tabindex", image.getAttribute("tabindex"))
+                    image.remove()
+        root.querySelector(".hover-frames").insertAdjacentHTML("beforebegin", ghosts)
+        root.setAttribute("data-maps", "canvas")
+        root.removeAttribute("data-first-paint")
+        self.adopted = False
+        self.maps = [(c, c.getContext("2d")) for c in dom.query_all("canvas.map", root)]
+        self.ghosts = [(c, c.getContext("2d")) for c in dom.query_all("canvas.ghost", root)]
+        self._draw_maps(state, self.app.trace, fade=False)
+        if self.hovered is not None and self.hovered[0] != OUTPUT:  # its element was an image
+            self.hovered = (*self.hovered[:2], self._element(*self.hovered[:2]))
+        if focus is not None and self._element(*focus) is not None:
+            dom.focus(self._element(*focus), scroll=False)
+
+    def _element(self, layer: str, index: int):
+        """The drawn map (or output row) of ``layer``'s ``index``, None when not on this page of maps."""
+        if layer == OUTPUT:
+            return self.rows[index] if index < len(self.rows) else None
+        return self.svg.querySelector(f'.map[data-layer="{layer}"][data-index="{index}"]')
+
     def _attach(self, state, trace) -> None:
         """Draw the overview with canvases, in place of the first paint (same picture, same frame)."""
         first_paint = dom.query("#overview-svg") is not None
@@ -67,9 +121,15 @@ class OverviewController:
         root = dom.query("#overview-svg")
         if first_paint:
             root.classList.add("settled")  # the bars already grew in the first paint: do not again
-        self.svg = root
+        self._hold(root)
+        self.adopted = False
         self.maps = [(c, c.getContext("2d")) for c in dom.query_all("canvas.map", root)]
         self.ghosts = [(c, c.getContext("2d")) for c in dom.query_all("canvas.ghost", root)]
+        self._draw_maps(state, trace, fade=False)
+
+    def _hold(self, root) -> None:
+        """The drawn overview's parts the controller updates."""
+        self.svg = root
         self.rows = dom.query_all(".output-class", root)
         self.units = {g.getAttribute("data-units"): g for g in dom.query_all(".units", root)}
         self.bars = [row.querySelector(".output-bar") for row in self.rows]
@@ -78,7 +138,6 @@ class OverviewController:
         self.hover_frames = root.querySelector(".hover-frames")
         self.readout = dom.query("#overview-hover")
         self.readout_text = dom.query("#overview-hover-text")
-        self._draw_maps(state, trace, fade=False)
 
     def _column_canvas(self, name: str, width: int, height: int):
         if name not in self.offscreen:
@@ -111,8 +170,12 @@ class OverviewController:
         js.performance.mark("overview-maps-set")
 
     def _paint(self, state, trace, fade: bool) -> None:
-        network = self.app.network
         self._draw_maps(state, trace, fade)
+        self._paint_numbers(state, trace)
+
+    def _paint_numbers(self, state, trace) -> None:
+        """Everything but the maps: the output rows and bars, the dense units, the legends, the summary."""
+        network = self.app.network
         for row, bar, line in zip(self.rows, self.bars, view.output_rows(trace, network)):
             row.setAttribute("data-probability", repr(line.probability))
             row.setAttribute("aria-label", f"{line.name}: probability {line.probability:.1%}")

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from explainer_page import click_example, drop_or_paste, read_probabilities
+from explainer_page import click_example, drop_or_paste, read_probabilities, wait_until_started
 from pyapp.images.preprocess import load_image
 from pyapp.views.parts import color_range
 from pyapp.views.widgets import upload as upload_view
@@ -134,6 +134,34 @@ def test_first_paint_is_in_the_served_page_before_python_runs(page, site, native
     assert "Python is starting" in waiting
     box = page.eval_on_selector("#overview-svg", "e => e.getBoundingClientRect().height")
     assert box > 300  # the graph has its real size, not a placeholder
+
+
+def test_start_keeps_the_first_paint_and_its_maps_become_canvases_when_idle(page, site, native):
+    """Python does not draw the first screen again when the first paint already shows it: at ready the very
+    <svg> of the served page is there, with the page's own probabilities; in the first idle moment its maps
+    become canvases in place (same <svg>, the keyboard's single tab stop kept), with the engine's pixels."""
+    page.add_init_script("""new MutationObserver(() => {
+        const app = document.getElementById('app');
+        if (!app || app.dataset.status !== 'ready' || window.__atReady) return;
+        const svg = document.querySelector('#overview-svg');
+        window.__atReady = {same: svg === window.__firstSvg, images: svg.querySelectorAll('image.map').length};
+    }).observe(document, {subtree: true, attributes: true, attributeFilter: ['data-status']});
+    document.addEventListener('DOMContentLoaded', () => { window.__firstSvg = document.querySelector('#overview-svg'); });""")
+    page.goto(site.url)
+    wait_until_started(page)
+    assert page.evaluate("window.__atReady") == {"same": True, "images": 103}
+    assert read_probabilities(page) == pytest.approx(native.probabilities("espresso"), abs=1e-5)
+    assert page.evaluate("document.querySelector('#overview-svg') === window.__firstSvg")
+    assert page.eval_on_selector_all("#overview-svg image.map", "els => els.length") == 0
+    assert page.eval_on_selector_all("#overview-svg canvas.map", "els => els.length") == 103
+    assert page.eval_on_selector_all("#overview-svg canvas.ghost", "els => els.length") == 103
+    stops = page.eval_on_selector_all("#overview-svg .map[tabindex='0'], #overview-svg .output-class[tabindex='0']",
+                                      "els => els.map(e => e.dataset.layer || e.dataset.class)")
+    assert stops == ["input"]
+    trace = trace_of(native, site, "espresso")
+    for layer, index in SAMPLED:
+        assert_same_picture(canvas_pixels(page, layer, index), expected_pixels(native, trace, "unit", layer, index),
+                            (layer, index))
 
 
 # -- hover -------------------------------------------------------------------------------------------

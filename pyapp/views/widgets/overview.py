@@ -186,6 +186,15 @@ def _canvas_map(column: Column, index: int, ghost: bool = False) -> str:
     return svg.element("foreignObject", canvas, class_="map-box", x=x, y=y, width=NODE_SIZE, height=NODE_SIZE)
 
 
+def canvas_maps(state: State, network) -> tuple[dict[str, str], str]:
+    """What the page puts into a first paint it keeps (pyapp/page/overview.py) to make it render(canvas=True)'s
+    picture: each map column's canvases in place of its images (by column name), and the ghosts."""
+    grid = layout(state, network)
+    columns = {column.name: "".join(_maps(column, None, xlink=False)) for column in grid.columns
+               if column.name != OUTPUT and not column.units}
+    return columns, _ghosts(grid)
+
+
 def _ghosts(grid: OverviewLayout) -> str:
     """A copy of every map over the real ones: on an image switch the page puts the old pictures
     here and fades the whole group out (one animated element, however many maps)."""
@@ -343,7 +352,8 @@ def render(state: State, trace, network, canvas: bool = False) -> str:
                           viewBox=f"0 0 {svg.num(grid.width)} {svg.num(grid.height)}", role="group",
                           style=f"--overview-wide: {wide:.3f}" if wide > 1 else None,
                           aria_label=f"The network's overview: {summary(trace, network)}",
-                          font_family=FONT, data_colors=state.colors, data_maps="canvas" if canvas else "png")
+                          font_family=FONT, data_colors=state.colors, data_maps="canvas" if canvas else "png",
+                          data_first_paint=None if canvas else state.to_url())  # the state it shows (page/overview.py)
     # The <svg> scrolls sideways in its own area where the screen is too narrow for legible maps (overview.css).
     return controls(state) + svg.element("div", picture, class_="overview-scroll wide" if wide > 1
                                          else "overview-scroll")
