@@ -16,12 +16,13 @@ import js
 from . import dom
 from ..engine.network import NetworkError
 from ..images.png import input_pixels, png_bytes
-from ..models.files import from_text, open_files, to_text, tried
-from ..models.imports import ImportError_
 from ..models.limits import MAX_MODEL_BYTES, size_text
 from ..ui.state import CUSTOM_IMAGE
 from ..views.widgets.columns import passed_through
 from ..views.widgets.examples import plain_png_input
+from .later import later
+
+model_files = later("pyapp.models.files")  # its readers (Keras, ONNX, PyTorch, TF.js): 10 ms, when a model is first read
 
 KEY = "cnn-explainer-model"
 IMAGE_KEY = "cnn-explainer-model-image"  # the picture on screen when the model changed: the new one runs on it
@@ -57,8 +58,8 @@ def stored_network():
     if not text:
         return None, None
     try:
-        return tried(from_text(text)), None
-    except (NetworkError, ImportError_) as error:
+        return model_files.tried(model_files.from_text(text)), None
+    except (NetworkError, model_files.ImportError_) as error:
         _storage().removeItem(KEY)
         return None, f"The model you opened could not start ({error}), so the built-in model is shown."
 
@@ -123,8 +124,8 @@ async def open_chosen(app, element) -> None:
     if not files:
         return
     try:
-        network = tried(open_files(files), app.image)
-    except ImportError_ as error:
+        network = model_files.tried(model_files.open_files(files), app.image)
+    except model_files.ImportError_ as error:
         app.notify(f"That model cannot be opened: {error}. The current model stays.")
         return
     keep(app, network)
@@ -133,7 +134,7 @@ async def open_chosen(app, element) -> None:
 def keep(app, network) -> None:
     """Show ``network`` from now on, in this tab, across reloads (a checked, tried model: opened or trained)."""
     try:
-        restart(app, to_text(network))
+        restart(app, model_files.to_text(network))
     except PermissionError:
         app.notify("This browser keeps no storage for the explainer inside another site's page, so it cannot "
                    "switch models here: open the explainer in its own tab. The current model stays.")

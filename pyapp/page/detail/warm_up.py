@@ -10,8 +10,9 @@ from pyodide.ffi import create_proxy
 from ...engine import layers
 from ...views.detail import registry
 from ...views.detail.base import build
-from ...views.parts import code_panel
-from ...views.parts.grids import picture
+from ..later import later
+
+code_panel, grids = later("pyapp.views.parts.code_panel"), later("pyapp.views.parts.grids")  # 18 ms: at warm-up
 
 
 class WarmUp:
@@ -36,7 +37,7 @@ class WarmUp:
         network = self.host.app.network
         base = self.host.app.state.overview()
         # The one-time costs first, each on its own: Pillow's PNG encoder, the engine's source files.
-        yield lambda trace: picture(np.zeros((2, 2, 3), np.uint8), 0, 0, 1, 1)
+        yield lambda trace: grids.picture(np.zeros((2, 2, 3), np.uint8), 0, 0, 1, 1)
         for func in (layers.conv_pixel, layers.relu_value, layers.pool_value, layers.dense_value,
                      layers.softmax_probability):
             yield lambda trace, func=func: code_panel.source(func)
