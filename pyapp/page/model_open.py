@@ -22,7 +22,7 @@ from ..views.widgets.columns import passed_through
 from ..views.widgets.examples import plain_png_input
 from .later import later
 
-model_files = later("pyapp.models.files")  # its readers (Keras, ONNX, PyTorch, TF.js): 10 ms, when a model is first read
+model_files = later("pyapp.models.files")  # its readers (Keras, ONNX, PyTorch, TF.js): 10 ms, on first use
 
 KEY = "cnn-explainer-model"
 IMAGE_KEY = "cnn-explainer-model-image"  # the picture on screen when the model changed: the new one runs on it

@@ -146,7 +146,8 @@ def test_start_keeps_the_first_paint_and_its_maps_become_canvases_when_idle(page
         const svg = document.querySelector('#overview-svg');
         window.__atReady = {same: svg === window.__firstSvg, images: svg.querySelectorAll('image.map').length};
     }).observe(document, {subtree: true, attributes: true, attributeFilter: ['data-status']});
-    document.addEventListener('DOMContentLoaded', () => { window.__firstSvg = document.querySelector('#overview-svg'); });""")
+    document.addEventListener('DOMContentLoaded',
+                              () => { window.__firstSvg = document.querySelector('#overview-svg'); });""")
     page.goto(site.url)
     wait_until_started(page)
     assert page.evaluate("window.__atReady") == {"same": True, "images": 103}
