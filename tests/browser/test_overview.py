@@ -165,6 +165,34 @@ def test_start_keeps_the_first_paint_and_its_maps_become_canvases_when_idle(page
                             (layer, index))
 
 
+def test_a_focused_and_a_hovered_map_stay_so_when_the_first_paint_becomes_canvases(page, site):
+    """A visitor who tabs to a map and points at another before the first idle moment after ready keeps both:
+    the focus on the same map's canvas (one tab stop), the read-out on the pointed map's pixel."""
+    page.add_init_script("""window.__idle = [];
+    window.requestIdleCallback = (callback) => window.__idle.push(callback);""")  # run when the test says
+    page.goto(site.url)
+    wait_until_started(page, settled=False)
+    assert page.eval_on_selector_all("#overview-svg image.map", "els => els.length") == 103
+    page.focus('#overview-svg image.map[data-layer="conv_1_1"][data-index="3"]')
+    pointed = '#overview-svg image.map[data-layer="relu_1_2"][data-index="2"]'
+    box = page.locator(pointed).bounding_box()  # a point well inside one pixel of the 60 by 60 map
+    page.hover(pointed, position={"x": 0.2875 * box["width"], "y": 0.5625 * box["height"]})
+    read_out = page.text_content("#overview-hover-text")
+    assert "relu_1_2" in read_out
+    page.evaluate("""() => {  // idle moments until the take-over (the first step after ready) has run
+        while (document.querySelector('#overview-svg image.map') && window.__idle.length)
+            window.__idle.shift()({didTimeout: false, timeRemaining: () => 50});
+    }""")
+    assert page.eval_on_selector_all("#overview-svg image.map", "els => els.length") == 0
+    focused = page.evaluate("[document.activeElement.tagName, document.activeElement.dataset.layer, "
+                            "document.activeElement.dataset.index, document.activeElement.getAttribute('tabindex')]")
+    assert focused == ["CANVAS", "conv_1_1", "3", "0"]
+    assert page.eval_on_selector_all("#overview-svg .map[tabindex='0']", "els => els.length") == 1
+    assert page.is_visible("#overview-hover") and page.text_content("#overview-hover-text") == read_out
+    page.mouse.move(0, 0)  # the pointer leaves: the read-out goes, as it would have from the image
+    page.wait_for_function("document.getElementById('overview-hover').hidden")
+
+
 # -- hover -------------------------------------------------------------------------------------------
 
 def test_hover_highlights_sources_and_reads_the_value_under_the_pointer(page, open_app, site, native):
