@@ -92,9 +92,9 @@ class OverviewController:
             images = dom.query_all(f'image.map[data-layer="{name}"]', root)
             if images:
                 images[0].insertAdjacentHTML("beforebegin", canvases)
-                for image in images:  # the keyboard's roving tab stop (page/keyboard.py) stays where it was
-                    root.querySelector(f'canvas.map[data-layer="{name}"][data-index="{image.dataset.index}"]') \
-                        .setAttribute("tabindex", image.getAttribute("tabindex"))
+                # the same maps in the same order: the keyboard's roving tab stop (page/keyboard.py) stays put
+                for image, canvas in zip(images, dom.query_all(f'canvas.map[data-layer="{name}"]', root)):
+                    canvas.setAttribute("tabindex", image.getAttribute("tabindex"))
                     image.remove()
         root.querySelector(".hover-frames").insertAdjacentHTML("beforebegin", ghosts)
         root.setAttribute("data-maps", "canvas")
